@@ -1,0 +1,32 @@
+"""artificial: rate-based multilayer perceptrons built from the article's formulas in NumPy.
+
+The Keras-style surface runs the article's XOR example with only its imports changed::
+
+    from artificial import Sequential, Dense
+"""
+
+from . import activations, initializers, losses, metrics, optimizers, regularizers
+from .data import digits, two_moons, xor
+from .io import load_model, save_model
+from .layers import Dense
+from .metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score
+from .model_selection import KFold, cross_validate, train_test_split
+from .models import DeadUnitsWarning, ForwardTrace, Sequential
+from .optimizers import SGD, Adam, RMSprop
+from .preprocessing import MinMaxScaler, StandardScaler, one_hot
+from .regularizers import L1, L1L2, L2
+from .training import Callback, EarlyStopping, History
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Sequential", "Dense", "ForwardTrace", "DeadUnitsWarning",
+    "SGD", "Adam", "RMSprop", "L1", "L2", "L1L2",
+    "History", "Callback", "EarlyStopping",
+    "accuracy_score", "precision_score", "recall_score", "f1_score", "confusion_matrix",
+    "KFold", "cross_validate", "train_test_split",
+    "StandardScaler", "MinMaxScaler", "one_hot",
+    "xor", "two_moons", "digits",
+    "save_model", "load_model",
+    "activations", "losses", "initializers", "optimizers", "regularizers", "metrics",
+]

@@ -1,0 +1,153 @@
+"""Saving and loading a model to one ``.npz`` file.
+
+The file holds ``config.json`` (architecture, compile settings, format version, seed) as a byte
+array, ``params`` (the flat weight vector) and the optimiser state (``optimizer.*``). It is written
+atomically: to a temporary file in the same folder, flushed and fsynced, then renamed over the
+target, so a crash or a full disk never leaves a half-written model where the old one was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from . import activations as _act
+from . import losses as _losses
+from . import optimizers as _optim
+from . import regularizers as _reg
+from .layers import Dense
+
+__all__ = ["save_model", "load_model", "atomic_write"]
+
+FORMAT_VERSION = 1
+
+
+def atomic_write(path, write) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it to
+    ``path``. On any error the temporary file is removed and ``path`` is untouched."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot save to {path!r}: folder {folder!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def _activation_config(act):
+    if isinstance(act, (_act.LeakyReLU, _act.ELU)):
+        return {"name": act.name, "alpha": act.alpha}
+    if act.name in _act.names() and _act.get(act.name) is act:
+        return {"name": act.name}
+    raise ValueError(f"cannot save a model with the custom activation {act.name!r}: only the "
+                     f"named activations ({', '.join(_act.names())}) are stored by name")
+
+
+def _activation_from_config(cfg):
+    if cfg["name"] == "leaky_relu" and "alpha" in cfg:
+        return _act.LeakyReLU(cfg["alpha"])
+    if cfg["name"] == "elu" and "alpha" in cfg:
+        return _act.ELU(cfg["alpha"])
+    return _act.get(cfg["name"])
+
+
+def save_model(model, path) -> None:
+    """Write ``model`` to ``path`` (an ``.npz`` file), atomically."""
+    if not model.built:
+        raise ValueError("save_model: the model is not built (no weights yet)")
+    layers = []
+    for layer in model.layers:
+        layers.append({
+            "units": layer.units,
+            "input_dim": layer.input_dim,
+            "use_bias": layer.use_bias,
+            "name": layer.name,
+            "activation": _activation_config(layer.activation),
+            "kernel_regularizer": None if layer.kernel_regularizer is None
+            else layer.kernel_regularizer.get_config(),
+            "bias_regularizer": None if layer.bias_regularizer is None
+            else layer.bias_regularizer.get_config(),
+        })
+    config = {
+        "format": "artificial.Sequential",
+        "format_version": FORMAT_VERSION,
+        "numpy_version": np.__version__,
+        "name": model.name,
+        "dtype": model.dtype.name,
+        "seed": model.seed if isinstance(model.seed, (int, type(None))) else None,
+        "rng_state": model.rng.bit_generator.state,
+        "layers": layers,
+        "loss": None if model.loss is None else model.loss.name,
+        "metrics": [m.name for m in model.metrics],
+        "optimizer": None if model.optimizer is None else {
+            "class": type(model.optimizer).__name__, "config": model.optimizer.get_config()},
+    }
+    arrays = {"config.json": np.frombuffer(json.dumps(config).encode(), dtype=np.uint8),
+              "params": model.params}
+    if model.optimizer is not None:
+        for k, v in model.optimizer.get_state().items():
+            arrays["optimizer." + k] = np.asarray(v)
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def load_model(path):
+    """Read a model written by :func:`save_model`; predictions are bitwise the same, and
+    training continues where it stopped (the optimiser state is restored)."""
+    from .models import Sequential
+
+    with np.load(os.fspath(path), allow_pickle=False) as data:
+        if "config.json" not in data.files:
+            raise ValueError(f"{path!r} is not a saved artificial model (no config.json inside)")
+        config = json.loads(bytes(data["config.json"]).decode())
+        if config.get("format") != "artificial.Sequential":
+            raise ValueError(f"{path!r} is not a saved artificial model")
+        if config["format_version"] > FORMAT_VERSION:
+            raise ValueError(f"{path!r} has format version {config['format_version']}; this "
+                             f"version of artificial reads up to {FORMAT_VERSION}")
+        params = data["params"].copy()
+        opt_state = {k[len("optimizer."):]: data[k].copy() for k in data.files
+                     if k.startswith("optimizer.")}
+    model = Sequential(seed=config["seed"], dtype=config["dtype"], name=config["name"])
+    for cfg in config["layers"]:
+        model.add(Dense(
+            cfg["units"], activation=_activation_from_config(cfg["activation"]),
+            input_dim=cfg["input_dim"], use_bias=cfg["use_bias"], name=cfg["name"],
+            kernel_regularizer=None if cfg["kernel_regularizer"] is None
+            else _reg.Regularizer(**cfg["kernel_regularizer"]),
+            bias_regularizer=None if cfg["bias_regularizer"] is None
+            else _reg.Regularizer(**cfg["bias_regularizer"])))
+    model.build()
+    if params.shape != model.params.shape:
+        raise ValueError(f"{path!r}: {params.size} stored parameters, the architecture needs "
+                         f"{model.params.size}")
+    model.params[...] = params
+    model.rng.bit_generator.state = config["rng_state"]
+    if config["loss"] is not None:
+        opt = config["optimizer"]
+        model.compile(loss=_losses.get(config["loss"]),
+                      optimizer=_optim.from_config(opt["class"], opt["config"]),
+                      metrics=config["metrics"])
+        if opt_state:
+            model.optimizer.set_state(opt_state)
+    return model
