@@ -1,0 +1,36 @@
+"""``python -m comparisons [NAME ...] [--out DIR] [--quick]``: write the comparison report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .report import COMPARISONS, ComparisonError, run_report
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m comparisons",
+        description="Run the artificial-vs-spiking comparisons and write a report folder "
+                    "(one PNG and one JSON per comparison, and index.html).")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"comparisons to run (default: all): {', '.join(COMPARISONS)}")
+    parser.add_argument("--out", default="report", help="output folder (default: report)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller version of each comparison, for a first look")
+    parser.add_argument("--list", action="store_true", help="list the comparisons and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name in COMPARISONS:
+            print(name)
+        return 0
+    try:
+        outcomes = run_report(args.names, out=args.out, quick=args.quick)
+    except ComparisonError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
