@@ -14,8 +14,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from artificial import (Adam, Dense, EarlyStopping, Sequential, StandardScaler,  # noqa: E402
-                        confusion_matrix, digits, train_test_split)
+from artificial import (  # noqa: E402
+    Adam,
+    Dense,
+    EarlyStopping,
+    Sequential,
+    StandardScaler,
+    confusion_matrix,
+    digits,
+    train_test_split,
+)
 
 
 def main():
