@@ -125,7 +125,7 @@ class EarlyStopping(Callback):
                 self.best_params = model.params.copy()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             model.stop_training = True
 

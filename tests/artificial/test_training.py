@@ -125,8 +125,8 @@ def test_history_validation_split_and_early_stopping_restore_best():
     n_epochs = len(history.epoch)
     assert n_epochs < 500 and history.stopped_epoch == n_epochs - 1
     best = int(np.argmin(history["val_loss"]))
-    # stopped exactly patience + 1 epochs after the best one, and went back to it
-    assert n_epochs - 1 - best == 4
+    # stopped exactly `patience` epochs after the best one (Keras' rule), and went back to it
+    assert n_epochs - 1 - best == 3
     X_val, y_val = X[225:], y[225:]   # Keras' convention: the last 25 %, before shuffling
     assert model.evaluate_dict(X_val, y_val)["loss"] == pytest.approx(history["val_loss"][best],
                                                                      rel=1e-12)
