@@ -325,14 +325,27 @@ class Sequential:
         recover: the usual reason why a tiny ReLU network such as the article's XOR model fails.
         Only layers whose activation is ``relu`` are inspected.
         """
-        trace = self.forward_trace(X)
-        dead = {}
-        for layer, a in zip(self.layers, trace.activations[1:]):
-            if layer.activation.name == "relu":
-                idx = np.flatnonzero(np.all(a <= 0, axis=0))
-                if idx.size:
-                    dead[layer.name] = idx
-        return dead
+        X = as_float_matrix(X, "X", self.dtype)
+        self._check_ready(X)
+        return self._dead_units(X)
+
+    def _dead_units(self, X, chunk=1024) -> dict:
+        relu_layers = [i for i, layer in enumerate(self.layers) if layer.activation.name == "relu"]
+        if not relu_layers:
+            return {}
+        last = relu_layers[-1]
+        alive = {i: np.zeros(self.layers[i].units, dtype=bool) for i in relu_layers}
+        # Chunks keep the temporaries small; a trained network usually has every unit fire within
+        # the first chunk, and then the answer (no dead unit) is known without the rest.
+        for start in range(0, X.shape[0], chunk):
+            a = X[start:start + chunk]
+            for i, layer in enumerate(self.layers[:last + 1]):
+                a = layer.activation.forward(layer.pre_activation(a))
+                if i in alive:
+                    alive[i] |= np.any(a > 0, axis=0)
+            if all(v.all() for v in alive.values()):
+                return {}
+        return {self.layers[i].name: np.flatnonzero(~v) for i, v in alive.items() if not v.all()}
 
     def get_weights(self) -> list:
         """``[kernel_0, bias_0, kernel_1, ...]`` as copies (Keras' order)."""

@@ -267,7 +267,7 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
             bar.close()
     for cb in callbacks:
         cb.on_train_end(model)
-    history.dead_units = model.dead_units(X_tr)
+    history.dead_units = model._dead_units(X_tr)
     if warn_dead_units and history.dead_units:
         desc = "; ".join(f"{name}: units {list(map(int, idx))} of "
                          f"{next(l.units for l in model.layers if l.name == name)}"

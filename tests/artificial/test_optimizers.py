@@ -101,3 +101,23 @@ def test_unknown_optimizer_lists_the_valid_names():
     with pytest.raises(ValueError, match="unknown optimizer 'adamw'; valid names: adam, gd, "
                                          "momentum, nesterov, rmsprop, sgd"):
         optimizers.get("adamw")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_adam_step_equals_the_numpy_formula_bitwise(dtype):
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=1000).astype(dtype)
+    ref_w, m, v = w.copy(), np.zeros_like(w), np.zeros_like(w)
+    opt = Adam(0.01)
+    opt.build(w.size, w.dtype)
+    f = np.dtype(dtype).type
+    b1, b2, eps = f(0.9), f(0.999), f(1e-7)
+    for t in range(1, 6):
+        g = rng.normal(size=1000).astype(dtype)
+        opt.step(w, g)
+        m = m * b1 + g * f(1 - 0.9)
+        v = v * b2 + (g * g) * f(1 - 0.999)
+        lr_t = f(0.01 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t))
+        ref_w = ref_w - (m / (np.sqrt(v) + eps)) * lr_t
+        assert w.dtype == dtype
+        np.testing.assert_array_equal(w, ref_w)
