@@ -183,3 +183,18 @@ def test_forward_trace_exposes_every_layer():
     assert [a.shape for a in trace.activations] == [(4, 2), (4, 8), (4, 1)]
     np.testing.assert_array_equal(trace.activations[1], np.tanh(trace.zs[0]))
     np.testing.assert_array_equal(trace.output, model.predict(X))
+
+
+def test_dead_units_are_exactly_the_units_that_never_fire_across_chunks():
+    model = Sequential(seed=0)
+    model.add(Dense(3, input_dim=1, activation="relu"))
+    model.add(Dense(1, activation="sigmoid"))
+    model.build()
+    # unit 0 fires for x > 0, unit 1 only for x > 2500.5, unit 2 never (x >= 0 everywhere)
+    model.layers[0].kernel[...] = [[1.0, 1.0, -1.0]]
+    model.layers[0].bias[...] = [0.0, -2500.5, -1.0]
+    X = np.arange(3000, dtype=float)[:, None]
+    dead = model._dead_units(X, chunk=1024)
+    assert list(dead) == ["dense_0"] and dead["dense_0"].tolist() == [2]
+    assert model._dead_units(X[:2500], chunk=1024)["dense_0"].tolist() == [1, 2]
+    assert model.dead_units(X)["dense_0"].tolist() == [2]
