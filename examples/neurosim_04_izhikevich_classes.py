@@ -1,0 +1,43 @@
+"""Izhikevich's (2003) firing classes in one figure, each driven by a constant input.
+
+Run: python examples/neurosim_04_izhikevich_classes.py
+(writes out/neurosim_04_izhikevich_classes.png)
+"""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import neurosim as ns  # noqa: E402
+
+CLASSES = {   # (a, b, c, d), input in pA (= mV/ms with c_m = 1 pF)
+    "regular spiking": ((0.02, 0.2, -65.0, 8.0), 10.0),
+    "intrinsically bursting": ((0.02, 0.2, -55.0, 4.0), 10.0),
+    "chattering": ((0.02, 0.2, -50.0, 2.0), 10.0),
+    "fast spiking": ((0.1, 0.2, -65.0, 2.0), 10.0),
+    "low-threshold spiking": ((0.02, 0.25, -65.0, 2.0), 10.0),
+    "thalamo-cortical": ((0.02, 0.25, -65.0, 0.05), 10.0),
+    "resonator": ((0.1, 0.26, -65.0, 2.0), 10.0),
+}
+
+net = ns.Network()
+traces = {}
+for k, (name, ((a, b, c, d), current)) in enumerate(CLASSES.items()):
+    pop = net.population(1, ns.Izhikevich(a=a, b=b, c=c, d=d), name=f"c{k}")
+    net.inject(pop, ns.StepCurrent(times=[20.0], amplitudes=[current]))
+    traces[name] = net.record(pop, "v")
+
+sim = ns.Simulator(net, dt=0.05, seed=0)
+sim.run(200.0)
+
+fig, axes = plt.subplots(len(CLASSES), 1, sharex=True, figsize=(7, 10))
+for ax, (name, mon) in zip(axes, traces.items()):
+    ns.plotting.traces(ax, sim.data[mon], color="k", lw=0.8)
+    ax.set_title(name, fontsize=9, loc="left")
+    ax.set_ylabel("v (mV)")
+fig.tight_layout()
+os.makedirs("out", exist_ok=True)
+fig.savefig("out/neurosim_04_izhikevich_classes.png", dpi=120)

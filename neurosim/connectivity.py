@@ -1,0 +1,319 @@
+"""Connection rules: which presynaptic neuron reaches which postsynaptic neuron.
+
+A rule is a frozen description; the simulator turns it into index pairs with its own seeded
+generator and then into one CSR table by presynaptic neuron (see :func:`to_csr`).
+``allow_autapses`` only matters when a population projects onto itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _checks
+
+__all__ = ["Connector", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
+           "FixedOutDegree", "FromList", "FromMatrix", "to_csr", "BYTES_PER_SYNAPSE"]
+
+#: Memory of one synapse in the engine: int32 target, float64 weight, int32 delay.
+BYTES_PER_SYNAPSE = 16
+#: Transient memory per synapse while a table is built (index pairs, sort keys, draws).
+_BUILD_BYTES_PER_SYNAPSE = 48
+
+
+class Connector:
+    """Base class of the connection rules."""
+
+    allow_autapses = True
+    #: Weights or delays the rule itself supplies (FromList, FromMatrix), else None.
+    weights = None
+    delays = None
+
+    def expected_count(self, n_pre, n_post):
+        """Expected number of synapses, for the memory estimate made before building."""
+        raise NotImplementedError
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        """Index pairs ``(pre_idx, post_idx)`` as int64 arrays.
+
+        ``same`` says whether pre and post are the same population (autapses possible).
+        """
+        raise NotImplementedError
+
+    def _drop_autapses(self, pre, post, same):
+        if same and not self.allow_autapses:
+            keep = pre != post
+            return pre[keep], post[keep]
+        return pre, post
+
+
+@dataclass(frozen=True)
+class AllToAll(Connector):
+    """Every presynaptic neuron to every postsynaptic neuron."""
+
+    allow_autapses: bool = True
+
+    def expected_count(self, n_pre, n_post):
+        return n_pre * n_post
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
+        post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
+        return self._drop_autapses(pre, post, same)
+
+
+@dataclass(frozen=True)
+class OneToOne(Connector):
+    """Neuron ``i`` to neuron ``i``; both populations must have the same size."""
+
+    def expected_count(self, n_pre, n_post):
+        return n_pre
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        if n_pre != n_post:
+            raise ValueError(f"OneToOne needs populations of equal size, got {n_pre} and {n_post}")
+        idx = np.arange(n_pre, dtype=np.int64)
+        return idx, idx.copy()
+
+
+@dataclass(frozen=True)
+class FixedProbability(Connector):
+    """Each (pre, post) pair is connected independently with probability ``p``.
+
+    Parameters
+    ----------
+    p : float
+        Connection probability, in [0, 1].
+    allow_autapses : bool
+    """
+
+    p: float
+    allow_autapses: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "p", _checks.probability("FixedProbability", "p", self.p))
+
+    def expected_count(self, n_pre, n_post):
+        return int(self.p * n_pre * n_post)
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        n_pairs = n_pre * n_post
+        if self.p == 0.0 or n_pairs == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy()
+        if self.p == 1.0:
+            flat = np.arange(n_pairs, dtype=np.int64)
+        else:
+            # Gaps between successive connected pairs (in row-major pair order) are geometric,
+            # which is exactly independent Bernoulli(p) per pair and costs O(synapses), not
+            # O(pairs).
+            chunks = []
+            last = -1
+            mean = self.p * n_pairs
+            while True:
+                size = int(mean + 5 * np.sqrt(mean + 1) + 16)
+                gaps = rng.geometric(self.p, size)
+                flat = last + np.cumsum(gaps)
+                if flat[-1] >= n_pairs:
+                    chunks.append(flat[flat < n_pairs])
+                    break
+                chunks.append(flat)
+                last = int(flat[-1])
+                mean = self.p * (n_pairs - last)
+            flat = np.concatenate(chunks)
+        pre, post = np.divmod(flat, n_post)
+        return self._drop_autapses(pre, post, same)
+
+
+def _distinct_draws(rng, n_rows, n_choices, k, exclude_self, owner):
+    """For each row, ``k`` distinct integers in ``[0, n_choices)`` (not the row's own index
+    if ``exclude_self``), uniformly over the k-subsets.
+
+    Sparse case (``k`` small against the choices): draw every row with replacement at once and
+    redraw the rows that contain a repeat -- rejection sampling, so the accepted rows are
+    exactly uniform. Dense case: one ``choice(..., replace=False)`` per row.
+    """
+    available = n_choices - (1 if exclude_self else 0)
+    if k > available:
+        raise ValueError(f"{owner} asks for {k} distinct partners but only {available} are "
+                         f"available")
+    out = np.empty((n_rows, k), dtype=np.int64)
+    if k == 0 or n_rows == 0:
+        return out
+    if k * k <= available:         # a row holds a repeat with probability below about 1/2
+        todo = np.arange(n_rows)
+        while todo.size:
+            picks = rng.integers(0, available, size=(todo.size, k))
+            ordered = np.sort(picks, axis=1)
+            ok = ~np.any(ordered[:, 1:] == ordered[:, :-1], axis=1)
+            out[todo[ok]] = picks[ok]
+            todo = todo[~ok]
+    else:
+        for row in range(n_rows):
+            out[row] = rng.choice(available, size=k, replace=False)
+    if exclude_self:
+        out += out >= np.arange(n_rows)[:, None]
+    return out
+
+
+@dataclass(frozen=True)
+class FixedInDegree(Connector):
+    """Each postsynaptic neuron receives exactly ``k`` synapses from distinct presynaptic
+    neurons.
+
+    Parameters
+    ----------
+    k : int
+        In-degree, >= 0.
+    allow_autapses : bool
+    """
+
+    k: int
+    allow_autapses: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "k", _checks.count("FixedInDegree", "k", self.k))
+
+    def expected_count(self, n_pre, n_post):
+        return self.k * n_post
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        exclude = same and not self.allow_autapses
+        pre = _distinct_draws(rng, n_post, n_pre, self.k, exclude, "FixedInDegree")
+        post = np.repeat(np.arange(n_post, dtype=np.int64), self.k)
+        return pre.ravel(), post
+
+
+@dataclass(frozen=True)
+class FixedOutDegree(Connector):
+    """Each presynaptic neuron sends exactly ``k`` synapses to distinct postsynaptic neurons.
+
+    Parameters
+    ----------
+    k : int
+        Out-degree, >= 0.
+    allow_autapses : bool
+    """
+
+    k: int
+    allow_autapses: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "k", _checks.count("FixedOutDegree", "k", self.k))
+
+    def expected_count(self, n_pre, n_post):
+        return self.k * n_pre
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        exclude = same and not self.allow_autapses
+        post = _distinct_draws(rng, n_pre, n_post, self.k, exclude, "FixedOutDegree")
+        pre = np.repeat(np.arange(n_pre, dtype=np.int64), self.k)
+        return pre, post.ravel()
+
+
+@dataclass(frozen=True, eq=False)
+class FromList(Connector):
+    """Explicit ``(pre, post)`` pairs, optionally with their own weights and delays.
+
+    Parameters
+    ----------
+    pairs : array_like, shape (n, 2)
+        Presynaptic and postsynaptic indices within their populations.
+    weights, delays : array_like, shape (n,), optional
+        If given, :meth:`neurosim.Network.connect` must not get ``weight`` / ``delay``.
+    """
+
+    pairs_: object = field(default=None)
+    weights: object = None
+    delays: object = None
+
+    def __init__(self, pairs, *, weights=None, delays=None):
+        arr = np.asarray(pairs)
+        if arr.size == 0:
+            arr = np.zeros((0, 2), dtype=np.int64)
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise ValueError(f"FromList.pairs must have shape (n, 2), got {arr.shape}")
+        if not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError(f"FromList.pairs must be integer indices, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+        n = arr.shape[0]
+        object.__setattr__(self, "pairs_", arr)
+        if weights is not None:
+            weights = _checks.finite_array("FromList", "weights", weights, shape=(n,))
+        if delays is not None:
+            delays = _checks.finite_array("FromList", "delays", delays, "ms", shape=(n,))
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "delays", delays)
+
+    def expected_count(self, n_pre, n_post):
+        return self.pairs_.shape[0]
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        pre, post = self.pairs_[:, 0].copy(), self.pairs_[:, 1].copy()
+        for name, idx, n in (("pre", pre, n_pre), ("post", post, n_post)):
+            if idx.size and (idx.min() < 0 or idx.max() >= n):
+                bad = idx[(idx < 0) | (idx >= n)][0]
+                raise ValueError(f"FromList {name} index {bad} is outside [0, {n})")
+        return pre, post
+
+
+@dataclass(frozen=True, eq=False)
+class FromMatrix(Connector):
+    """A dense weight matrix of shape ``(n_pre, n_post)``; every nonzero entry is a synapse
+    with that weight (so :meth:`neurosim.Network.connect` must not get ``weight``).
+
+    Parameters
+    ----------
+    matrix : array_like, shape (n_pre, n_post)
+    """
+
+    matrix: object = None
+
+    def __post_init__(self):
+        m = _checks.finite_array("FromMatrix", "matrix", self.matrix)
+        if m.ndim != 2:
+            raise ValueError(f"FromMatrix.matrix must be 2-D, got shape {m.shape}")
+        object.__setattr__(self, "matrix", m)
+        pre, post = np.nonzero(m)
+        object.__setattr__(self, "weights", m[pre, post])
+
+    def expected_count(self, n_pre, n_post):
+        return int(np.count_nonzero(self.matrix))
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        if self.matrix.shape != (n_pre, n_post):
+            raise ValueError(f"FromMatrix.matrix must have shape ({n_pre}, {n_post}), got "
+                             f"{self.matrix.shape}")
+        pre, post = np.nonzero(self.matrix)
+        return pre.astype(np.int64), post.astype(np.int64)
+
+
+def to_csr(pre, target, weight, delay_steps, n_rows):
+    """Merge synapses into one CSR table by presynaptic (row) index.
+
+    Parameters
+    ----------
+    pre : int64 array
+        Row (global presynaptic neuron) of each synapse.
+    target : int array
+        Column (receptor slot) of each synapse.
+    weight : float64 array
+    delay_steps : int array
+    n_rows : int
+
+    Returns
+    -------
+    indptr : int64 array, shape (n_rows + 1,)
+    target : int32 array
+    weight : float64 array
+    delay_steps : int32 array
+        Synapses of row ``r`` are ``indptr[r]:indptr[r + 1]``, in their original order.
+    """
+    order = np.argsort(pre, kind="stable")
+    counts = np.bincount(pre, minlength=n_rows)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return (indptr, np.ascontiguousarray(target[order], dtype=np.int32),
+            np.ascontiguousarray(weight[order], dtype=np.float64),
+            np.ascontiguousarray(delay_steps[order], dtype=np.int32))

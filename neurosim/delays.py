@@ -1,0 +1,69 @@
+"""Axonal delays: conversion to steps and the ring buffer of future synaptic input.
+
+The ring buffer has one row per future step and one column per receptor slot (one slot per
+target neuron and receptor channel). A spike emitted in step ``k`` through a synapse with a
+delay of ``d`` steps adds its weight to row ``(k + d) % L``; step ``k + d`` reads that row,
+applies it and clears it. With ``L = max_delay + 1`` rows a row is never written for two
+different arrival steps at once, so any mix of delays is exact to the step.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .units import to_steps_array
+
+__all__ = ["delay_steps", "ring_buffer", "push_spikes"]
+
+
+def delay_steps(delays, dt, *, drawn, name="delay"):
+    """Delays in ms to int32 steps.
+
+    Parameters
+    ----------
+    delays : numpy.ndarray
+        Delays, ms.
+    dt : float
+        Step, ms.
+    drawn : bool
+        True for values drawn from a distribution: they are rounded to the nearest step
+        (as NEST does). Given values must be whole multiples of ``dt``.
+
+    Raises
+    ------
+    ValueError
+        A delay that is negative, shorter than ``dt``, or (if given) not a whole multiple of
+        ``dt``.
+    """
+    delays = np.asarray(delays, dtype=np.float64)
+    if delays.size and delays.min() < 0:
+        raise ValueError(f"{name} must be >= dt = {dt!r} ms, got negative "
+                         f"{float(delays.min())!r} ms")
+    if drawn:
+        steps = np.rint(delays / dt)
+        if steps.size and steps.min() < 1:
+            value = float(delays[steps < 1][0])
+            raise ValueError(f"{name} {value!r} ms (drawn) rounds to 0 steps: shorter than "
+                             f"dt = {dt!r} ms; raise the distribution's lower bound")
+    else:
+        steps = to_steps_array(delays, dt, name=name, minimum=1)
+    if steps.size and steps.max() > np.iinfo(np.int32).max // 2:
+        raise ValueError(f"{name} {float(delays.max())!r} ms is too long for dt = {dt!r} ms")
+    return steps.astype(np.int32)
+
+
+def ring_buffer(n_slots, max_delay_steps):
+    """A zeroed ring buffer of shape ``(max_delay_steps + 1, n_slots)``."""
+    return np.zeros((int(max_delay_steps) + 1, int(n_slots)))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def push_spikes(step, fired, n_fired, indptr, target, weight, delay, ring):
+    """Add the synapses of the ``n_fired`` neurons in ``fired`` into the ring buffer for
+    their arrival steps ``step + delay``."""
+    n_rows = ring.shape[0]
+    for f in range(n_fired):
+        g = fired[f]
+        for s in range(indptr[g], indptr[g + 1]):
+            ring[(step + delay[s]) % n_rows, target[s]] += weight[s]

@@ -1,0 +1,262 @@
+"""Run a neurosim network on Brian2 (``Simulator(net, engine="brian2")``).
+
+The network is first realised by neurosim's own builder (initial values, synapses, weights
+and delays drawn with the simulator's seed), then handed to Brian2 unchanged, so both engines
+simulate the very same network. Brian2 runs its ``numpy`` code-generation target (no compile
+wait). Its own random streams (Poisson sources, noise) are seeded with the same seed but differ
+from neurosim's.
+
+Conventions bridged (see :mod:`neurosim.simulator`):
+
+- a neurosim delay of ``d`` steps is a Brian2 delay of ``(d - 1) dt`` (Brian2 applies a
+  spike's effect after the state update of the arrival step, neurosim before it);
+- neurosim holds a neuron for ``t_ref`` after the reset, Brian2 for ``refractory`` after the
+  spike's step start, so Brian2 gets ``refractory = t_ref + dt``;
+- state samples are taken at the start of the next step (``when="start"``), which is the
+  state at the end of the step neurosim samples.
+
+Schemes: LIF with current synapses ``exact``; LIF with conductances, and Hodgkin-Huxley with
+``scheme="exponential_euler"``, Brian2's ``exponential_euler``; AdEx, Izhikevich and
+Hodgkin-Huxley with ``scheme="rk4"`` Brian2's ``rk4``; Euler schemes Brian2's ``euler``.
+Synaptic inputs enter Brian2's integrators continuously rather than as step means, so
+non-LIF models agree to the scheme's accuracy, not bitwise. ``NoisyCurrent`` draws its
+per-step values from Brian2's ``randn()`` (the same process, another random stream).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
+from ..network import SpikeMonitor
+from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
+from ..records import SpikeRecord, StateRecord
+from ..synapses import KIND_ALPHA, KIND_DELTA
+
+__all__ = ["Brian2Engine"]
+
+
+def _f(x):
+    """A float literal for Brian2's equation strings."""
+    return repr(float(x))
+
+
+def _synaptic_terms(channels):
+    """Equation lines and the summed synaptic current for a population's channels."""
+    lines, current = [], []
+    for c, syn in channels:
+        if syn.kind == KIND_DELTA:
+            continue
+        tau = _f(syn._tau())
+        if syn.kind == KIND_ALPHA:
+            lines.append(f"dx{c}/dt = (y{c} - x{c}) / ({tau}*ms) : 1")
+            lines.append(f"dy{c}/dt = -y{c} / ({tau}*ms) : 1")
+        else:
+            lines.append(f"dx{c}/dt = -x{c} / ({tau}*ms) : 1")
+        current.append(f"x{c} * ({_f(syn._e_rev())} - v)" if syn.conductance else f"x{c}")
+    return lines, " + ".join(current) if current else "0"
+
+
+def _b2_name(var):
+    """Brian2 reserves unit names (``m`` is the metre): the gates get other names there."""
+    return {"m": "m_na", "h": "h_na", "n": "n_k"}.get(var, var)
+
+
+def _neuron_group(b2, pop, channels, dt, name):
+    model = pop.model
+    syn_lines, i_syn = _synaptic_terms(channels)
+    i_in = f"(i_inj + i_noise + {i_syn})"
+    extra = ["i_inj : 1", "i_noise : 1", "noise_mean : 1", "noise_std : 1",
+             "noise_start : 1", "noise_stop : 1"] + syn_lines
+    if isinstance(model, LIF):
+        conductance = any(syn.conductance for _, syn in channels)
+        eqs = [f"dv/dt = (-(v - {_f(model.e_leak)}) / {_f(model.tau_m)} + "
+               f"({_f(model.i_e)} + {i_in}) / {_f(model.c_m)}) / ms : 1 (unless refractory)"]
+        kwargs = dict(threshold=f"v >= {_f(model.v_th)}", reset=f"v = {_f(model.v_reset)}",
+                      refractory=(model.t_ref + dt) * b2.ms,
+                      method="exponential_euler" if conductance else "exact")
+    elif isinstance(model, AdEx):
+        cut = _f(model.v_peak)
+        eqs = [f"dv/dt = (-{_f(model.g_leak)} * (vc - {_f(model.e_leak)}) + {_f(model.g_leak)} * "
+               f"{_f(model.delta_t)} * exp((vc - {_f(model.v_t)}) / {_f(model.delta_t)}) - w + "
+               f"{_f(model.i_e)} + {i_in}) / ({_f(model.c_m)} * ms) : 1 (unless refractory)",
+               f"dw/dt = ({_f(model.a)} * (vc - {_f(model.e_leak)}) - w) / ({_f(model.tau_w)} "
+               f"* ms) : 1",
+               f"vc = clip(v, -1e9, {cut}) : 1"]
+        kwargs = dict(threshold=f"v >= {cut}",
+                      reset=f"v = {_f(model.v_reset)}; w += {_f(model.b)}",
+                      refractory=(model.t_ref + dt) * b2.ms,
+                      method="rk4" if model.scheme == "rk4" else "euler")
+    elif isinstance(model, Izhikevich):
+        cut = _f(model.v_peak)
+        eqs = [f"dv/dt = (0.04 * vc**2 + 5 * vc + 140 - u + ({_f(model.i_e)} + {i_in}) / "
+               f"{_f(model.c_m)}) / ms : 1",
+               f"du/dt = {_f(model.a)} * ({_f(model.b)} * vc - u) / ms : 1",
+               f"vc = clip(v, -1e9, {cut}) : 1"]
+        kwargs = dict(threshold=f"v >= {cut}",
+                      reset=f"v = {_f(model.c)}; u += {_f(model.d)}",
+                      method="rk4" if model.scheme == "rk4" else "euler")
+    elif isinstance(model, HodgkinHuxley):
+        m = model
+        eqs = [f"dv/dt = (-{_f(m.g_na)} * m_na**3 * h_na * (v - {_f(m.e_na)}) - {_f(m.g_k)} * "
+               f"n_k**4 * (v - {_f(m.e_k)}) - {_f(m.g_leak)} * (v - {_f(m.e_leak)}) + "
+               f"{_f(m.i_e)} + {i_in}) / ({_f(m.c_m)} * ms) : 1",
+               "dm_na/dt = (0.1 * (v + 40) / (1 - exp(-(v + 40) / 10)) * (1 - m_na) "
+               "- 4 * exp(-(v + 65) / 18) * m_na) / ms : 1",
+               "dh_na/dt = (0.07 * exp(-(v + 65) / 20) * (1 - h_na) "
+               "- h_na / (1 + exp(-(v + 35) / 10))) / ms : 1",
+               "dn_k/dt = (0.01 * (v + 55) / (1 - exp(-(v + 55) / 10)) * (1 - n_k) "
+               "- 0.125 * exp(-(v + 65) / 80) * n_k) / ms : 1"]
+        kwargs = dict(threshold=f"v >= {_f(m.v_th)}", refractory=f"v >= {_f(m.v_th)}",
+                      method="rk4" if m.scheme == "rk4" else "exponential_euler")
+    else:  # pragma: no cover - every neuron model is listed above
+        raise NotImplementedError(f"engine 'brian2' does not support {type(model).__name__}")
+    return b2.NeuronGroup(pop.n, "\n".join(eqs + extra), name=name, dt=dt * b2.ms, **kwargs)
+
+
+class Brian2Engine:
+    """Brian2 side of a :class:`neurosim.Simulator` (made by it; not for direct use)."""
+
+    def __init__(self, sim):
+        import brian2 as b2
+
+        self._b2 = b2
+        self._sim = sim
+        net, dt = sim.network, sim.dt
+        for inj in net.injections:
+            if isinstance(inj.current, NoisyCurrent):
+                targets = inj.neurons
+                if len(np.unique(targets)) != len(targets) or sum(
+                        isinstance(other.current, NoisyCurrent)
+                        and other.population is inj.population for other in net.injections) > 1:
+                    raise NotImplementedError("engine 'brian2' supports one NoisyCurrent per "
+                                              "population (without repeated neurons)")
+        b2.prefs.codegen.target = "numpy"
+        b2.seed(sim.seed)
+        self._net = b2.Network()
+        pops = sim._pops
+        by_pop = {i: [] for i in range(len(pops))}
+        for (p, syn), c in sim._channel_ids.items():
+            by_pop[p].append((c, syn))
+        self._groups = []
+        for i, pop in enumerate(pops):
+            model = pop.model
+            lo, hi = sim._pop_start[i], sim._pop_start[i + 1]
+            if isinstance(model, PoissonSource):
+                rates = np.broadcast_to(np.asarray(model.rate, dtype=float), (pop.n,))
+                group = b2.PoissonGroup(pop.n, rates=rates * b2.Hz, dt=dt * b2.ms,
+                                        name=f"ns_pop{i}")
+            elif isinstance(model, SpikeTimes):
+                idx = sim._st[1] - lo
+                keep = (idx >= 0) & (idx < pop.n)
+                group = b2.SpikeGeneratorGroup(pop.n, idx[keep], sim._st[0][keep] * dt * b2.ms,
+                                               dt=dt * b2.ms, name=f"ns_pop{i}")
+            else:
+                group = _neuron_group(b2, pop, by_pop[i], dt, f"ns_pop{i}")
+                for row, var in enumerate(model.state_vars):
+                    setattr(group, _b2_name(var), sim._state[row, lo:hi])
+            if isinstance(model, (LIF, AdEx, Izhikevich, HodgkinHuxley)):
+                self._add_noise(group, pop, net, dt)
+            self._groups.append(group)
+            self._net.add(group)
+        self._group_of = {id(p): g for p, g in zip(pops, self._groups)}
+
+        for proj, c, (pre, post, w, d) in zip(net.projections, sim._proj_channel, sim._tables):
+            syn = proj.synapse
+            if syn.kind == KIND_DELTA:
+                on_pre = "v_post += w * int(not_refractory_post)" if hasattr(
+                    self._group_of[id(proj.post)], "not_refractory") else "v_post += w"
+            elif syn.kind == KIND_ALPHA:
+                on_pre = f"y{c}_post += w * {_f(math.e)}"
+            else:
+                on_pre = f"x{c}_post += w"
+            s = b2.Synapses(self._group_of[id(proj.pre)], self._group_of[id(proj.post)],
+                            "w : 1", on_pre=on_pre, dt=dt * b2.ms,
+                            name=f"ns_syn_{len(self._net.objects)}_{id(proj)}")
+            s.connect(i=pre, j=post)
+            s.w = w
+            s.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
+            self._net.add(s)
+
+        self._mons = {}
+        for mon in sim._monitors:
+            group = self._group_of[id(mon.population)]
+            if isinstance(mon, SpikeMonitor):
+                m = b2.SpikeMonitor(group)
+            else:
+                # At the start of step k Brian2 sees the state after step k - 1, which is
+                # neurosim's sample after step k - 1 (time k dt); see record().
+                every = sim._every_steps[mon] * dt
+                m = b2.StateMonitor(group, _b2_name(mon.variable), record=mon.neurons,
+                                    dt=every * b2.ms, when="start")
+            self._mons[id(mon)] = m
+            self._net.add(m)
+
+        # Step currents: a per-step Python operation that applies due switches (cheap on the
+        # numpy target, and exact to the step).
+        self._inj = sim._inj
+        if self._inj[0].size:
+            offsets = sim._pop_start
+
+            @b2.network_operation(dt=dt * b2.ms, when="start")
+            def apply_currents(t):
+                k = int(round(float(t / b2.ms) / dt))
+                steps, idx, val, ptr = self._inj
+                while ptr[0] < steps.size and steps[ptr[0]] <= k:
+                    g = idx[ptr[0]]
+                    p = int(np.searchsorted(offsets, g, side="right") - 1)
+                    group = self._groups[p]
+                    group.i_inj[g - offsets[p]] = group.i_inj[g - offsets[p]] + val[ptr[0]]
+                    ptr[0] += 1
+            self._net.add(apply_currents)
+
+    def _add_noise(self, group, pop, net, dt):
+        """Per-step Gaussian current of a NoisyCurrent, drawn at the start of each step."""
+        group.noise_stop = -1.0
+        for inj in net.injections:
+            if inj.population is pop and isinstance(inj.current, NoisyCurrent):
+                cur = inj.current
+                group.noise_mean[inj.neurons] = cur.mean
+                group.noise_std[inj.neurons] = cur.std
+                group.noise_start[inj.neurons] = round(cur.start / dt)
+                group.noise_stop[inj.neurons] = (1e300 if math.isinf(cur.stop)
+                                                 else round(cur.stop / dt))
+                group.run_regularly(
+                    "i_noise = int(t_in_timesteps >= noise_start and "
+                    "t_in_timesteps < noise_stop) * (noise_mean + noise_std * randn())",
+                    dt=dt * self._b2.ms, when="start")
+
+    def run(self, n_steps):
+        self._net.run(n_steps * self._sim.dt * self._b2.ms)
+
+    def record(self, monitor):
+        b2, sim = self._b2, self._sim
+        m = self._mons[id(monitor)]
+        if isinstance(monitor, SpikeMonitor):
+            times = np.asarray(m.t / b2.ms)
+            steps = np.rint(times / sim.dt).astype(np.int64)
+            order = np.argsort(steps, kind="stable")
+            return SpikeRecord(times=steps[order] * sim.dt, neurons=np.asarray(m.i)[order],
+                               steps=steps[order], n_neurons=monitor.population.n,
+                               t_start=0.0, t_stop=sim.t, population=monitor.population.name)
+        name = _b2_name(monitor.variable)
+        values = np.asarray(getattr(m, name)).T.reshape(-1, monitor.neurons.size)
+        steps = np.rint(np.asarray(m.t / b2.ms) / sim.dt).astype(np.int64)
+        # Drop the initial state (neurosim records after steps) and add the state after the
+        # last step, which Brian2 would only record at the start of the next run.
+        values, steps = values[steps > 0], steps[steps > 0]
+        if sim.step > 0 and sim.step % sim._every_steps[monitor] == 0:
+            now = np.asarray(getattr(self._group_of[id(monitor.population)], name))
+            values = np.vstack([values, now[monitor.neurons][None, :]])
+            steps = np.append(steps, sim.step)
+        return StateRecord(times=steps * sim.dt, values=values,
+                           neurons=monitor.neurons, variable=monitor.variable,
+                           population=monitor.population.name)
+
+    def set_rate(self, population, rates_hz):
+        self._group_of[id(population)].rates = rates_hz * self._b2.Hz
+
+    def get(self, population, variable):
+        return np.array(getattr(self._group_of[id(population)], _b2_name(variable)))

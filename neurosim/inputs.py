@@ -1,0 +1,223 @@
+"""Inputs: spike sources (population models) and current injections.
+
+Spike sources are models of populations, as PyNN's spike sources are cell types: they have no
+membrane, they only emit spikes that projections carry onwards. Current injections are added to
+a population's input current with :meth:`neurosim.Network.inject`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _checks
+from .neurons import KIND_POISSON, KIND_SPIKE_TIMES, Model
+
+__all__ = ["PoissonSource", "SpikeTimes", "StepCurrent", "DCCurrent", "RampCurrent",
+           "NoisyCurrent", "CurrentInjection"]
+
+
+@dataclass(frozen=True, eq=False)
+class PoissonSource(Model):
+    """Independent Poisson spike trains, one per neuron of the population.
+
+    In each step a source fires with probability ``rate * dt`` (a Bernoulli process on the step
+    grid, the discrete Poisson process), drawn from the simulator's generator. The rate can be
+    changed between runs with :meth:`neurosim.Simulator.set_rate`.
+
+    Parameters
+    ----------
+    rate : float or array_like
+        Rate in Hz, >= 0; a scalar or one value per neuron.
+    """
+
+    rate: object = 0.0
+
+    kind = KIND_POISSON
+
+    def __post_init__(self):
+        if np.ndim(self.rate) == 0:
+            rate = _checks.non_negative("PoissonSource", "rate", self.rate, "Hz")
+        else:
+            rate = _checks.finite_array("PoissonSource", "rate", self.rate, "Hz")
+            if rate.ndim != 1:
+                raise ValueError(f"PoissonSource.rate must be a scalar or 1-D, got shape "
+                                 f"{rate.shape}")
+            if (rate < 0).any():
+                raise ValueError(f"PoissonSource.rate must be >= 0 Hz, got {float(rate.min())!r}")
+            rate.setflags(write=False)
+        object.__setattr__(self, "rate", rate)
+
+
+@dataclass(frozen=True, eq=False)
+class SpikeTimes(Model):
+    """Replays given spike times, one list per neuron.
+
+    A spike at time ``t`` ms is emitted in step ``t / dt`` (which must be whole), exactly as if a
+    neuron had crossed threshold in that step.
+
+    Parameters
+    ----------
+    times : sequence of sequences of float
+        ``times[i]`` are the spike times of neuron ``i``, ms, >= 0.
+    """
+
+    times: tuple = ()
+
+    kind = KIND_SPIKE_TIMES
+
+    def __post_init__(self):
+        try:
+            lists = [np.sort(_checks.finite_array("SpikeTimes", f"times[{i}]", t, "ms").ravel())
+                     for i, t in enumerate(self.times)]
+        except TypeError:
+            raise TypeError(f"SpikeTimes.times must be one list of times (ms) per neuron, "
+                            f"got {self.times!r}") from None
+        for i, t in enumerate(lists):
+            if t.size and t[0] < 0:
+                raise ValueError(f"SpikeTimes.times[{i}] must be >= 0 ms, got {float(t[0])!r}")
+            t.setflags(write=False)
+        object.__setattr__(self, "times", tuple(lists))
+
+    @property
+    def n_neurons(self):
+        """Number of spike trains."""
+        return len(self.times)
+
+
+class CurrentInjection:
+    """Base class of the injected currents (piecewise constant on the step grid)."""
+
+    def _segments(self, dt):
+        """``(times, amplitudes)``: amplitude ``amplitudes[k]`` (pA) holds from ``times[k]``."""
+        raise NotImplementedError
+
+    def _amplitudes(self):
+        """The amplitude values (scalars or per-neuron arrays), for shape checks."""
+        return self._segments(None)[1]
+
+
+@dataclass(frozen=True, eq=False)
+class StepCurrent(CurrentInjection):
+    """A current that jumps to ``amplitudes[k]`` pA at ``times[k]`` ms and holds until the next.
+
+    Before ``times[0]`` the current is 0. Times must be increasing and whole multiples of dt.
+
+    Parameters
+    ----------
+    times : sequence of float
+        Switch times, ms, increasing, >= 0.
+    amplitudes : sequence of float or of arrays
+        Amplitude after each switch, pA; each a scalar or one value per target neuron.
+    """
+
+    times: tuple
+    amplitudes: tuple
+
+    def __post_init__(self):
+        times = _checks.finite_array("StepCurrent", "times", self.times, "ms").ravel()
+        if len(self.amplitudes) != times.size:
+            raise ValueError(f"StepCurrent.amplitudes must have one entry per time "
+                             f"({times.size}), got {len(self.amplitudes)}")
+        if times.size and times[0] < 0:
+            raise ValueError(f"StepCurrent.times must be >= 0 ms, got {float(times[0])!r}")
+        if np.any(np.diff(times) <= 0):
+            raise ValueError(f"StepCurrent.times must be strictly increasing, got {times.tolist()}")
+        amps = tuple(_checks.finite_array("StepCurrent", f"amplitudes[{k}]", a, "pA")
+                     for k, a in enumerate(self.amplitudes))
+        object.__setattr__(self, "times", times)
+        object.__setattr__(self, "amplitudes", amps)
+
+    def _segments(self, dt):
+        return self.times, self.amplitudes
+
+
+def DCCurrent(amplitude, *, start=0.0):
+    """A constant current of ``amplitude`` pA from ``start`` ms on (a one-step
+    :class:`StepCurrent`)."""
+    return StepCurrent(times=(start,), amplitudes=(amplitude,))
+
+
+@dataclass(frozen=True, eq=False)
+class RampCurrent(CurrentInjection):
+    """A current rising linearly from ``amplitude_start`` at ``start`` to ``amplitude_stop`` at
+    ``stop`` (pA, ms), then 0.
+
+    On the step grid each step gets the ramp's exact mean over that step (its value at the
+    step's midpoint), so the charge injected is exact.
+
+    Parameters
+    ----------
+    start, stop : float
+        ms, whole multiples of dt, ``start < stop``.
+    amplitude_start, amplitude_stop : float
+        pA.
+    """
+
+    start: float
+    stop: float
+    amplitude_start: float
+    amplitude_stop: float
+
+    def __post_init__(self):
+        for name, unit in (("start", "ms"), ("stop", "ms"), ("amplitude_start", "pA"),
+                           ("amplitude_stop", "pA")):
+            object.__setattr__(self, name, _checks.finite("RampCurrent", name,
+                                                          getattr(self, name), unit))
+        if self.start < 0:
+            raise ValueError(f"RampCurrent.start must be >= 0 ms, got {self.start!r}")
+        _checks.less("RampCurrent", "start", self.start, "stop", self.stop, "ms")
+
+    def _amplitudes(self):
+        return (np.asarray(self.amplitude_start), np.asarray(self.amplitude_stop))
+
+    def _segments(self, dt):
+        from .units import to_steps
+        first = to_steps(self.start, dt, name="RampCurrent.start")
+        last = to_steps(self.stop, dt, name="RampCurrent.stop")
+        mid = (np.arange(first, last) + 0.5) * dt
+        slope = (self.amplitude_stop - self.amplitude_start) / (self.stop - self.start)
+        amps = self.amplitude_start + slope * (mid - self.start)
+        times = np.append(np.arange(first, last) * dt, last * dt)
+        return times, tuple(np.asarray(a) for a in np.append(amps, 0.0))
+
+
+@dataclass(frozen=True, eq=False)
+class NoisyCurrent(CurrentInjection):
+    """Gaussian noise current, independent for every target neuron.
+
+    In every step from ``start`` to ``stop`` a neuron receives ``mean + std * xi`` pA with
+    ``xi`` a fresh standard normal draw from the simulator's generator, held over the step
+    (NEST's ``noise_generator`` with ``dt_noise = dt``). The resulting membrane fluctuations
+    therefore depend on ``dt``: for a white-noise limit scale ``std`` with ``1/sqrt(dt)``.
+
+    Parameters
+    ----------
+    mean : float
+        pA.
+    std : float
+        pA, >= 0.
+    start, stop : float
+        ms, whole multiples of dt; ``stop`` may be ``inf``.
+    """
+
+    mean: float = 0.0
+    std: float = 0.0
+    start: float = 0.0
+    stop: float = float("inf")
+
+    def __post_init__(self):
+        object.__setattr__(self, "mean", _checks.finite("NoisyCurrent", "mean", self.mean, "pA"))
+        object.__setattr__(self, "std", _checks.non_negative("NoisyCurrent", "std", self.std,
+                                                             "pA"))
+        object.__setattr__(self, "start", _checks.non_negative("NoisyCurrent", "start",
+                                                               self.start, "ms"))
+        stop = float(self.stop)
+        if not stop > self.start:
+            raise ValueError(f"NoisyCurrent.stop must be > NoisyCurrent.start "
+                             f"({self.start!r} ms), got {stop!r}")
+        object.__setattr__(self, "stop", stop)
+
+    def _amplitudes(self):
+        return ()

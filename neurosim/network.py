@@ -1,0 +1,326 @@
+"""The description of a network: populations, projections, injections and monitors.
+
+Nothing here holds arrays of state or knows about time; a :class:`neurosim.Simulator` builds
+the description into arrays and runs it. Objects returned by :class:`Network` methods are
+handles: pass them back to ``connect``, ``record``, ``sim.data[...]`` and so on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+from .connectivity import Connector
+from .distributions import Distribution
+from .inputs import CurrentInjection, PoissonSource, SpikeTimes
+from .neurons import MODEL_KINDS, Model
+from .synapses import ExpCurrent, Synapse
+
+__all__ = ["Network", "Population", "Projection", "Injection", "SpikeMonitor", "StateMonitor"]
+
+_VALID_MODELS = sorted(MODEL_KINDS) + ["PoissonSource", "SpikeTimes"]
+
+
+class Population:
+    """A group of ``n`` neurons of one model (a handle made by :meth:`Network.population`).
+
+    Attributes
+    ----------
+    n : int
+    model : Model
+    name : str
+    initial : dict
+        Initial values by state-variable name: scalars, arrays of length ``n`` or
+        distributions.
+    """
+
+    def __init__(self, n, model, name, initial):
+        self.n = n
+        self.model = model
+        self.name = name
+        self.initial = dict(initial)
+
+    def __len__(self):
+        return self.n
+
+    def __repr__(self):
+        return f"Population({self.name!r}, n={self.n}, model={type(self.model).__name__})"
+
+
+class Projection:
+    """Synapses from one population to another (a handle made by :meth:`Network.connect`)."""
+
+    def __init__(self, pre, post, connector, synapse, weight, delay, name):
+        self.pre = pre
+        self.post = post
+        self.connector = connector
+        self.synapse = synapse
+        self.weight = weight
+        self.delay = delay
+        self.name = name
+
+    def __repr__(self):
+        return (f"Projection({self.name!r}, {self.pre.name} -> {self.post.name}, "
+                f"{type(self.connector).__name__}, {type(self.synapse).__name__})")
+
+
+class Injection:
+    """A current injected into (some neurons of) a population."""
+
+    def __init__(self, population, current, neurons):
+        self.population = population
+        self.current = current
+        self.neurons = neurons
+
+
+class SpikeMonitor:
+    """Records every spike of a population; ``sim.data[monitor]`` is a
+    :class:`neurosim.records.SpikeRecord`."""
+
+    def __init__(self, population):
+        self.population = population
+
+
+class StateMonitor:
+    """Records one state variable of chosen neurons every ``every`` ms;
+    ``sim.data[monitor]`` is a :class:`neurosim.records.StateRecord`."""
+
+    def __init__(self, population, variable, neurons, every):
+        self.population = population
+        self.variable = variable
+        self.neurons = neurons
+        self.every = every
+
+
+def _index_array(owner, neurons, n):
+    if neurons is None:
+        return np.arange(n, dtype=np.int64)
+    idx = np.asarray(neurons)
+    if idx.ndim == 0:
+        idx = idx.reshape(1)
+    if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+        raise TypeError(f"{owner}: neurons must be a 1-D sequence of integer indices, got "
+                        f"{neurons!r}")
+    idx = idx.astype(np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)][0]
+        raise ValueError(f"{owner}: neuron index {bad} is outside [0, {n})")
+    return idx
+
+
+class Network:
+    """A description of a spiking network.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network()
+    >>> exc = net.population(100, ns.LIF(), name="exc")
+    >>> proj = net.connect(exc, exc, ns.FixedProbability(0.1), synapse=ns.ExpCurrent(tau=5.0),
+    ...                    weight=10.0, delay=1.0)
+    >>> spikes = net.record_spikes(exc)
+    """
+
+    def __init__(self):
+        self.populations = []
+        self.projections = []
+        self.injections = []
+        self.monitors = []
+
+    # -- populations -------------------------------------------------------------------------
+    def population(self, n, model, *, name=None, **initial):
+        """Add ``n`` neurons of ``model``.
+
+        Parameters
+        ----------
+        n : int
+            Number of neurons, >= 1 (for :class:`SpikeTimes`, its number of trains).
+        model : Model
+            ``LIF(...)``, ``AdEx(...)``, ``Izhikevich(...)``, ``PoissonSource(...)`` or
+            ``SpikeTimes(...)``.
+        name : str, optional
+            Unique name; default ``"pop<k>"``.
+        **initial
+            Initial values of state variables (e.g. ``v=ns.Uniform(-60, -50)``): scalars,
+            arrays of length ``n`` or distributions, in the variable's unit.
+
+        Returns
+        -------
+        Population
+        """
+        if not isinstance(model, Model):
+            raise TypeError(f"population model must be one of {_VALID_MODELS}, got "
+                            f"{type(model).__name__}")
+        n = _checks.count("population", "n", n, minimum=1)
+        if isinstance(model, SpikeTimes) and model.n_neurons != n:
+            raise ValueError(f"population n = {n} but SpikeTimes has {model.n_neurons} spike "
+                             f"trains")
+        if isinstance(model, PoissonSource) and np.ndim(model.rate) == 1 \
+                and model.rate.shape[0] != n:
+            raise ValueError(f"population n = {n} but PoissonSource.rate has "
+                             f"{model.rate.shape[0]} values")
+        if name is None:
+            name = f"pop{len(self.populations)}"
+        if not isinstance(name, str):
+            raise TypeError(f"population name must be a string, got {name!r}")
+        if any(p.name == name for p in self.populations):
+            raise ValueError(f"population name {name!r} is already used")
+        for var, value in initial.items():
+            if var not in model.state_vars:
+                raise ValueError(f"{type(model).__name__} has no state variable {var!r}; valid: "
+                                 f"{list(model.state_vars)}")
+            if isinstance(value, Distribution):
+                continue
+            if np.ndim(value) == 0:
+                _checks.finite(name, var, value)
+            else:
+                _checks.finite_array(name, var, value, shape=(n,))
+        pop = Population(n, model, name, initial)
+        self.populations.append(pop)
+        return pop
+
+    def _own(self, pop, what):
+        if not isinstance(pop, Population) or not any(p is pop for p in self.populations):
+            raise ValueError(f"{what} must be a population of this network, got {pop!r}")
+
+    # -- projections -------------------------------------------------------------------------
+    def connect(self, pre, post, connector, *, synapse=None, weight=None, delay=None,
+                plasticity=None, name=None):
+        """Connect ``pre`` to ``post``.
+
+        Parameters
+        ----------
+        pre, post : Population
+            ``post`` must be a neuron population (not a spike source).
+        connector : Connector
+            ``AllToAll()``, ``OneToOne()``, ``FixedProbability(p)``, ``FixedInDegree(k)``,
+            ``FixedOutDegree(k)``, ``FromList(pairs)``, ``FromMatrix(w)``.
+        synapse : Synapse, optional
+            Kinetics; default ``ExpCurrent(tau=5.0)``.
+        weight : float, array_like or Distribution, optional
+            Per synapse, in the synapse's weight unit (mV for Delta, pA for currents, nS for
+            conductances, which must be >= 0). Default 1.0 (or the connector's own weights).
+        delay : float, array_like or Distribution, optional
+            Axonal delay, ms. Given values must be whole multiples of ``dt`` and >= ``dt``;
+            values drawn from a distribution are rounded to the nearest step and must be
+            >= ``dt`` after rounding. Default: ``dt``.
+        plasticity : None
+            Reserved; plasticity is not implemented yet.
+        name : str, optional
+
+        Returns
+        -------
+        Projection
+        """
+        self._own(pre, "connect: pre")
+        self._own(post, "connect: post")
+        if not isinstance(connector, Connector):
+            raise TypeError(f"connect: connector must be a Connector (AllToAll, OneToOne, "
+                            f"FixedProbability, ...), got {connector!r}")
+        if isinstance(post.model, (PoissonSource, SpikeTimes)):
+            raise ValueError(f"connect: post {post.name!r} is a spike source and cannot "
+                             f"receive synapses")
+        if synapse is None:
+            synapse = ExpCurrent(tau=5.0)
+        if not isinstance(synapse, Synapse):
+            raise TypeError(f"connect: synapse must be Delta, ExpCurrent, AlphaCurrent, "
+                            f"ExpConductance or AlphaConductance, got {synapse!r}")
+        if plasticity is not None:
+            raise NotImplementedError("connect: plasticity is not implemented yet")
+        if connector.weights is not None and weight is not None:
+            raise ValueError(f"connect: {type(connector).__name__} supplies the weights; do "
+                             f"not pass weight")
+        if connector.delays is not None and delay is not None:
+            raise ValueError(f"connect: {type(connector).__name__} supplies the delays; do "
+                             f"not pass delay")
+        if weight is None and connector.weights is None:
+            weight = 1.0
+        for label, value, unit in (("weight", weight, synapse.weight_unit), ("delay", delay, "ms")):
+            if value is None or isinstance(value, Distribution):
+                continue
+            if np.ndim(value) == 0:
+                _checks.finite("connect", label, value, unit)
+            else:
+                _checks.finite_array("connect", label, value, unit)
+        if synapse.conductance and weight is not None and not isinstance(weight, Distribution) \
+                and np.any(np.asarray(weight) < 0):
+            raise ValueError(f"connect: conductance weights must be >= 0 nS, got "
+                             f"{float(np.min(weight))!r} (use e_rev for inhibition)")
+        if name is None:
+            name = f"{pre.name}->{post.name}#{len(self.projections)}"
+        proj = Projection(pre, post, connector, synapse, weight, delay, name)
+        self.projections.append(proj)
+        return proj
+
+    # -- inputs ------------------------------------------------------------------------------
+    def inject(self, population, current, *, neurons=None):
+        """Inject a current (:class:`StepCurrent`, :func:`DCCurrent`, :class:`RampCurrent`,
+        :class:`NoisyCurrent`) into ``population``.
+
+        Parameters
+        ----------
+        population : Population
+        current : CurrentInjection
+        neurons : sequence of int, optional
+            Target neurons; default all. Array amplitudes have one value per target.
+        """
+        self._own(population, "inject: population")
+        if not isinstance(current, CurrentInjection):
+            raise TypeError(f"inject: current must be a StepCurrent, DCCurrent, RampCurrent or "
+                            f"NoisyCurrent, got {current!r}")
+        if isinstance(population.model, (PoissonSource, SpikeTimes)):
+            raise ValueError(f"inject: {population.name!r} is a spike source")
+        idx = _index_array("inject", neurons, population.n)
+        for k, amp in enumerate(current._amplitudes()):
+            if amp.ndim != 0 and amp.shape != (idx.size,):
+                raise ValueError(f"inject: amplitudes[{k}] must be a scalar or have one value "
+                                 f"per target neuron ({idx.size}), got shape {amp.shape}")
+        inj = Injection(population, current, idx)
+        self.injections.append(inj)
+        return inj
+
+    # -- monitors ----------------------------------------------------------------------------
+    def record_spikes(self, population):
+        """Record all spikes of ``population``.
+
+        Returns
+        -------
+        SpikeMonitor
+            ``sim.data[monitor]`` is a :class:`neurosim.records.SpikeRecord`.
+        """
+        self._own(population, "record_spikes: population")
+        mon = SpikeMonitor(population)
+        self.monitors.append(mon)
+        return mon
+
+    def record(self, population, variable, *, neurons=None, every=None):
+        """Record a state variable of some neurons.
+
+        The sample taken after step ``k`` is the state at time ``(k + 1) * dt``; with
+        ``every`` = m steps the sample times are ``m dt, 2 m dt, ...``.
+
+        Parameters
+        ----------
+        population : Population
+        variable : str
+            A state variable of the model (``"v"``, ``"w"``, ``"u"``).
+        neurons : sequence of int, optional
+            Default all.
+        every : float, optional
+            Sampling interval in ms, a whole multiple of dt; default dt.
+
+        Returns
+        -------
+        StateMonitor
+        """
+        self._own(population, "record: population")
+        valid = list(population.model.state_vars)
+        if variable not in valid:
+            raise ValueError(f"record: {type(population.model).__name__} has no state variable "
+                             f"{variable!r}; valid: {valid}")
+        idx = _index_array("record", neurons, population.n)
+        if every is not None:
+            every = _checks.positive("record", "every", every, "ms")
+        mon = StateMonitor(population, variable, idx, every)
+        self.monitors.append(mon)
+        return mon

@@ -1,0 +1,871 @@
+"""Neuron models: parameters, equations and the compiled kernels that integrate them.
+
+A model is a frozen dataclass of parameters, validated when it is made. Its equations are in
+its docstring, right above the kernel that integrates them. A kernel advances one population by
+one step of ``dt``, in place, then applies threshold, reset and refractoriness; the simulator
+calls it inside its compiled loop over many steps.
+
+Synaptic input enters every model through :func:`_synaptic_step`, which applies the
+events delivered this step and advances each receptor channel exactly over the step
+(see :mod:`neurosim.synapses`). Models other than the current-based LIF see the synaptic
+currents and conductances held at their exact mean over the step.
+
+Units: ms, mV, pA, pF, nS (see :mod:`neurosim.units`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numba
+import numpy as np
+
+from . import _checks
+from .synapses import KIND_ALPHA, KIND_DELTA
+from .units import to_steps
+
+__all__ = ["Model", "NeuronModel", "LIF", "AdEx", "Izhikevich", "HodgkinHuxley",
+           "MODEL_KINDS"]
+
+# Kernel dispatch codes.
+KIND_LIF = 0
+KIND_ADEX = 1
+KIND_IZHIKEVICH = 2
+KIND_HH = 3
+KIND_POISSON = 10
+KIND_SPIKE_TIMES = 11
+
+#: Rows of the simulator's state array; the membrane potential is always row 0.
+N_STATE_ROWS = 4
+#: Length of a packed parameter row. Slot 15 stays 0 for every model but the LIF: it is
+#: passed as ``lin_only`` to :func:`_synaptic_step` as a run-time value, since a literal
+#: ``False`` would make numba compile that function a second time.
+N_PARAMS = 16
+#: Length of a receptor channel's coefficient row (see :func:`channel_coefficients`).
+N_CHANNEL_COEFS = 7
+
+SCHEMES = ("euler", "rk4")
+
+
+class Model:
+    """Base class of everything a population can be made of (neurons and spike sources)."""
+
+    kind = -1
+    #: State variables the model owns, in the order of the simulator's state rows.
+    state_vars: tuple = ()
+
+    def initial_values(self):
+        """Default initial value of each state variable, in its unit."""
+        return {}
+
+    def _pack(self, dt):
+        """Parameters as a float64 row for the kernel; ``dt`` in ms."""
+        return np.zeros(N_PARAMS)
+
+
+class NeuronModel(Model):
+    """Base class of the neuron models (models that integrate a membrane potential)."""
+
+
+def _validate_fields(obj, units, *, positive=(), non_negative=()):
+    name = type(obj).__name__
+    for f in fields(obj):
+        if f.name == "scheme":
+            continue
+        unit = units.get(f.name, "")
+        value = getattr(obj, f.name)
+        if f.name in positive:
+            value = _checks.positive(name, f.name, value, unit)
+        elif f.name in non_negative:
+            value = _checks.non_negative(name, f.name, value, unit)
+        else:
+            value = _checks.finite(name, f.name, value, unit)
+        object.__setattr__(obj, f.name, value)
+
+
+# --------------------------------------------------------------------------------------------
+# Synaptic input, shared by every model.
+# --------------------------------------------------------------------------------------------
+
+def channel_coefficients(kind, tau, dt, tau_m=math.inf, c_m=1.0):
+    """Exact one-step propagator of a receptor channel and of its effect on a passive membrane.
+
+    A channel holds ``x`` (current in pA, or conductance in nS) and, for alpha kinetics, an
+    auxiliary ``y``: ``dy/dt = -y/tau``, ``dx/dt = -x/tau + y/tau`` (exponential kinetics:
+    ``y = 0``). Over one step ``h`` the exact solution is ``x' = d x + (h/tau) d y``,
+    ``y' = d y`` with ``d = exp(-h/tau)``. For a current feeding a membrane
+    ``dv/dt = -(v - e_leak)/tau_m + x/c_m`` the contribution to ``v(t + h)`` is
+    ``k_x x + k_y y`` with, writing ``a = 1/tau_m - 1/tau``::
+
+        k_x = exp(-h/tau_m) h / c_m * g(a h),        g(z) = (exp(z) - 1)/z
+        k_y = exp(-h/tau_m) h^2 / (c_m tau) * f(a h), f(z) = (exp(z)(z - 1) + 1)/z^2
+
+    ``g`` and ``f`` are evaluated by their Taylor series for small ``|z|``, so ``tau == tau_m``
+    (``g = 1``, ``f = 1/2``) and nearly equal time constants lose no digits.
+
+    The mean of ``x`` over the step, ``m_x x + m_y y``, is what models that are not integrated
+    exactly see as their synaptic input (held over the step)::
+
+        m_x = (tau/h)(1 - d),   m_y = (tau/h)(1 - d - (h/tau) d)
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[d, (h/tau) d, k_x, k_y, y_jump, m_x, m_y]`` where ``y_jump`` multiplies a weight
+        arriving at an alpha channel (``e``, so that the peak of ``x`` equals the weight).
+    """
+    out = np.zeros(N_CHANNEL_COEFS)
+    if kind == KIND_DELTA:
+        return out
+    h = dt
+    d = math.exp(-h / tau)
+    out[0] = d
+    # tau/h (1 - d) = -expm1(-h/tau) tau/h, accurate also for h << tau.
+    out[5] = -math.expm1(-h / tau) * tau / h
+    if kind == KIND_ALPHA:
+        out[1] = (h / tau) * d
+        out[4] = math.e
+        out[6] = out[5] - d
+    if math.isfinite(tau_m):
+        z = h * (1.0 / tau_m - 1.0 / tau)
+        if abs(z) < 0.1:
+            # Taylor series: g = sum z^n/(n+1)!, f = sum (n+1) z^n/(n+2)!; 20 terms reach
+            # far below 1e-16 relative for |z| < 0.1.
+            g = 0.0
+            f = 0.0
+            for n in range(20, -1, -1):
+                g = g * z + 1.0 / math.factorial(n + 1)
+                f = f * z + (n + 1) / math.factorial(n + 2)
+        else:
+            g = math.expm1(z) / z
+            f = (math.exp(z) * (z - 1.0) + 1.0) / (z * z)
+        em = math.exp(-h / tau_m)
+        out[2] = em * h / c_m * g
+        if kind == KIND_ALPHA:
+            out[3] = em * h * h / (c_m * tau) * f
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
+                   work, ring_row, lin_only):
+    """Deliver this step's input (``ring_row``, then cleared) to neurons ``start..end-1`` and
+    advance their channels by one step.
+
+    Fills ``work[:, :end - start]``: row 0 the summed delta jumps (mV); row 1 the summed
+    current-channel currents averaged over the step (pA); row 2 the summed conductances (nS)
+    and row 3 ``sum g e_rev`` (pA) averaged over the step; row 4 the exact contribution of
+    the current channels to a passive membrane's ``v`` at the step end (mV). Channel by
+    channel, so that the inner loops run over contiguous memory. With ``lin_only`` (an exactly
+    integrated LIF population, which has no conductance channel) only rows 0 and 4 are made.
+    """
+    n = end - start
+    for r in range(5):
+        if lin_only and 0 < r < 4:
+            continue
+        row = work[r]
+        for j in range(n):
+            row[j] = 0.0
+    jump = work[0]
+    i_mean = work[1]
+    g_mean = work[2]
+    ge_mean = work[3]
+    v_lin = work[4]
+    for c in chans:
+        # Views indexed from 0: no negative-index checks in the inner loops.
+        s0 = ch_start[c]
+        arrived = ring_row[s0:s0 + n]
+        x = x1[s0:s0 + n]
+        y = x2[s0:s0 + n]
+        kind = ch_kind[c]
+        if kind == 0:
+            for j in range(n):
+                jump[j] += arrived[j]
+                arrived[j] = 0.0
+            continue
+        d = ch_coef[c, 0]
+        d_xy = ch_coef[c, 1]
+        k_x = ch_coef[c, 2]
+        k_y = ch_coef[c, 3]
+        y_jump = ch_coef[c, 4]
+        m_x = ch_coef[c, 5]
+        m_y = ch_coef[c, 6]
+        e_rev = ch_erev[c]
+        # One loop per kind, so that each is a branch-free loop over contiguous slots.
+        if kind == 1 and lin_only:
+            for j in range(n):
+                a = x[j] + arrived[j]
+                arrived[j] = 0.0
+                v_lin[j] += k_x * a
+                x[j] = d * a
+        elif kind == 1 and not ch_cond[c]:
+            for j in range(n):
+                a = x[j] + arrived[j]
+                arrived[j] = 0.0
+                i_mean[j] += m_x * a
+                x[j] = d * a
+        elif kind == 1:
+            for j in range(n):
+                a = x[j] + arrived[j]
+                arrived[j] = 0.0
+                g_mean[j] += m_x * a
+                ge_mean[j] += m_x * a * e_rev
+                x[j] = d * a
+        elif lin_only:
+            for j in range(n):
+                a = x[j]
+                b = y[j] + y_jump * arrived[j]
+                arrived[j] = 0.0
+                v_lin[j] += k_x * a + k_y * b
+                x[j] = d * a + d_xy * b
+                y[j] = d * b
+        elif not ch_cond[c]:
+            for j in range(n):
+                a = x[j]
+                b = y[j] + y_jump * arrived[j]
+                arrived[j] = 0.0
+                i_mean[j] += m_x * a + m_y * b
+                x[j] = d * a + d_xy * b
+                y[j] = d * b
+        else:
+            for j in range(n):
+                a = x[j]
+                b = y[j] + y_jump * arrived[j]
+                arrived[j] = 0.0
+                gm = m_x * a + m_y * b
+                g_mean[j] += gm
+                ge_mean[j] += gm * e_rev
+                x[j] = d * a + d_xy * b
+                y[j] = d * b
+
+
+# --------------------------------------------------------------------------------------------
+# Leaky integrate-and-fire.
+# --------------------------------------------------------------------------------------------
+
+_LIF_UNITS = dict(tau_m="ms", c_m="pF", e_leak="mV", v_th="mV", v_reset="mV", t_ref="ms",
+                  i_e="pA")
+
+
+@dataclass(frozen=True)
+class LIF(NeuronModel):
+    r"""Leaky integrate-and-fire neuron (NEST's ``iaf_psc_exp`` / ``iaf_cond_exp`` family).
+
+    Equations::
+
+        c_m dv/dt = -(c_m/tau_m) (v - e_leak) + i_e + i_inj + sum_k i_k + sum_k g_k (e_k - v)
+        if v >= v_th:  spike;  v <- v_reset;  v held at v_reset for t_ref
+
+    ``i_k`` are current channels and ``g_k`` conductance channels (:mod:`neurosim.synapses`).
+
+    Integration: with current synapses only the system is linear and is integrated *exactly*
+    (the propagator of :func:`channel_coefficients`, valid also for ``tau_syn == tau_m``), so
+    the voltage on the step grid equals the closed-form solution to rounding error. With any
+    conductance channel, ``v`` is advanced by exponential Euler with every synaptic input held
+    at its exact mean over the step (the channels themselves stay exact); this is second-order
+    accurate in ``dt``.
+
+    Threshold and reset: the threshold is tested on ``v`` at the end of each step; the spike is
+    stamped with that step (time ``step * dt``, the step's start). The neuron is then held at
+    ``v_reset`` for ``round(t_ref/dt)`` steps, during which delta inputs are lost and synaptic
+    channels keep evolving.
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant, ms, > 0.
+    c_m : float
+        Membrane capacitance, pF, > 0.
+    e_leak : float
+        Resting (leak reversal) potential, mV.
+    v_th : float
+        Threshold, mV, > v_reset.
+    v_reset : float
+        Reset potential, mV.
+    t_ref : float
+        Refractory period, ms, >= 0; a whole multiple of dt.
+    i_e : float
+        Constant bias current, pA.
+
+    State variables: ``v`` (mV), initially ``e_leak``.
+    """
+
+    tau_m: float = 10.0
+    c_m: float = 250.0
+    e_leak: float = -65.0
+    v_th: float = -50.0
+    v_reset: float = -65.0
+    t_ref: float = 2.0
+    i_e: float = 0.0
+
+    kind = KIND_LIF
+    state_vars = ("v",)
+
+    def __post_init__(self):
+        _validate_fields(self, _LIF_UNITS, positive=("tau_m", "c_m"), non_negative=("t_ref",))
+        _checks.less("LIF", "v_reset", self.v_reset, "v_th", self.v_th, "mV")
+
+    def initial_values(self):
+        return {"v": self.e_leak}
+
+    @property
+    def r_m(self):
+        """Membrane resistance ``tau_m / c_m`` in GOhm (mV per pA)."""
+        return self.tau_m / self.c_m
+
+    def _pack(self, dt, conductance=False):
+        p = np.zeros(N_PARAMS)
+        p[0:7] = (self.tau_m, self.c_m, self.e_leak, self.v_th, self.v_reset,
+                  to_steps(self.t_ref, dt, name="LIF.t_ref"), self.i_e)
+        p[7] = math.exp(-dt / self.tau_m)
+        p[8] = self.tau_m / self.c_m
+        p[9] = 1.0 if conductance else 0.0
+        p[10] = self.c_m / self.tau_m
+        p[11] = dt
+        return p
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def lif_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start,
+             ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):
+    """Advance LIF neurons ``start..end-1`` by one step (equations in :class:`LIF`).
+
+    Exact (current synapses), with P22 = exp(-dt/tau_m), R = tau_m/c_m and
+    v_inf = e_leak + R (i_e + i_inj):
+        v' = v_inf + (v - v_inf) P22 + sum_k (k_x x_k + k_y y_k)
+    Exponential Euler (any conductance channel), with G = c_m/tau_m + sum g_k:
+        v_inf = (c_m/tau_m e_leak + sum g_k e_k + i_e + i_inj + sum i_k) / G
+        v' = v_inf + (v - v_inf) exp(-dt G / c_m)
+    """
+    c_m = par[1]
+    e_l = par[2]
+    v_th = par[3]
+    v_reset = par[4]
+    ref = int(par[5])
+    i_e = par[6]
+    p22 = par[7]
+    r_m = par[8]
+    cond = par[9] != 0.0
+    g_l = par[10]
+    dt = par[11]
+    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
+                   work, ring_row, not cond)
+    # Integrate in a branch-free loop (a refractory neuron keeps its v), then threshold in a
+    # second pass: the first loop can then use SIMD. Views indexed from 0 spare the
+    # negative-index checks that would otherwise block vectorisation.
+    n = end - start
+    v_all = state[0, start:end]
+    ref_left = refrac[start:end]
+    i_ext = i_inj[start:end]
+    jump = work[0]
+    if cond:
+        i_cur = work[1]
+        g_syn = work[2]
+        g_e = work[3]
+        for j in range(n):
+            v = v_all[j] + jump[j]
+            g_tot = g_l + g_syn[j]
+            v_inf = (g_l * e_l + g_e[j] + i_e + i_ext[j] + i_cur[j]) / g_tot
+            v_new = v_inf + (v - v_inf) * math.exp(-dt * g_tot / c_m)
+            held = ref_left[j] > 0
+            v_all[j] = v_all[j] if held else v_new
+            ref_left[j] = ref_left[j] - 1 if held else 0
+    else:
+        v_lin = work[4]
+        for j in range(n):
+            v = v_all[j] + jump[j]
+            # Written around v_inf so that a steady state is a fixed point of the update and
+            # rounding errors do not pile up over many steps.
+            v_inf = e_l + (i_e + i_ext[j]) * r_m
+            v_new = v_inf + (v - v_inf) * p22 + v_lin[j]
+            held = ref_left[j] > 0
+            v_all[j] = v_all[j] if held else v_new
+            ref_left[j] = ref_left[j] - 1 if held else 0
+    for j in range(n):
+        if v_all[j] >= v_th:
+            v_all[j] = v_reset
+            ref_left[j] = ref
+            fired[n_fired] = start + j
+            n_fired += 1
+    return n_fired
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptive exponential integrate-and-fire.
+# --------------------------------------------------------------------------------------------
+
+_ADEX_UNITS = dict(c_m="pF", g_leak="nS", e_leak="mV", v_t="mV", delta_t="mV", v_peak="mV",
+                   v_reset="mV", tau_w="ms", a="nS", b="pA", t_ref="ms", i_e="pA")
+
+
+@dataclass(frozen=True)
+class AdEx(NeuronModel):
+    r"""Adaptive exponential integrate-and-fire neuron (Brette & Gerstner 2005).
+
+    Equations::
+
+        c_m dv/dt = -g_leak (v - e_leak) + g_leak delta_t exp((v - v_t)/delta_t) - w
+                    + i_e + i_inj + I_syn(v)
+        tau_w dw/dt = a (v - e_leak) - w
+        if v >= v_peak:  spike;  v <- v_reset;  w <- w + b;  v held at v_reset for t_ref
+
+    ``I_syn(v) = sum i_k + sum g_k (e_k - v)`` with the channel values held at their mean over
+    the step.
+
+    Integration: ``scheme="rk4"`` (classical Runge-Kutta, default) or ``"euler"`` (forward
+    Euler), both on ``(v, w)``. The right-hand side is evaluated at ``min(v, v_peak)`` (as
+    NEST's ``aeif`` models do) so that an intermediate stage beyond the cut-off can neither
+    overflow nor pump ``w``. During the refractory period ``w`` decays exactly with
+    ``v = v_reset``.
+
+    Parameters
+    ----------
+    c_m : float
+        Capacitance, pF, > 0.
+    g_leak : float
+        Leak conductance, nS, > 0.
+    e_leak, v_t, v_peak, v_reset : float
+        Leak reversal, exponential threshold, spike cut-off, reset; mV. ``v_reset < v_peak``,
+        ``v_t < v_peak``.
+    delta_t : float
+        Slope factor, mV, > 0.
+    tau_w : float
+        Adaptation time constant, ms, > 0.
+    a : float
+        Subthreshold adaptation, nS.
+    b : float
+        Spike-triggered adaptation, pA.
+    t_ref : float
+        Refractory period, ms, >= 0.
+    i_e : float
+        Constant bias current, pA.
+    scheme : {"rk4", "euler"}
+
+    State variables: ``v`` (mV, initially ``e_leak``), ``w`` (pA, initially 0).
+    Defaults are Brette & Gerstner's (2005) regular-spiking values.
+    """
+
+    c_m: float = 281.0
+    g_leak: float = 30.0
+    e_leak: float = -70.6
+    v_t: float = -50.4
+    delta_t: float = 2.0
+    v_peak: float = 0.0
+    v_reset: float = -70.6
+    tau_w: float = 144.0
+    a: float = 4.0
+    b: float = 80.5
+    t_ref: float = 0.0
+    i_e: float = 0.0
+    scheme: str = "rk4"
+
+    kind = KIND_ADEX
+    state_vars = ("v", "w")
+
+    def __post_init__(self):
+        _checks.choice("AdEx", "scheme", self.scheme, SCHEMES)
+        _validate_fields(self, _ADEX_UNITS, positive=("c_m", "g_leak", "delta_t", "tau_w"),
+                         non_negative=("t_ref",))
+        _checks.less("AdEx", "v_reset", self.v_reset, "v_peak", self.v_peak, "mV")
+        _checks.less("AdEx", "v_t", self.v_t, "v_peak", self.v_peak, "mV")
+
+    def initial_values(self):
+        return {"v": self.e_leak, "w": 0.0}
+
+    def _pack(self, dt, conductance=False):
+        p = np.zeros(N_PARAMS)
+        p[0:12] = (self.c_m, self.g_leak, self.e_leak, self.v_t, self.delta_t, self.v_peak,
+                   self.v_reset, self.tau_w, self.a, self.b,
+                   to_steps(self.t_ref, dt, name="AdEx.t_ref"), self.i_e)
+        p[12] = SCHEMES.index(self.scheme)
+        p[13] = dt
+        p[14] = math.exp(-dt / self.tau_w)
+        return p
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _adex_rhs(v, w, par, i_in, g_syn):
+    c_m = par[0]
+    g_l = par[1]
+    e_l = par[2]
+    v_t = par[3]
+    d_t = par[4]
+    # Evaluated at min(v, v_peak), as NEST's aeif models do: an intermediate stage beyond the
+    # cut-off must neither overflow the exponential nor feed a huge v into w.
+    v = min(v, par[5])
+    dv = (-g_l * (v - e_l) + g_l * d_t * math.exp((v - v_t) / d_t) - w + i_in
+          - g_syn * v) / c_m
+    dw = (par[8] * (v - e_l) - w) / par[7]
+    return dv, dw
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def adex_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start,
+              ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):
+    """Advance AdEx neurons ``start..end-1`` by one step (equations in :class:`AdEx`).
+
+    RK4:  k1 = f(y), k2 = f(y + h/2 k1), k3 = f(y + h/2 k2), k4 = f(y + h k3),
+          y' = y + h/6 (k1 + 2 k2 + 2 k3 + k4);   Euler: y' = y + h f(y).
+    """
+    e_l = par[2]
+    v_peak = par[5]
+    v_reset = par[6]
+    a = par[8]
+    b = par[9]
+    ref = int(par[10])
+    i_e = par[11]
+    rk4 = par[12] == 1.0
+    h = par[13]
+    decay_w = par[14]
+    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
+                   work, ring_row, par[15] != 0.0)
+    for g in range(start, end):
+        j = g - start
+        jump = work[0, j]
+        i_cur = work[1, j]
+        g_syn = work[2, j]
+        g_e = work[3, j]
+        w = state[1, g]
+        if refrac[g] > 0:
+            refrac[g] -= 1
+            w_inf = a * (v_reset - e_l)
+            state[1, g] = w_inf + (w - w_inf) * decay_w
+            continue
+        v = state[0, g] + jump
+        i_in = i_e + i_inj[g] + i_cur + g_e
+        if rk4:
+            k1v, k1w = _adex_rhs(v, w, par, i_in, g_syn)
+            k2v, k2w = _adex_rhs(v + 0.5 * h * k1v, w + 0.5 * h * k1w, par, i_in, g_syn)
+            k3v, k3w = _adex_rhs(v + 0.5 * h * k2v, w + 0.5 * h * k2w, par, i_in, g_syn)
+            k4v, k4w = _adex_rhs(v + h * k3v, w + h * k3w, par, i_in, g_syn)
+            v = v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
+            w = w + h / 6.0 * (k1w + 2.0 * k2w + 2.0 * k3w + k4w)
+        else:
+            k1v, k1w = _adex_rhs(v, w, par, i_in, g_syn)
+            v = v + h * k1v
+            w = w + h * k1w
+        if v >= v_peak:
+            v = v_reset
+            w += b
+            refrac[g] = ref
+            fired[n_fired] = g
+            n_fired += 1
+        state[0, g] = v
+        state[1, g] = w
+    return n_fired
+
+
+# --------------------------------------------------------------------------------------------
+# Izhikevich.
+# --------------------------------------------------------------------------------------------
+
+_IZH_UNITS = dict(a="1/ms", b="1/ms", c="mV", d="mV/ms", v_peak="mV", c_m="pF", i_e="pA")
+
+
+@dataclass(frozen=True)
+class Izhikevich(NeuronModel):
+    r"""Izhikevich's (2003) simple model.
+
+    Equations (``v`` in mV, ``t`` in ms)::
+
+        dv/dt = 0.04 v^2 + 5 v + 140 - u + (i_e + i_inj + I_syn(v)) / c_m
+        du/dt = a (b v - u)
+        if v >= v_peak:  spike;  v <- c;  u <- u + d
+
+    With the default ``c_m = 1 pF`` an input of 1 pA is Izhikevich's ``I = 1`` (mV/ms).
+    ``I_syn(v) = sum i_k + sum g_k (e_k - v)``, held at their mean over the step.
+
+    Integration: ``scheme="rk4"`` (default) or ``"euler"``, on ``(v, u)``. The right-hand side
+    is evaluated at ``min(v, v_peak)`` so that intermediate stages stay finite.
+
+    Parameters
+    ----------
+    a, b : float
+        Recovery rate and sensitivity, 1/ms.
+    c : float
+        Reset potential, mV, < v_peak.
+    d : float
+        Reset increment of ``u``, mV/ms.
+    v_peak : float
+        Spike cut-off, mV.
+    c_m : float
+        Scale of the input current, pF, > 0.
+    i_e : float
+        Constant bias current, pA.
+    scheme : {"rk4", "euler"}
+
+    State variables: ``v`` (mV, initially -65), ``u`` (mV/ms, initially ``b * v``).
+    Defaults: regular spiking (a=0.02, b=0.2, c=-65, d=8).
+    """
+
+    a: float = 0.02
+    b: float = 0.2
+    c: float = -65.0
+    d: float = 8.0
+    v_peak: float = 30.0
+    c_m: float = 1.0
+    i_e: float = 0.0
+    scheme: str = "rk4"
+
+    kind = KIND_IZHIKEVICH
+    state_vars = ("v", "u")
+
+    def __post_init__(self):
+        _checks.choice("Izhikevich", "scheme", self.scheme, SCHEMES)
+        _validate_fields(self, _IZH_UNITS, positive=("c_m",))
+        _checks.less("Izhikevich", "c", self.c, "v_peak", self.v_peak, "mV")
+
+    def initial_values(self):
+        return {"v": -65.0, "u": self.b * -65.0}
+
+    def _pack(self, dt, conductance=False):
+        p = np.zeros(N_PARAMS)
+        p[0:8] = (self.a, self.b, self.c, self.d, self.v_peak, self.c_m, self.i_e,
+                  SCHEMES.index(self.scheme))
+        p[8] = dt
+        return p
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _izh_rhs(v, u, a, b, v_peak, i_in, g_syn):
+    v = min(v, v_peak)
+    return 0.04 * v * v + 5.0 * v + 140.0 - u + i_in - g_syn * v, a * (b * v - u)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def izhikevich_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start,
+                    ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):
+    """Advance Izhikevich neurons ``start..end-1`` by one step (equations in
+    :class:`Izhikevich`), by RK4 or forward Euler as in :func:`adex_step`."""
+    a = par[0]
+    b = par[1]
+    c = par[2]
+    d = par[3]
+    v_peak = par[4]
+    c_m = par[5]
+    i_e = par[6]
+    rk4 = par[7] == 1.0
+    h = par[8]
+    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
+                   work, ring_row, par[15] != 0.0)
+    for g in range(start, end):
+        j = g - start
+        jump = work[0, j]
+        i_cur = work[1, j]
+        g_syn = work[2, j]
+        g_e = work[3, j]
+        v = state[0, g] + jump
+        u = state[1, g]
+        i_in = (i_e + i_inj[g] + i_cur + g_e) / c_m
+        gs = g_syn / c_m
+        if rk4:
+            k1v, k1u = _izh_rhs(v, u, a, b, v_peak, i_in, gs)
+            k2v, k2u = _izh_rhs(v + 0.5 * h * k1v, u + 0.5 * h * k1u, a, b, v_peak, i_in, gs)
+            k3v, k3u = _izh_rhs(v + 0.5 * h * k2v, u + 0.5 * h * k2u, a, b, v_peak, i_in, gs)
+            k4v, k4u = _izh_rhs(v + h * k3v, u + h * k3u, a, b, v_peak, i_in, gs)
+            v = v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
+            u = u + h / 6.0 * (k1u + 2.0 * k2u + 2.0 * k3u + k4u)
+        else:
+            k1v, k1u = _izh_rhs(v, u, a, b, v_peak, i_in, gs)
+            v = v + h * k1v
+            u = u + h * k1u
+        if v >= v_peak:
+            v = c
+            u += d
+            fired[n_fired] = g
+            n_fired += 1
+        state[0, g] = v
+        state[1, g] = u
+    return n_fired
+
+
+# --------------------------------------------------------------------------------------------
+# Hodgkin-Huxley.
+# --------------------------------------------------------------------------------------------
+
+_HH_UNITS = dict(c_m="pF", g_na="nS", g_k="nS", g_leak="nS", e_na="mV", e_k="mV",
+                 e_leak="mV", v_th="mV", i_e="pA")
+HH_SCHEMES = ("rk4", "exponential_euler")
+
+
+def _hh_rates_py(v):
+    """Opening and closing rates (1/ms) of m, h, n at ``v`` (mV); Python twin for initial
+    values (the kernel uses :func:`_hh_rates`)."""
+    return _hh_rates(float(v))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _vtrap(x, y):
+    """``x / (1 - exp(-x/y))``, continuous at ``x = 0`` (value ``y``)."""
+    if abs(x / y) < 1e-7:
+        return y * (1.0 + 0.5 * x / y)
+    return x / -math.expm1(-x / y)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _hh_rates(v):
+    a_m = 0.1 * _vtrap(v + 40.0, 10.0)
+    b_m = 4.0 * math.exp(-(v + 65.0) / 18.0)
+    a_h = 0.07 * math.exp(-(v + 65.0) / 20.0)
+    b_h = 1.0 / (1.0 + math.exp(-(v + 35.0) / 10.0))
+    a_n = 0.01 * _vtrap(v + 55.0, 10.0)
+    b_n = 0.125 * math.exp(-(v + 65.0) / 80.0)
+    return a_m, b_m, a_h, b_h, a_n, b_n
+
+
+@dataclass(frozen=True)
+class HodgkinHuxley(NeuronModel):
+    r"""Hodgkin & Huxley's (1952) squid axon, classic parameters (rest -65 mV, 6.3 degC), for a
+    membrane patch of 1e-4 cm^2 (so 1 uA/cm^2 is 100 pA).
+
+    Equations (``v`` in mV, ``t`` in ms, rates in 1/ms)::
+
+        c_m dv/dt = -g_na m^3 h (v - e_na) - g_k n^4 (v - e_k) - g_leak (v - e_leak)
+                    + i_e + i_inj + I_syn(v)
+        dx/dt = alpha_x(v) (1 - x) - beta_x(v) x          for x in m, h, n
+        alpha_m = 0.1 (v + 40) / (1 - exp(-(v + 40)/10))   beta_m = 4 exp(-(v + 65)/18)
+        alpha_h = 0.07 exp(-(v + 65)/20)                   beta_h = 1 / (1 + exp(-(v + 35)/10))
+        alpha_n = 0.01 (v + 55) / (1 - exp(-(v + 55)/10))  beta_n = 0.125 exp(-(v + 65)/80)
+
+    A spike is an upward crossing of ``v_th`` within a step; there is no reset.
+    ``I_syn(v) = sum i_k + sum g_k (e_k - v)`` held at the channels' mean over the step.
+
+    Integration (``scheme``):
+
+    - ``"rk4"`` (default): classical Runge-Kutta on ``(v, m, h, n)``, fourth order. It is
+      only conditionally stable: with the classic parameters a spike blows it up at
+      ``dt = 0.1`` ms but not at 0.05 ms, so ``dt`` above ``0.05 ms * (c_m / 100 pF) *
+      (15630 nS / (g_na + g_k + g_leak))`` is refused when the simulator is built.
+    - ``"exponential_euler"``: with ``v`` held at its step-start value each gate relaxes
+      exactly, ``x' = x_inf + (x - x_inf) exp(-dt (alpha + beta))`` (Rush-Larsen); with the
+      gates held, ``v`` relaxes exactly towards the conductance-weighted reversal potential;
+      first order, and stable for any ``dt``.
+
+    Parameters
+    ----------
+    c_m : float
+        Capacitance, pF (100 = 1 uF/cm^2).
+    g_na, g_k, g_leak : float
+        Maximal conductances, nS (12000, 3600, 30 = 120, 36, 0.3 mS/cm^2).
+    e_na, e_k, e_leak : float
+        Reversal potentials, mV.
+    v_th : float
+        Spike-detection threshold, mV.
+    i_e : float
+        Constant bias current, pA.
+    scheme : {"rk4", "exponential_euler"}
+
+    State variables: ``v`` (mV, initially -65), ``m``, ``h``, ``n`` (initially their steady
+    state at -65 mV).
+    """
+
+    c_m: float = 100.0
+    g_na: float = 12000.0
+    g_k: float = 3600.0
+    g_leak: float = 30.0
+    e_na: float = 50.0
+    e_k: float = -77.0
+    e_leak: float = -54.387
+    v_th: float = 0.0
+    i_e: float = 0.0
+    scheme: str = "rk4"
+
+    kind = KIND_HH
+    state_vars = ("v", "m", "h", "n")
+
+    def __post_init__(self):
+        _checks.choice("HodgkinHuxley", "scheme", self.scheme, HH_SCHEMES)
+        _validate_fields(self, _HH_UNITS, positive=("c_m",),
+                         non_negative=("g_na", "g_k", "g_leak"))
+
+    def initial_values(self):
+        v = -65.0
+        a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates_py(v)
+        return {"v": v, "m": a_m / (a_m + b_m), "h": a_h / (a_h + b_h), "n": a_n / (a_n + b_n)}
+
+    def max_rk4_dt(self):
+        """The largest dt (ms) accepted with ``scheme="rk4"`` (see the class docstring)."""
+        return 0.05 * (self.c_m / 100.0) * (15630.0 / max(self.g_na + self.g_k + self.g_leak,
+                                                           1e-300))
+
+    def _pack(self, dt, conductance=False):
+        if self.scheme == "rk4" and dt > self.max_rk4_dt() * (1 + 1e-9):
+            raise ValueError(f"HodgkinHuxley with scheme='rk4' is unstable during spikes at "
+                             f"dt = {dt!r} ms; use dt <= {self.max_rk4_dt():.3g} ms or "
+                             f"scheme='exponential_euler'")
+        p = np.zeros(N_PARAMS)
+        p[0:9] = (self.c_m, self.g_na, self.g_k, self.g_leak, self.e_na, self.e_k, self.e_leak,
+                  self.v_th, self.i_e)
+        p[9] = HH_SCHEMES.index(self.scheme)
+        p[10] = dt
+        return p
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _hh_rhs(v, m, h, n, par, i_in, g_syn):
+    a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(v)
+    i_ion = (par[1] * m * m * m * h * (v - par[4]) + par[2] * n * n * n * n * (v - par[5])
+             + par[3] * (v - par[6]))
+    dv = (-i_ion + i_in - g_syn * v) / par[0]
+    return (dv, a_m * (1.0 - m) - b_m * m, a_h * (1.0 - h) - b_h * h,
+            a_n * (1.0 - n) - b_n * n)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def hodgkin_huxley_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond,
+                        ch_start, ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):
+    """Advance Hodgkin-Huxley neurons ``start..end-1`` by one step (equations and schemes in
+    :class:`HodgkinHuxley`)."""
+    c_m = par[0]
+    v_th = par[7]
+    i_e = par[8]
+    rk4 = par[9] == 0.0
+    h_ = par[10]
+    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
+                   work, ring_row, par[15] != 0.0)
+    for g in range(start, end):
+        j = g - start
+        v0 = state[0, g] + work[0, j]
+        m = state[1, g]
+        h = state[2, g]
+        n = state[3, g]
+        i_in = i_e + i_inj[g] + work[1, j] + work[3, j]
+        g_syn = work[2, j]
+        if rk4:
+            k1 = _hh_rhs(v0, m, h, n, par, i_in, g_syn)
+            k2 = _hh_rhs(v0 + 0.5 * h_ * k1[0], m + 0.5 * h_ * k1[1], h + 0.5 * h_ * k1[2],
+                         n + 0.5 * h_ * k1[3], par, i_in, g_syn)
+            k3 = _hh_rhs(v0 + 0.5 * h_ * k2[0], m + 0.5 * h_ * k2[1], h + 0.5 * h_ * k2[2],
+                         n + 0.5 * h_ * k2[3], par, i_in, g_syn)
+            k4 = _hh_rhs(v0 + h_ * k3[0], m + h_ * k3[1], h + h_ * k3[2], n + h_ * k3[3],
+                         par, i_in, g_syn)
+            v = v0 + h_ / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0])
+            m = m + h_ / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1])
+            h = h + h_ / 6.0 * (k1[2] + 2.0 * k2[2] + 2.0 * k3[2] + k4[2])
+            n = n + h_ / 6.0 * (k1[3] + 2.0 * k2[3] + 2.0 * k3[3] + k4[3])
+        else:
+            a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(v0)
+            g_na = par[1] * m * m * m * h
+            g_k = par[2] * n * n * n * n
+            g_tot = g_na + g_k + par[3] + g_syn
+            v_inf = (g_na * par[4] + g_k * par[5] + par[3] * par[6] + i_in) / g_tot
+            v = v_inf + (v0 - v_inf) * math.exp(-h_ * g_tot / c_m)
+            s = a_m + b_m
+            m = a_m / s + (m - a_m / s) * math.exp(-h_ * s)
+            s = a_h + b_h
+            h = a_h / s + (h - a_h / s) * math.exp(-h_ * s)
+            s = a_n + b_n
+            n = a_n / s + (n - a_n / s) * math.exp(-h_ * s)
+        if v0 < v_th <= v:
+            fired[n_fired] = g
+            n_fired += 1
+        state[0, g] = v
+        state[1, g] = m
+        state[2, g] = h
+        state[3, g] = n
+    return n_fired
+
+
+MODEL_KINDS = {"LIF": LIF, "AdEx": AdEx, "Izhikevich": Izhikevich,
+               "HodgkinHuxley": HodgkinHuxley}

@@ -1,0 +1,137 @@
+"""Immutable records of a run: spikes and state traces.
+
+Records are plain objects of read-only arrays; analysis and plotting are functions of records
+and never see the simulator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["SpikeRecord", "StateRecord", "load_record"]
+
+
+def _frozen(arr, dtype):
+    arr = np.array(arr, dtype=dtype, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class SpikeRecord:
+    """The spikes of one population.
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Spike times, ms (``step * dt``), sorted.
+    neurons : numpy.ndarray
+        Index (within the population) of the neuron of each spike.
+    steps : numpy.ndarray
+        Step of each spike (exact; ``times`` is derived from it).
+    n_neurons : int
+        Size of the population.
+    t_start, t_stop : float
+        The recorded interval, ms: ``[t_start, t_stop)``.
+    population : str
+        Population name.
+    """
+
+    times: np.ndarray
+    neurons: np.ndarray
+    steps: np.ndarray
+    n_neurons: int
+    t_start: float
+    t_stop: float
+    population: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "times", _frozen(self.times, np.float64))
+        object.__setattr__(self, "neurons", _frozen(self.neurons, np.int64))
+        object.__setattr__(self, "steps", _frozen(self.steps, np.int64))
+
+    def __len__(self):
+        return self.times.size
+
+    @property
+    def duration(self):
+        """Recorded duration, ms."""
+        return self.t_stop - self.t_start
+
+    def counts(self):
+        """Number of spikes of each neuron, shape ``(n_neurons,)``."""
+        return np.bincount(self.neurons, minlength=self.n_neurons)
+
+    def rates(self):
+        """Mean firing rate of each neuron over the recorded interval, Hz."""
+        if self.duration <= 0:
+            return np.zeros(self.n_neurons)
+        return self.counts() * 1000.0 / self.duration
+
+    def mean_rate(self):
+        """Population-averaged firing rate, Hz."""
+        return float(self.rates().mean()) if self.n_neurons else 0.0
+
+    def trains(self):
+        """Spike times of each neuron: a list of ``n_neurons`` arrays, ms."""
+        order = np.argsort(self.neurons, kind="stable")
+        split = np.cumsum(self.counts())[:-1]
+        return np.split(self.times[order], split)
+
+    def save(self, path):
+        """Write the record to a ``.npz`` file (read it back with :func:`load_record`)."""
+        np.savez(path, kind="spikes", times=self.times, neurons=self.neurons, steps=self.steps,
+                 n_neurons=self.n_neurons, t_start=self.t_start, t_stop=self.t_stop,
+                 population=self.population)
+
+
+@dataclass(frozen=True, eq=False)
+class StateRecord:
+    """Samples of one state variable of some neurons.
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Sample times, ms; shape ``(n_samples,)``.
+    values : numpy.ndarray
+        Shape ``(n_samples, n_recorded)``, in the variable's unit.
+    neurons : numpy.ndarray
+        Indices (within the population) of the recorded neurons.
+    variable : str
+    population : str
+    """
+
+    times: np.ndarray
+    values: np.ndarray
+    neurons: np.ndarray
+    variable: str
+    population: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "times", _frozen(self.times, np.float64))
+        object.__setattr__(self, "values", _frozen(self.values, np.float64))
+        object.__setattr__(self, "neurons", _frozen(self.neurons, np.int64))
+
+    def __len__(self):
+        return self.times.size
+
+    def save(self, path):
+        """Write the record to a ``.npz`` file (read it back with :func:`load_record`)."""
+        np.savez(path, kind="state", times=self.times, values=self.values, neurons=self.neurons,
+                 variable=self.variable, population=self.population)
+
+
+def load_record(path):
+    """Read a :class:`SpikeRecord` or :class:`StateRecord` written by its ``save`` method."""
+    with np.load(path, allow_pickle=False) as f:
+        kind = str(f["kind"])
+        if kind == "spikes":
+            return SpikeRecord(times=f["times"], neurons=f["neurons"], steps=f["steps"],
+                               n_neurons=int(f["n_neurons"]), t_start=float(f["t_start"]),
+                               t_stop=float(f["t_stop"]), population=str(f["population"]))
+        if kind == "state":
+            return StateRecord(times=f["times"], values=f["values"], neurons=f["neurons"],
+                               variable=str(f["variable"]), population=str(f["population"]))
+    raise ValueError(f"{path!r} does not hold a neurosim record (kind {kind!r})")

@@ -1,0 +1,626 @@
+"""Build a :class:`neurosim.Network` into arrays and run it with an integer clock.
+
+The run loop (:func:`_run_steps`, compiled with numba and cached to disk) advances many steps
+per call. Step ``k`` covers the interval ``[k dt, (k + 1) dt)`` and does, in this order:
+
+1. **Deliver** the synaptic input due at step ``k``: row ``k % L`` of the ring buffer is
+   added to the receptor channels (a jump at time ``k dt``) and cleared; injected currents
+   that switch at step ``k`` take their new value and noise currents draw their value for
+   the step. (Each population's kernel reads its own part of the row just before it
+   integrates; populations do not interact within a step, so this is the same order.)
+2. **Integrate** every neuron population from ``k dt`` to ``(k + 1) dt`` (scheme per model).
+3. **Threshold, reset, refractoriness**: a neuron whose state crossed threshold at the end of
+   the step spikes; the spike is *stamped with step k* (time ``k dt``), the neuron is reset
+   and its refractory count set. Spike sources emit their spikes of step ``k`` here too.
+4. **Push** each spike through its synapses: a synapse with delay ``d`` steps adds its weight
+   to ring row ``(k + d) % L``, so it acts in step ``k + d`` -- exactly ``d`` steps later,
+   at time ``spike time + delay``.
+5. **Record** the spikes of step ``k`` and the state samples due after step ``k`` (the state at
+   time ``(k + 1) dt``).
+
+Delays are at least one step, so nothing a spike causes can act within its own step.
+Compared with Brian2, whose synaptic effects act after the state update of their arrival
+step, a neurosim delay ``d`` equals a Brian2 delay of ``d - dt`` (Brian2's default zero delay
+is neurosim's minimal delay ``dt``).
+
+Compilation: the loop and the model kernels are compiled by numba on first use (a few
+seconds, once per machine) and cached on disk next to the sources. Numba's cache does not
+notice edits to the kernels in ``neurons.py`` or ``delays.py`` that ``_run_steps`` calls: a
+developer who changes them must delete ``neurosim/__pycache__/*.nbi`` and ``*.nbc``.
+
+Randomness (initial values, connectivity, Poisson sources, noise currents) comes from one
+``numpy.random.Generator`` seeded once, drawn in an order that does not depend on how the run
+is split, so the same seed gives bitwise-identical results and ``run(a); run(b)`` equals
+``run(a + b)``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numba
+import numpy as np
+
+from . import _checks
+from .connectivity import _BUILD_BYTES_PER_SYNAPSE, BYTES_PER_SYNAPSE, to_csr
+from .delays import delay_steps, push_spikes, ring_buffer
+from .distributions import Distribution, draw
+from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
+from .network import Network, SpikeMonitor, StateMonitor
+from .neurons import (
+    LIF,
+    N_CHANNEL_COEFS,
+    N_PARAMS,
+    N_STATE_ROWS,
+    NeuronModel,
+    adex_step,
+    channel_coefficients,
+    hodgkin_huxley_step,
+    izhikevich_step,
+    lif_step,
+)
+from .records import SpikeRecord, StateRecord
+from .units import HZ_PER_INV_MS, to_steps, to_steps_array
+
+__all__ = ["Simulator"]
+
+ENGINES = ("neurosim", "brian2")
+#: Steps per call of the compiled loop (see :meth:`Simulator.run`).
+CHUNK_STEPS = 1000
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
+               state, refrac, i_inj, i_det, ch_kind, ch_cond, ch_start, ch_coef, ch_erev,
+               x1, x2, work, ring, indptr, target, weight, delay,
+               inj_step, inj_idx, inj_val, inj_ptr, nz_idx, nz_mean, nz_std, nz_start, nz_stop,
+               st_step, st_idx, st_ptr, poisson_p, rng,
+               fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
+               probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
+               probe_out):
+    """Advance the network by up to ``n_steps`` steps from ``step0`` (order in the module
+    docstring). Returns the number of steps done: fewer than ``n_steps`` only when the spike
+    buffer could overflow in the next step, so the caller can grow it and call again."""
+    n_rows = ring.shape[0]
+    n_pops = pop_kind.shape[0]
+    for k in range(step0, step0 + n_steps):
+        if spk_count[0] + spk_room > spk_step.shape[0]:
+            return k - step0
+        # 1. deliver: ring row k % L is read (and cleared) by each population's kernel
+        ring_row = ring[k % n_rows]
+        while inj_ptr[0] < inj_step.shape[0] and inj_step[inj_ptr[0]] <= k:
+            g = inj_idx[inj_ptr[0]]
+            i_det[g] += inj_val[inj_ptr[0]]
+            i_inj[g] = i_det[g]
+            inj_ptr[0] += 1
+        for q in range(nz_idx.shape[0]):
+            i_inj[nz_idx[q]] = i_det[nz_idx[q]]
+        for q in range(nz_idx.shape[0]):
+            if nz_start[q] <= k < nz_stop[q]:
+                i_inj[nz_idx[q]] += nz_mean[q] + nz_std[q] * rng.standard_normal()
+        # 2.-3. integrate, threshold, reset, refractoriness; sources emit
+        n_fired = k - k  # an int64 zero (a literal 0 would compile every kernel twice)
+        for p in range(n_pops):
+            kind = pop_kind[p]
+            start = pop_start[p]
+            end = pop_start[p + 1]
+            chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
+            if kind == 0:
+                n_fired = lif_step(start, end, pop_par[p], state, refrac, i_inj, chans, ch_kind,
+                                   ch_cond, ch_start, ch_coef, ch_erev, x1, x2, work, ring_row,
+                                   fired, n_fired)
+            elif kind == 1:
+                n_fired = adex_step(start, end, pop_par[p], state, refrac, i_inj, chans,
+                                    ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2, work,
+                                    ring_row, fired, n_fired)
+            elif kind == 2:
+                n_fired = izhikevich_step(start, end, pop_par[p], state, refrac, i_inj, chans,
+                                          ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
+                                          work, ring_row, fired, n_fired)
+            elif kind == 3:
+                n_fired = hodgkin_huxley_step(start, end, pop_par[p], state, refrac, i_inj,
+                                              chans, ch_kind, ch_cond, ch_start, ch_coef,
+                                              ch_erev, x1, x2, work, ring_row, fired, n_fired)
+            elif kind == 10:
+                for g in range(start, end):
+                    if rng.random() < poisson_p[g]:
+                        fired[n_fired] = g
+                        n_fired += 1
+        while st_ptr[0] < st_step.shape[0] and st_step[st_ptr[0]] <= k:
+            if st_step[st_ptr[0]] == k:
+                fired[n_fired] = st_idx[st_ptr[0]]
+                n_fired += 1
+            st_ptr[0] += 1
+        # 4. push spikes into the delay buffers
+        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)
+        # 5. record
+        c0 = spk_count[0]
+        for f in range(n_fired):
+            g = fired[f]
+            if rec_mask[g]:
+                spk_step[c0] = k
+                spk_idx[c0] = g
+                c0 += 1
+        spk_count[0] = c0
+        for q in range(probe_var.shape[0]):
+            m = probe_every[q]
+            if (k + 1) % m == 0:
+                j = (k + 1) // m - 1 - probe_base[q]
+                probe_out[probe_off[q] + j * probe_stride[q]] = state[probe_var[q], probe_idx[q]]
+    return n_steps
+
+
+class _Data:
+    """``sim.data[monitor]``: the record of a monitor so far."""
+
+    def __init__(self, sim):
+        self._sim = sim
+
+    def __getitem__(self, monitor):
+        return self._sim._record(monitor)
+
+
+class Simulator:
+    """Builds a network and runs it.
+
+    Parameters
+    ----------
+    network : Network
+        The description; it is read once, here. Later changes to it are not seen.
+    dt : float
+        Time step, ms, > 0. Every duration in the network must be a whole multiple of it.
+    seed : int or None
+        Seed of the simulator's one ``numpy.random.Generator``.
+    engine : {"neurosim", "brian2"}
+        ``"brian2"`` runs the same realised network (the same initial values, synapses,
+        weights and delays, drawn here with ``seed``) on Brian2's numpy target; see
+        :mod:`neurosim.engines.brian2` for what it supports. Brian2 is imported only then.
+    progress : bool
+        Show a tqdm progress bar during :meth:`run` (off by default).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For any invalid parameter, before anything is allocated.
+    MemoryError
+        If the synapse tables would not fit in the available memory (with the estimate).
+
+    Attributes
+    ----------
+    data : mapping
+        ``sim.data[monitor]`` gives the :class:`~neurosim.records.SpikeRecord` or
+        :class:`~neurosim.records.StateRecord` of a monitor.
+    """
+
+    def __init__(self, network, dt=0.1, seed=None, *, engine="neurosim", progress=False):
+        if not isinstance(network, Network):
+            raise TypeError(f"Simulator: network must be a neurosim.Network, got {network!r}")
+        if engine not in ENGINES:
+            raise ValueError(f"Simulator: unknown engine {engine!r}; valid: {list(ENGINES)}")
+        self.dt = _checks.positive("Simulator", "dt", dt, "ms")
+        self.seed = seed
+        self.progress = bool(progress)
+        self.network = network
+        self.rng = np.random.default_rng(seed)
+        self.step = 0
+        self.data = _Data(self)
+        self._backend = None
+        self._build(keep_tables=engine != "neurosim")
+        if engine == "brian2":
+            from .engines.brian2 import Brian2Engine
+            self._backend = Brian2Engine(self)
+
+    # ------------------------------------------------------------------------------------------
+    @property
+    def t(self):
+        """Current time, ms (``step * dt``)."""
+        return self.step * self.dt
+
+    def _build(self, keep_tables=False):
+        net, dt, rng = self.network, self.dt, self.rng
+        pops = list(net.populations)
+        pop_index = {id(p): i for i, p in enumerate(pops)}
+        sizes = np.array([p.n for p in pops], dtype=np.int64)
+        pop_start = np.zeros(len(pops) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=pop_start[1:])
+        n_total = int(pop_start[-1])
+
+        # Receptor channels: one per (target population, synapse kinetics).
+        channels = {}
+        proj_channel = []
+        for proj in net.projections:
+            key = (pop_index[id(proj.post)], proj.synapse)
+            if key not in channels:
+                channels[key] = len(channels)
+            proj_channel.append(channels[key])
+        conductance_pop = np.zeros(len(pops), dtype=bool)
+        for (p, syn) in channels:
+            if syn.conductance:
+                conductance_pop[p] = True
+
+        pop_kind = np.array([p.model.kind for p in pops], dtype=np.int64)
+        pop_par = np.zeros((len(pops), N_PARAMS))
+        for i, p in enumerate(pops):
+            if isinstance(p.model, NeuronModel):
+                pop_par[i] = p.model._pack(dt, conductance=bool(conductance_pop[i]))
+
+        n_ch = len(channels)
+        ch_kind = np.zeros(n_ch, dtype=np.int64)
+        ch_cond = np.zeros(n_ch, dtype=np.bool_)
+        ch_start = np.zeros(n_ch, dtype=np.int64)
+        ch_coef = np.zeros((n_ch, N_CHANNEL_COEFS))
+        ch_erev = np.zeros(n_ch)
+        ch_pop = np.zeros(n_ch, dtype=np.int64)
+        n_slots = 0
+        for (p, syn), c in channels.items():
+            model = pops[p].model
+            ch_kind[c] = syn.kind
+            ch_cond[c] = syn.conductance
+            ch_erev[c] = syn._e_rev()
+            ch_pop[c] = p
+            exact_lif = isinstance(model, LIF) and not conductance_pop[p]
+            ch_coef[c] = channel_coefficients(
+                syn.kind, syn._tau(), dt,
+                tau_m=model.tau_m if exact_lif else math.inf,
+                c_m=model.c_m if exact_lif else 1.0)
+            ch_start[c] = n_slots
+            n_slots += pops[p].n
+        order = np.argsort(ch_pop, kind="stable")
+        pop_ch = order.astype(np.int64)
+        pop_ch_ptr = np.zeros(len(pops) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ch_pop, minlength=len(pops)), out=pop_ch_ptr[1:])
+
+        # Memory estimate before any synapse is drawn.
+        expected = sum(proj.connector.expected_count(proj.pre.n, proj.post.n)
+                       for proj in net.projections)
+        need = expected * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE)
+        avail = _available_memory()
+        if avail is not None and need > avail:
+            raise MemoryError(f"Simulator: the network has about {expected:,} synapses, which "
+                              f"need about {need / 2**30:.1f} GiB to build "
+                              f"({BYTES_PER_SYNAPSE} B each to keep); only "
+                              f"{avail / 2**30:.1f} GiB are available")
+
+        # State and initial values.
+        state = np.zeros((N_STATE_ROWS, n_total))
+        for i, p in enumerate(pops):
+            sl = slice(pop_start[i], pop_start[i + 1])
+            values = p.model.initial_values()
+            for row, var in enumerate(p.model.state_vars):
+                value = p.initial.get(var, values[var])
+                state[row, sl] = draw(value, p.n, rng, owner=p.name, name=var)
+
+        # Synapses.
+        pre_all, tgt_all, w_all, d_all = [], [], [], []
+        tables = []
+        for proj, c in zip(net.projections, proj_channel):
+            same = proj.pre is proj.post
+            pre, post = proj.connector.pairs(proj.pre.n, proj.post.n, rng, same=same)
+            n_syn = pre.size
+            if proj.connector.weights is not None:
+                w = np.asarray(proj.connector.weights, dtype=np.float64)
+            else:
+                w = draw(proj.weight, n_syn, rng, owner=f"connect {proj.name}", name="weight",
+                         unit=proj.synapse.weight_unit)
+            if proj.synapse.conductance and w.size and w.min() < 0:
+                raise ValueError(f"connect {proj.name}: conductance weights must be >= 0 nS, "
+                                 f"got {float(w.min())!r}")
+            delay = proj.connector.delays if proj.connector.delays is not None else proj.delay
+            if delay is None:
+                d = np.ones(n_syn, dtype=np.int32)
+            else:
+                drawn = isinstance(delay, Distribution)
+                values = draw(delay, n_syn, rng, owner=f"connect {proj.name}", name="delay",
+                              unit="ms")
+                d = delay_steps(values, dt, drawn=drawn, name=f"connect {proj.name}: delay")
+            if keep_tables:
+                tables.append((pre, post, w, d))
+            pre_all.append(pre + pop_start[pop_index[id(proj.pre)]])
+            tgt_all.append(post + ch_start[c])
+            w_all.append(w)
+            d_all.append(d)
+        indptr, target, weight, delay = to_csr(cat(pre_all, np.int64), cat(tgt_all, np.int64),
+                                               cat(w_all, np.float64), cat(d_all, np.int32),
+                                               n_total)
+        max_delay = int(delay.max()) if delay.size else 1
+
+        # Current injections: one event per (step, neuron) with the change of current; noise
+        # as a table of (neuron, mean, std, first step, stop step).
+        ev_step, ev_idx, ev_val = [], [], []
+        nz = ([], [], [], [], [])
+        for inj in net.injections:
+            base = pop_start[pop_index[id(inj.population)]]
+            if isinstance(inj.current, NoisyCurrent):
+                cur = inj.current
+                first = to_steps(cur.start, dt, name="NoisyCurrent.start")
+                stop = (np.iinfo(np.int64).max if math.isinf(cur.stop)
+                        else to_steps(cur.stop, dt, name="NoisyCurrent.stop"))
+                for lst, val in zip(nz, (inj.neurons + base,
+                                         np.broadcast_to(cur.mean, inj.neurons.shape),
+                                         np.broadcast_to(cur.std, inj.neurons.shape),
+                                         np.full(inj.neurons.size, first),
+                                         np.full(inj.neurons.size, stop))):
+                    lst.append(val)
+                continue
+            times, amps = inj.current._segments(dt)
+            steps = to_steps_array(times, dt, name=f"inject into {inj.population.name}: time")
+            prev = np.zeros(inj.neurons.size)
+            for s, a in zip(steps, amps):
+                a = np.broadcast_to(a, inj.neurons.shape).astype(np.float64)
+                ev_step.append(np.full(inj.neurons.size, s, dtype=np.int64))
+                ev_idx.append(inj.neurons + base)
+                ev_val.append(a - prev)
+                prev = a
+        self._noise = (cat(nz[0], np.int64), cat(nz[1], np.float64), cat(nz[2], np.float64),
+                       cat(nz[3], np.int64), cat(nz[4], np.int64))
+        inj_step = cat(ev_step, np.int64)
+        order = np.argsort(inj_step, kind="stable")
+        self._inj = (inj_step[order], cat(ev_idx, np.int64)[order], cat(ev_val, np.float64)[order],
+                     np.zeros(1, dtype=np.int64))
+
+        # Spike-time sources.
+        st_step, st_idx = [], []
+        for i, p in enumerate(pops):
+            if isinstance(p.model, SpikeTimes):
+                for j, times in enumerate(p.model.times):
+                    st_step.append(to_steps_array(times, dt, name=f"SpikeTimes of {p.name!r}: "
+                                                               f"spike time"))
+                    st_idx.append(np.full(times.size, pop_start[i] + j, dtype=np.int64))
+        st_step = cat(st_step, np.int64)
+        order = np.argsort(st_step, kind="stable")
+        self._st = (st_step[order], cat(st_idx, np.int64)[order], np.zeros(1, dtype=np.int64))
+        st_burst = int(np.bincount(st_step).max()) if st_step.size else 0
+
+        # Poisson sources.
+        poisson_p = np.zeros(n_total)
+        self._pops = pops
+        self._pop_index = pop_index
+        self._pop_start = pop_start
+        for i, p in enumerate(pops):
+            if isinstance(p.model, PoissonSource):
+                poisson_p[pop_start[i]:pop_start[i + 1]] = self._spike_probability(p, p.model.rate)
+
+        # Monitors.
+        rec_mask = np.zeros(n_total, dtype=np.bool_)
+        for mon in net.monitors:
+            if isinstance(mon, SpikeMonitor):
+                i = pop_index[id(mon.population)]
+                rec_mask[pop_start[i]:pop_start[i + 1]] = True
+        self._monitors = list(net.monitors)
+        self._state_monitors = [m for m in self._monitors if isinstance(m, StateMonitor)]
+        self._every_steps = {}
+        for mon in self._state_monitors:
+            every = dt if mon.every is None else mon.every
+            self._every_steps[mon] = to_steps(every, dt, name="record: every", minimum=1)
+
+        # Everything validated: keep it.
+        self._tables = tables
+        self._channel_ids = channels
+        self._proj_channel = proj_channel
+        self._conductance_pop = conductance_pop
+        self._n_total = n_total
+        self._pop_kind = pop_kind
+        self._pop_par = pop_par
+        self._pop_ch = (pop_ch_ptr, pop_ch)
+        self._state = state
+        self._refrac = np.zeros(n_total, dtype=np.int64)
+        self._i_inj = np.zeros(n_total)
+        self._i_det = np.zeros(n_total)
+        self._channels = (ch_kind, ch_cond, ch_start, ch_coef, ch_erev)
+        self._x1 = np.zeros(n_slots)
+        self._x2 = np.zeros(n_slots)
+        self._work = np.zeros((5, int(sizes.max()) if sizes.size else 0))
+        self._ring = ring_buffer(n_slots, max_delay)
+        self._csr = (indptr, target, weight, delay)
+        self._poisson_p = poisson_p
+        self._fired = np.zeros(n_total + st_burst, dtype=np.int64)
+        self._rec_mask = rec_mask
+        self._spk_room = int(rec_mask.sum()) + st_burst
+        self._spk_chunks = []
+        self._state_chunks = {m: [] for m in self._state_monitors}
+
+    def _spike_probability(self, pop, rate):
+        rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (pop.n,))
+        prob = rate * self.dt / HZ_PER_INV_MS
+        if prob.size and prob.max() > 1.0:
+            raise ValueError(f"PoissonSource {pop.name!r}: rate {float(rate.max())!r} Hz "
+                             f"exceeds one spike per step of dt = {self.dt!r} ms")
+        return prob
+
+    # ------------------------------------------------------------------------------------------
+    @property
+    def n_synapses(self):
+        """Number of synapses in the engine's table."""
+        return int(self._csr[1].size)
+
+    def set_rate(self, population, rate):
+        """Change the rate (Hz) of a :class:`PoissonSource` population for later runs.
+
+        Parameters
+        ----------
+        population : Population
+        rate : float or array_like
+            Hz, >= 0; scalar or one value per neuron.
+        """
+        i = self._index(population)
+        if not isinstance(population.model, PoissonSource):
+            raise ValueError(f"set_rate: {population.name!r} is not a PoissonSource")
+        checked = PoissonSource(rate=rate).rate
+        if np.ndim(checked) == 1 and checked.shape[0] != population.n:
+            raise ValueError(f"set_rate: rate must have {population.n} values, got "
+                             f"{checked.shape[0]}")
+        prob = self._spike_probability(population, checked)
+        self._poisson_p[self._pop_start[i]:self._pop_start[i + 1]] = prob
+        if self._backend is not None:
+            self._backend.set_rate(population, np.broadcast_to(checked, (population.n,)))
+
+    def get(self, population, variable):
+        """A copy of the current values of a state variable of a population."""
+        i = self._index(population)
+        valid = list(population.model.state_vars)
+        if variable not in valid:
+            raise ValueError(f"get: {type(population.model).__name__} has no state variable "
+                             f"{variable!r}; valid: {valid}")
+        if self._backend is not None:
+            return self._backend.get(population, variable)
+        row = valid.index(variable)
+        return self._state[row, self._pop_start[i]:self._pop_start[i + 1]].copy()
+
+    def _index(self, population):
+        if id(population) not in self._pop_index or \
+                self._pops[self._pop_index[id(population)]] is not population:
+            raise ValueError(f"{population!r} is not a population of this simulator's network")
+        return self._pop_index[id(population)]
+
+    # ------------------------------------------------------------------------------------------
+    def run(self, duration):
+        """Advance the simulation by ``duration`` ms (a whole multiple of dt).
+
+        May be called again to continue; ``run(a); run(b)`` gives bitwise the same result as
+        ``run(a + b)``.
+
+        Raises
+        ------
+        ValueError
+            If ``duration`` is negative or not a whole multiple of dt.
+        FloatingPointError
+            If a state variable became NaN or infinite (naming population, variable, neuron and
+            time).
+        """
+        n_steps = to_steps(duration, self.dt, name="run: duration")
+        if n_steps == 0:
+            return
+        if self._backend is not None:
+            self._backend.run(n_steps)
+            self.step += n_steps
+            return
+        step0 = self.step
+        # State-sample buffers for this run.
+        offsets, total = {}, 0
+        probe = ([], [], [], [], [], [])
+        for mon in self._state_monitors:
+            m = self._every_steps[mon]
+            n_samples = (step0 + n_steps) // m - step0 // m
+            i = self._pop_index[id(mon.population)]
+            row = mon.population.model.state_vars.index(mon.variable)
+            n_rec = mon.neurons.size
+            offsets[mon] = (total, n_samples, n_rec)
+            for col, j in enumerate(mon.neurons):
+                probe[0].append(row)
+                probe[1].append(self._pop_start[i] + j)
+                probe[2].append(m)
+                probe[3].append(total + col)
+                probe[4].append(n_rec)
+                probe[5].append(step0 // m)
+            total += n_samples * n_rec
+        probe = tuple(np.array(a, dtype=np.int64) for a in probe)
+        probe_out = np.full(total, np.nan)
+
+        # The compiled loop runs in chunks of at most CHUNK_STEPS steps: between chunks the
+        # state is checked for NaN/inf, the progress bar moves and Ctrl-C is honoured. What
+        # was recorded up to an interruption or an error is kept.
+        bar = None
+        chunk = CHUNK_STEPS
+        if self.progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=n_steps, unit="step", desc="neurosim")
+            chunk = min(CHUNK_STEPS, max(1, n_steps // 100))
+        done = 0
+        try:
+            while done < n_steps:
+                todo = min(chunk, n_steps - done)
+                before = self.t
+                got = self._advance(todo, probe, probe_out)
+                done += got
+                if bar is not None:
+                    bar.update(got)
+                self._check_finite(before)
+        finally:
+            if bar is not None:
+                bar.close()
+            for mon, (off, _, n_rec) in offsets.items():
+                m = self._every_steps[mon]
+                n_samples = self.step // m - step0 // m
+                first = step0 // m + 1
+                times = np.arange(first, first + n_samples) * m * self.dt
+                values = probe_out[off:off + n_samples * n_rec].reshape(n_samples, n_rec)
+                self._state_chunks[mon].append((times, values))
+
+    def _advance(self, n_steps, probe, probe_out):
+        """Run up to ``n_steps`` in the compiled loop, growing the spike buffer as needed."""
+        cap = max(4 * self._spk_room, 1 << 14)
+        done = 0
+        while done < n_steps:
+            spk_step = np.empty(cap, dtype=np.int64)
+            spk_idx = np.empty(cap, dtype=np.int64)
+            count = np.zeros(1, dtype=np.int64)
+            got = _run_steps(
+                self.step, n_steps - done, self._pop_start, self._pop_kind, self._pop_par,
+                *self._pop_ch, self._state, self._refrac, self._i_inj, self._i_det,
+                *self._channels, self._x1, self._x2, self._work, self._ring, *self._csr,
+                *self._inj, *self._noise, *self._st, self._poisson_p, self.rng, self._fired,
+                self._rec_mask, spk_step, spk_idx, count, self._spk_room, *probe, probe_out)
+            self.step += got
+            done += got
+            n = int(count[0])
+            if n:
+                self._spk_chunks.append((spk_step[:n].copy(), spk_idx[:n].copy()))
+            if done < n_steps:
+                cap *= 2  # stopped early because the spike buffer was nearly full
+        return done
+
+    def _check_finite(self, since):
+        for i, p in enumerate(self._pops):
+            if not isinstance(p.model, NeuronModel):
+                continue
+            for row, var in enumerate(p.model.state_vars):
+                values = self._state[row, self._pop_start[i]:self._pop_start[i + 1]]
+                bad = ~np.isfinite(values)
+                if bad.any():
+                    j = int(np.argmax(bad))
+                    raise FloatingPointError(
+                        f"population {p.name!r}: {var} of neuron {j} is {float(values[j])!r} at "
+                        f"t = {self.t:g} ms (it became non-finite after t = {since:g} ms); "
+                        f"reduce dt or check the parameters")
+
+    # ------------------------------------------------------------------------------------------
+    def _record(self, monitor):
+        if self._backend is not None and any(monitor is m for m in self._monitors):
+            return self._backend.record(monitor)
+        if isinstance(monitor, SpikeMonitor) and any(monitor is m for m in self._monitors):
+            i = self._index(monitor.population)
+            lo, hi = self._pop_start[i], self._pop_start[i + 1]
+            if self._spk_chunks:
+                steps = np.concatenate([c[0] for c in self._spk_chunks])
+                idx = np.concatenate([c[1] for c in self._spk_chunks])
+            else:
+                steps = idx = np.zeros(0, dtype=np.int64)
+            keep = (idx >= lo) & (idx < hi)
+            steps = steps[keep]
+            return SpikeRecord(times=steps * self.dt, neurons=idx[keep] - lo, steps=steps,
+                               n_neurons=monitor.population.n, t_start=0.0, t_stop=self.t,
+                               population=monitor.population.name)
+        if isinstance(monitor, StateMonitor) and monitor in self._state_chunks:
+            chunks = self._state_chunks[monitor]
+            n_rec = monitor.neurons.size
+            times = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0)
+            values = np.concatenate([c[1] for c in chunks]) if chunks else np.zeros((0, n_rec))
+            return StateRecord(times=times, values=values, neurons=monitor.neurons,
+                               variable=monitor.variable, population=monitor.population.name)
+        raise KeyError(f"{monitor!r} is not a monitor of this simulator's network (make one with "
+                       f"net.record_spikes(...) or net.record(...) before Simulator(...))")
+
+
+def cat(parts, dtype):
+    """Concatenate a list of arrays (possibly empty) into one array of ``dtype``."""
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate(parts).astype(dtype, copy=False)
+
+
+def _available_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None

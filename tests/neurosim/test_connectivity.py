@@ -1,0 +1,139 @@
+"""Connection rules produce the synapses they promise; CSR tables keep them all."""
+
+import numpy as np
+import pytest
+
+import neurosim as ns
+from neurosim.connectivity import to_csr
+
+
+def _pairs(connector, n_pre, n_post, same=False, seed=0):
+    return connector.pairs(n_pre, n_post, np.random.default_rng(seed), same=same)
+
+
+def test_all_to_all_and_autapses():
+    pre, post = _pairs(ns.AllToAll(), 4, 3)
+    assert len(set(zip(pre, post))) == 12
+    pre, post = _pairs(ns.AllToAll(allow_autapses=False), 5, 5, same=True)
+    assert pre.size == 20 and not np.any(pre == post)
+
+
+def test_one_to_one():
+    pre, post = _pairs(ns.OneToOne(), 6, 6)
+    np.testing.assert_array_equal(pre, post)
+    with pytest.raises(ValueError, match="equal size, got 6 and 5"):
+        _pairs(ns.OneToOne(), 6, 5)
+
+
+@pytest.mark.parametrize("p", [0.02, 0.3])
+def test_fixed_probability_count_and_uniformity(p):
+    n_pre, n_post = 400, 300
+    pre, post = _pairs(ns.FixedProbability(p), n_pre, n_post, seed=3)
+    n_pairs = n_pre * n_post
+    mean, std = p * n_pairs, np.sqrt(n_pairs * p * (1 - p))
+    assert abs(pre.size - mean) < 5 * std
+    assert len(set(zip(pre.tolist(), post.tolist()))) == pre.size    # no duplicates
+    # Out-degrees are Binomial(n_post, p): their variance matches.
+    out = np.bincount(pre, minlength=n_pre)
+    assert out.var() == pytest.approx(n_post * p * (1 - p), rel=0.25)
+    assert pre.min() >= 0 and pre.max() < n_pre and post.min() >= 0 and post.max() < n_post
+
+
+def test_fixed_probability_edges():
+    assert _pairs(ns.FixedProbability(0.0), 10, 10)[0].size == 0
+    assert _pairs(ns.FixedProbability(1.0), 10, 10)[0].size == 100
+    pre, post = _pairs(ns.FixedProbability(1.0, allow_autapses=False), 10, 10, same=True)
+    assert pre.size == 90 and not np.any(pre == post)
+
+
+@pytest.mark.parametrize("autapses", [True, False])
+def test_fixed_in_and_out_degree(autapses):
+    pre, post = _pairs(ns.FixedInDegree(7, allow_autapses=autapses), 30, 30, same=True)
+    np.testing.assert_array_equal(np.bincount(post, minlength=30), 7)
+    assert len(set(zip(pre.tolist(), post.tolist()))) == pre.size
+    if not autapses:
+        assert not np.any(pre == post)
+    pre, post = _pairs(ns.FixedOutDegree(5, allow_autapses=autapses), 30, 30, same=True)
+    np.testing.assert_array_equal(np.bincount(pre, minlength=30), 5)
+    assert len(set(zip(pre.tolist(), post.tolist()))) == pre.size
+    if not autapses:
+        assert not np.any(pre == post)
+    with pytest.raises(ValueError, match="asks for 30 distinct partners but only 29"):
+        _pairs(ns.FixedInDegree(30, allow_autapses=False), 30, 30, same=True)
+
+
+def test_fixed_in_degree_picks_presynaptic_neurons_uniformly():
+    pre, _ = _pairs(ns.FixedInDegree(5, allow_autapses=False), 40, 4000, same=False, seed=7)
+    counts = np.bincount(pre, minlength=40)
+    expected = 5 * 4000 / 40                     # 500 each; binomial sd about 22
+    assert np.abs(counts - expected).max() < 5 * np.sqrt(expected)
+    pre, post = _pairs(ns.FixedInDegree(3, allow_autapses=False), 10, 10, same=True, seed=8)
+    assert not np.any(pre == post)
+
+
+def test_from_list_and_matrix_in_the_engine():
+    net = ns.Network()
+    a = net.population(3, ns.LIF(), name="a")
+    b = net.population(2, ns.LIF(), name="b")
+    net.connect(a, b, ns.FromList([[0, 1], [2, 0]], weights=[1.5, -2.0], delays=[0.2, 0.5]),
+                synapse=ns.ExpCurrent(tau=5.0))
+    m = np.array([[0.0, 3.0], [4.0, 0.0], [0.0, 0.0]])
+    net.connect(a, b, ns.FromMatrix(m), synapse=ns.ExpCurrent(tau=2.0))
+    sim = ns.Simulator(net, dt=0.1, seed=0)
+    indptr, target, weight, delay = sim._csr
+    np.testing.assert_array_equal(indptr, [0, 2, 3, 4, 4, 4])
+    # Row 0: FromList (0 -> 1, channel 0) then FromMatrix (0 -> 1, channel 1 starts at 2).
+    np.testing.assert_array_equal(target, [1, 3, 2, 0])
+    np.testing.assert_array_equal(weight, [1.5, 3.0, 4.0, -2.0])
+    np.testing.assert_array_equal(delay, [2, 1, 1, 5])
+    with pytest.raises(ValueError, match=r"FromList post index 2 is outside \[0, 2\)"):
+        net2 = ns.Network()
+        a2 = net2.population(3, ns.LIF(), name="a")
+        b2 = net2.population(2, ns.LIF(), name="b")
+        net2.connect(a2, b2, ns.FromList([[0, 2]]))
+        ns.Simulator(net2, dt=0.1)
+
+
+def test_two_projections_between_same_populations_are_kept_apart():
+    net = ns.Network()
+    a = net.population(50, ns.LIF(), name="a")
+    b = net.population(40, ns.LIF(), name="b")
+    net.connect(a, b, ns.FixedProbability(0.2), synapse=ns.ExpCurrent(tau=5.0), weight=1.0)
+    net.connect(a, b, ns.FixedProbability(0.2), synapse=ns.ExpCurrent(tau=5.0), weight=2.0)
+    net.connect(a, b, ns.FixedProbability(0.2), synapse=ns.ExpConductance(tau=5.0), weight=3.0)
+    sim = ns.Simulator(net, dt=0.1, seed=1)
+    _, target, weight, _ = sim._csr
+    for w in (1.0, 2.0, 3.0):
+        assert abs(np.sum(weight == w) - 400) < 5 * np.sqrt(400)
+    # The two ExpCurrent(5.0) projections share channel 0 (slots 0..39); the conductance has
+    # its own channel (slots 40..79).
+    assert np.all(target[weight == 3.0] >= 40) and np.all(target[weight < 3.0] < 40)
+
+
+def test_weight_and_delay_distributions():
+    net = ns.Network()
+    a = net.population(100, ns.LIF(), name="a")
+    net.connect(a, a, ns.FixedInDegree(20), weight=ns.Normal(5.0, 2.0, low=3.0, high=6.0),
+                delay=[0.1] * 2000)
+    net.connect(a, a, ns.FixedInDegree(20), synapse=ns.AlphaCurrent(tau=1.0),
+                weight=ns.LogNormal(0.0, 0.5), delay=ns.Uniform(0.5, 1.5))
+    sim = ns.Simulator(net, dt=0.1, seed=2)
+    _, target, weight, delay = sim._csr
+    first = target < 100
+    assert weight[first].min() >= 3.0 and weight[first].max() <= 6.0
+    assert np.all(delay[first] == 1)
+    w2 = weight[~first]
+    assert w2.min() > 0 and np.median(w2) == pytest.approx(1.0, rel=0.1)
+    assert delay[~first].min() >= 5 and delay[~first].max() <= 15
+
+
+def test_to_csr_keeps_every_synapse():
+    rng = np.random.default_rng(0)
+    pre = rng.integers(0, 10, 100)
+    tgt = rng.integers(0, 50, 100)
+    w = rng.normal(size=100)
+    d = rng.integers(1, 5, 100)
+    indptr, t, ww, dd = to_csr(pre, tgt, w, d, 10)
+    rows = np.repeat(np.arange(10), np.diff(indptr))
+    assert sorted(zip(rows, t, ww, dd)) == sorted(zip(pre, tgt, w, d))
+    assert t.dtype == np.int32 and dd.dtype == np.int32

@@ -1,0 +1,99 @@
+"""Axonal delays are exact to the step: a spike stamped k with delay d acts in step k + d."""
+
+import numpy as np
+import pytest
+
+import neurosim as ns
+
+# A relay neuron: a 1 mV delta input lifts it over a 0.5 mV threshold within the step of
+# arrival and it fires in that very step, so its spike steps are the arrival steps.
+RELAY = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-69.5, v_reset=-70.0, t_ref=0.0)
+
+
+def _relay(source_times, delays_ms, dt, duration, *, pairs=None):
+    net = ns.Network()
+    src = net.population(len(source_times), ns.SpikeTimes(source_times), name="src")
+    n_post = len(source_times) if pairs is None else int(np.max(np.asarray(pairs)[:, 1])) + 1
+    post = net.population(n_post, RELAY, name="post")
+    if pairs is None:
+        pairs = [[i, i] for i in range(len(source_times))]
+    net.connect(src, post, ns.FromList(pairs, delays=delays_ms), synapse=ns.Delta(),
+                weight=1.0)
+    s_mon, p_mon = net.record_spikes(src), net.record_spikes(post)
+    sim = ns.Simulator(net, dt=dt, seed=0)
+    sim.run(duration)
+    return sim.data[s_mon], sim.data[p_mon]
+
+
+@pytest.mark.parametrize("dt", [0.1, 0.5])
+@pytest.mark.parametrize("d_steps", [1, 2, 7, 40])
+def test_single_spike_arrives_d_steps_later(dt, d_steps):
+    src, post = _relay([[10 * dt]], [d_steps * dt], dt, 100 * dt)
+    np.testing.assert_array_equal(src.steps, [10])
+    np.testing.assert_array_equal(post.steps, [10 + d_steps])
+    assert post.times[0] == pytest.approx(src.times[0] + d_steps * dt)
+
+
+def test_many_delays_at_once_with_wraparound():
+    """Random spike trains through 200 synapses with delays 1..37 steps, over 3000 steps
+    (the 38-row ring buffer wraps around about 80 times)."""
+    rng = np.random.default_rng(5)
+    dt, n, n_steps = 0.1, 200, 3000
+    trains = [np.sort(rng.choice(n_steps - 40, size=60, replace=False)) for _ in range(n)]
+    d_steps = rng.integers(1, 38, size=n)
+    _, post = _relay([t * dt for t in trains], d_steps * dt, dt, n_steps * dt)
+    got = post.trains()
+    for i in range(n):
+        np.testing.assert_allclose(got[i], (trains[i] + d_steps[i]) * dt, rtol=0, atol=1e-9)
+    per_neuron = [np.sort(post.steps[post.neurons == i]) for i in range(n)]
+    for i in range(n):
+        np.testing.assert_array_equal(per_neuron[i], trains[i] + d_steps[i])
+
+
+def test_one_source_many_delays_to_many_targets():
+    """One spike fans out with delays 1..50 steps to 50 targets: target j fires j+1 steps
+    later."""
+    dt = 0.1
+    pairs = [[0, j] for j in range(50)]
+    delays = (np.arange(50) + 1) * dt
+    _, post = _relay([[2.0]], delays, dt, 20.0, pairs=pairs)
+    order = np.argsort(post.neurons)
+    np.testing.assert_array_equal(post.steps[order], 20 + np.arange(1, 51))
+
+
+def test_spikes_stay_in_flight_across_runs():
+    dt = 0.1
+    net = ns.Network()
+    src = net.population(1, ns.SpikeTimes([[0.5]]), name="src")
+    post = net.population(1, RELAY, name="post")
+    net.connect(src, post, ns.OneToOne(), synapse=ns.Delta(), weight=1.0, delay=3.0)
+    mon = net.record_spikes(post)
+    sim = ns.Simulator(net, dt=dt, seed=0)
+    for _ in range(10):
+        sim.run(0.7)
+    np.testing.assert_array_equal(sim.data[mon].steps, [35])
+
+
+def test_drawn_delays_are_rounded_to_the_grid():
+    net = ns.Network()
+    a = net.population(20, ns.LIF(), name="a")
+    proj = net.connect(a, a, ns.AllToAll(), weight=1.0, delay=ns.Uniform(1.0, 5.0))
+    sim = ns.Simulator(net, dt=0.1, seed=3)
+    d = sim._csr[3]
+    assert proj is not None and d.min() >= 10 and d.max() <= 50
+    assert len(np.unique(d)) > 20
+
+
+def test_delta_input_during_refractoriness_is_lost():
+    """As in NEST's iaf_psc_delta: a jump arriving while the target is held is discarded."""
+    net = ns.Network()
+    src = net.population(1, ns.SpikeTimes([[1.0, 3.0, 8.0]]), name="src")
+    cell = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-69.5, v_reset=-70.0, t_ref=4.0)
+    post = net.population(1, cell, name="post")
+    net.connect(src, post, ns.OneToOne(), synapse=ns.Delta(), weight=1.0, delay=0.1)
+    mon = net.record_spikes(post)
+    sim = ns.Simulator(net, dt=0.1, seed=0)
+    sim.run(20.0)
+    # Arrivals in steps 11, 31, 81; after the spike in step 11 the neuron is held in steps
+    # 12..51, so the arrival in step 31 is lost.
+    np.testing.assert_array_equal(sim.data[mon].steps, [11, 81])
