@@ -45,7 +45,10 @@ print(f"max |simulated - analytic| on the grid: {error:.2e} mV")
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(t, analytic(t), color="0.6", lw=3, label="analytic")
-ns.plotting.traces(ax, rec, marker=".", linestyle="none", color="C3")
-ax.legend(["analytic", "neurosim, dt = 0.5 ms"])
+ns.plotting.traces(ax, rec, marker=".", linestyle="none", color=ns.plotting.COLOR)
+ax.legend(["analytic (closed form)", "neurosim, dt = 0.5 ms"], loc="lower right")
+ax.set_title(f"LIF: {I_STEP:.0f} pA step at {T_ON:.0f} ms, one synaptic input at "
+             f"{T_SPIKE:.0f} ms (+{DELAY:.0f} ms delay)\nmax |simulated - analytic| = {error:.1e} mV",
+             fontsize=10)
 os.makedirs("out", exist_ok=True)
 fig.savefig("out/neurosim_01_lif_analytic.png", dpi=120, bbox_inches="tight")

@@ -34,5 +34,6 @@ for i, times in enumerate(rec.trains()[:4]):
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ns.plotting.raster(ax, rec, marker="o", markersize=4)
+ax.set_title("A chain of neurons: each spike arrives exactly one axonal delay later", fontsize=10)
 os.makedirs("out", exist_ok=True)
 fig.savefig("out/neurosim_02_delay_chain.png", dpi=120, bbox_inches="tight")

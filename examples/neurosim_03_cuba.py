@@ -47,8 +47,11 @@ if __name__ == "__main__":
     import matplotlib.pyplot as plt
     fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(7, 5),
                                    gridspec_kw=dict(height_ratios=[3, 1]))
-    ns.plotting.raster(ax1, rec)
+    ns.plotting.raster(ax1, rec, markersize=1.0)
+    ax1.set_xlabel("")
+    ax1.set_title("CUBA network (Vogels & Abbott 2005), excitatory population")
     ns.plotting.rates(ax2, rec, bin_width=5.0)
+    ax2.set_ylabel("rate (Hz)\n5 ms bins")
     os.makedirs("out", exist_ok=True)
     fig.savefig("out/neurosim_03_cuba.png", dpi=120, bbox_inches="tight")
     print(f"whole script {time.perf_counter() - t_start:.2f} s after imports")

@@ -35,9 +35,12 @@ sim.run(200.0)
 
 fig, axes = plt.subplots(len(CLASSES), 1, sharex=True, figsize=(7, 10))
 for ax, (name, mon) in zip(axes, traces.items()):
-    ns.plotting.traces(ax, sim.data[mon], color="k", lw=0.8)
+    ns.plotting.traces(ax, sim.data[mon], color=ns.plotting.COLOR, lw=0.8)
     ax.set_title(name, fontsize=9, loc="left")
     ax.set_ylabel("v (mV)")
+    if ax is not axes[-1]:
+        ax.set_xlabel("")
+fig.suptitle("Izhikevich (2003) firing classes, step current from 20 ms")
 fig.tight_layout()
 os.makedirs("out", exist_ok=True)
 fig.savefig("out/neurosim_04_izhikevich_classes.png", dpi=120)

@@ -44,9 +44,10 @@ for ax, engine in zip(axes, ("neurosim", "brian2")):
     print(f"{engine:9s}: {time.perf_counter() - t0:5.2f} s, rate {rec.mean_rate():.2f} Hz, "
           f"{len(rec)} spikes")
     ns.plotting.raster(ax, rec)
-    ax.set_title(engine)
+    ax.set_title(f"{engine}: {rec.mean_rate():.2f} Hz mean rate")
 a, b = records["neurosim"], records["brian2"]
 same = sorted(zip(a.steps, a.neurons)) == sorted(zip(b.steps, b.neurons))
 print(f"identical spike trains: {same}")
+fig.suptitle(f"The same CUBA network on two engines (identical spike trains: {same})")
 os.makedirs("out", exist_ok=True)
 fig.savefig("out/neurosim_05_two_engines.png", dpi=120, bbox_inches="tight")
