@@ -6,7 +6,7 @@ measured, and the verdict on the article's claim) and ``numbers(data)`` (the JSO
 ``python -m comparisons`` runs them into a report folder.
 """
 
-from . import xor
+from . import neuron, xor
 from .report import COMPARISONS, run_report
 
-__all__ = ["COMPARISONS", "run_report", "xor"]
+__all__ = ["COMPARISONS", "neuron", "run_report", "xor"]

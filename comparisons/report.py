@@ -15,6 +15,7 @@ __all__ = ["COMPARISONS", "ComparisonError", "MissingOptionalDependency", "run_r
 
 #: name -> module, in report order.
 COMPARISONS = {
+    "neuron": "comparisons.neuron",
     "xor": "comparisons.xor",
 }
 

@@ -43,7 +43,7 @@ def run_cli(*args, cwd):
 def test_unknown_name_lists_the_valid_ones_without_a_traceback(tmp_path):
     r = run_cli("nonsense", "--out", str(tmp_path / "r"), cwd=tmp_path)
     assert r.returncode == 2
-    assert "unknown comparison 'nonsense'; valid names: xor" in r.stderr
+    assert "unknown comparison 'nonsense'; valid names: " + ", ".join(report.COMPARISONS) in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "r").exists()
 
