@@ -16,7 +16,9 @@ __all__ = ["COMPARISONS", "ComparisonError", "MissingOptionalDependency", "run_r
 #: name -> module, in report order.
 COMPARISONS = {
     "neuron": "comparisons.neuron",
+    "propagation": "comparisons.propagation",
     "xor": "comparisons.xor",
+    "engines": "comparisons.engines",
 }
 
 
