@@ -1,0 +1,36 @@
+"""The engines comparison: the same network gives the same statistics on every engine."""
+
+import importlib.util
+
+import pytest
+
+from comparisons import engines
+
+
+@pytest.fixture(scope="module")
+def data():
+    return engines.compute(quick=True)
+
+
+def test_neurosim_and_brian2_agree_exactly(data):
+    a, b = data["engines"]["neurosim"], data["engines"]["brian2"]
+    assert a["available"] and b["available"]
+    # the same realised network, delays and stamping convention: the same spikes
+    assert a["n_spikes"] == b["n_spikes"] > 0
+    assert sorted(zip(a["times"], a["neurons"])) == sorted(zip(b["times"], b["neurons"]))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nest") is None,
+                    reason="NEST is an optional engine (pip install -e '.[nest]')")
+def test_nest_agrees_within_the_issue_tolerances(data):
+    n, ref = data["engines"]["nest"], data["engines"]["neurosim"]
+    assert n["available"], n.get("reason")
+    assert abs(n["mean_rate_hz"] - ref["mean_rate_hz"]) <= 0.10 * ref["mean_rate_hz"]
+    assert abs(n["cv_isi"] - ref["cv_isi"]) <= 0.05
+    assert abs(n["silent_fraction"] - ref["silent_fraction"]) <= 0.05
+
+
+def test_numbers_and_text(data):
+    nums = engines.numbers(data)
+    assert set(nums) == set(engines.ENGINES)
+    assert "Mean rates differ by" in engines.describe(data)["measured"]
