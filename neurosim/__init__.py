@@ -35,7 +35,8 @@ from .inputs import (
 )
 from .network import Network
 from .neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
-from .records import SpikeRecord, StateRecord, load_record
+from .plasticity import STDP, RewardSTDP, TripletSTDP, TsodyksMarkram
+from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable, load_record
 from .simulator import Simulator
 from .synapses import AlphaConductance, AlphaCurrent, Delta, ExpConductance, ExpCurrent
 
@@ -47,6 +48,7 @@ __all__ = [
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FixedOutDegree",
     "FromList", "FromMatrix",
     "Uniform", "Normal", "LogNormal",
-    "SpikeRecord", "StateRecord", "load_record",
+    "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
+    "SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record",
     "analysis", "plotting", "units",
 ]

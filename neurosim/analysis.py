@@ -11,7 +11,7 @@ from .units import HZ_PER_INV_MS
 
 __all__ = ["firing_rates", "mean_rate", "isi", "cv_isi", "fano_factor", "silent_fraction",
            "population_rate", "spike_count_correlation", "fi_curve", "lif_rate_analytic",
-           "lif_rate_on_grid"]
+           "lif_rate_on_grid", "bound_fractions", "bimodality_coefficient"]
 
 
 def firing_rates(rec):
@@ -191,3 +191,47 @@ def lif_rate_on_grid(i_e, *, tau_m, c_m, e_leak, v_th, v_reset, t_ref, dt):
         period = t_ref + np.ceil(t / dt - 1e-9) * dt
     rate = HZ_PER_INV_MS / period
     return rate if np.ndim(rate) else float(rate)
+
+
+def bound_fractions(weights, w_min, w_max, *, edge=0.1):
+    """Fractions of weights within ``edge (w_max - w_min)`` of the lower and the upper bound.
+
+    Parameters
+    ----------
+    weights : array_like or WeightTable
+    w_min, w_max : float
+    edge : float
+        Width of each band as a fraction of the range, in (0, 0.5].
+
+    Returns
+    -------
+    (float, float)
+        Fraction near ``w_min``, fraction near ``w_max``.
+    """
+    w = np.asarray(getattr(weights, "weight", weights), dtype=np.float64)
+    if not 0.0 < edge <= 0.5:
+        raise ValueError(f"bound_fractions.edge must be in (0, 0.5], got {edge!r}")
+    if w.size == 0:
+        return 0.0, 0.0
+    band = edge * (w_max - w_min)
+    return float(np.mean(w <= w_min + band)), float(np.mean(w >= w_max - band))
+
+
+def bimodality_coefficient(values):
+    r"""Sarle's bimodality coefficient of a sample (SAS Institute 1990; Pfister et al. 2013).
+
+    ``b = (g^2 + 1) / (k + 3 (n - 1)^2 / ((n - 2)(n - 3)))`` with ``g`` the sample skewness and
+    ``k`` the sample excess kurtosis (both bias-corrected). A uniform distribution gives 5/9;
+    values above suggest bimodality (two separated modes approach 1), a normal one gives 1/3.
+    """
+    x = np.asarray(getattr(values, "weight", values), dtype=np.float64)
+    n = x.size
+    if n < 4:
+        raise ValueError(f"bimodality_coefficient needs at least 4 values, got {n}")
+    d = x - x.mean()
+    m2, m3, m4 = np.mean(d**2), np.mean(d**3), np.mean(d**4)
+    if m2 == 0:
+        return float("nan")
+    g1 = m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    g2 = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return float((g1**2 + 1) / (g2 + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))

@@ -14,9 +14,11 @@ from .connectivity import Connector
 from .distributions import Distribution
 from .inputs import CurrentInjection, PoissonSource, SpikeTimes
 from .neurons import MODEL_KINDS, Model
+from .plasticity import RULES, Plasticity
 from .synapses import ExpCurrent, Synapse
 
-__all__ = ["Network", "Population", "Projection", "Injection", "SpikeMonitor", "StateMonitor"]
+__all__ = ["Network", "Population", "Projection", "Injection", "SpikeMonitor", "StateMonitor",
+           "WeightMonitor"]
 
 _VALID_MODELS = sorted(MODEL_KINDS) + ["PoissonSource", "SpikeTimes"]
 
@@ -50,7 +52,7 @@ class Population:
 class Projection:
     """Synapses from one population to another (a handle made by :meth:`Network.connect`)."""
 
-    def __init__(self, pre, post, connector, synapse, weight, delay, name):
+    def __init__(self, pre, post, connector, synapse, weight, delay, name, plasticity=None):
         self.pre = pre
         self.post = post
         self.connector = connector
@@ -58,6 +60,7 @@ class Projection:
         self.weight = weight
         self.delay = delay
         self.name = name
+        self.plasticity = plasticity
 
     def __repr__(self):
         return (f"Projection({self.name!r}, {self.pre.name} -> {self.post.name}, "
@@ -79,6 +82,16 @@ class SpikeMonitor:
 
     def __init__(self, population):
         self.population = population
+
+
+class WeightMonitor:
+    """Records the weights of chosen synapses of a projection every ``every`` ms;
+    ``sim.data[monitor]`` is a :class:`neurosim.records.WeightRecord`."""
+
+    def __init__(self, projection, synapses, every):
+        self.projection = projection
+        self.synapses = synapses
+        self.every = every
 
 
 class StateMonitor:
@@ -126,6 +139,8 @@ class Network:
         self.projections = []
         self.injections = []
         self.monitors = []
+        #: Weight monitors are kept apart: only the built-in engine records weights.
+        self.weight_monitors = []
 
     # -- populations -------------------------------------------------------------------------
     def population(self, n, model, *, name=None, **initial):
@@ -204,8 +219,10 @@ class Network:
             Axonal delay, ms. Given values must be whole multiples of ``dt`` and >= ``dt``;
             values drawn from a distribution are rounded to the nearest step and must be
             >= ``dt`` after rounding. Default: ``dt``.
-        plasticity : None
-            Reserved; plasticity is not implemented yet.
+        plasticity : Plasticity, optional
+            ``STDP(...)``, ``TripletSTDP(...)``, ``RewardSTDP(...)`` (weights change; initial
+            weights must lie in ``[w_min, w_max]``) or ``TsodyksMarkram(...)`` (short-term
+            plasticity of the transmitted amplitude); see :mod:`neurosim.plasticity`.
         name : str, optional
 
         Returns
@@ -225,8 +242,10 @@ class Network:
         if not isinstance(synapse, Synapse):
             raise TypeError(f"connect: synapse must be Delta, ExpCurrent, AlphaCurrent, "
                             f"ExpConductance or AlphaConductance, got {synapse!r}")
-        if plasticity is not None:
-            raise NotImplementedError("connect: plasticity is not implemented yet")
+        if plasticity is not None and not isinstance(plasticity, Plasticity):
+            kinds = [r.__name__ for r in RULES]
+            raise TypeError(f"connect: plasticity must be one of {kinds} (one rule per "
+                            f"projection), got {plasticity!r}")
         if connector.weights is not None and weight is not None:
             raise ValueError(f"connect: {type(connector).__name__} supplies the weights; do "
                              f"not pass weight")
@@ -246,9 +265,16 @@ class Network:
                 and np.any(np.asarray(weight) < 0):
             raise ValueError(f"connect: conductance weights must be >= 0 nS, got "
                              f"{float(np.min(weight))!r} (use e_rev for inhibition)")
+        if plasticity is not None and plasticity.changes_weights:
+            rule = type(plasticity).__name__
+            if synapse.conductance and plasticity.w_min < 0:
+                raise ValueError(f"connect: {rule}.w_min must be >= 0 nS on a conductance "
+                                 f"synapse ({type(synapse).__name__}), got {plasticity.w_min!r}")
+            if weight is not None and not isinstance(weight, Distribution):
+                plasticity._check_bounds("connect", weight)
         if name is None:
             name = f"{pre.name}->{post.name}#{len(self.projections)}"
-        proj = Projection(pre, post, connector, synapse, weight, delay, name)
+        proj = Projection(pre, post, connector, synapse, weight, delay, name, plasticity)
         self.projections.append(proj)
         return proj
 
@@ -291,6 +317,53 @@ class Network:
         self._own(population, "record_spikes: population")
         mon = SpikeMonitor(population)
         self.monitors.append(mon)
+        return mon
+
+    def record_weights(self, projection, *, every=None, synapses=None):
+        """Record the weights of (some) synapses of a projection.
+
+        The sample taken after step ``k`` is the weight at time ``(k + 1) * dt``, after the
+        plasticity of step ``k``.
+
+        Parameters
+        ----------
+        projection : Projection
+            A projection of this network (static weights are recorded as constants); not one
+            with :class:`TsodyksMarkram`, whose weights do not change.
+        every : float, optional
+            Sampling interval in ms, a whole multiple of dt; default dt.
+        synapses : sequence of int, optional
+            Indices into the projection's synapse list (the order of
+            :meth:`neurosim.Simulator.weights`); default all. Checked against the number of
+            synapses when the simulator is built.
+
+        Returns
+        -------
+        WeightMonitor
+            ``sim.data[monitor]`` is a :class:`neurosim.records.WeightRecord`.
+        """
+        if not isinstance(projection, Projection) or \
+                not any(p is projection for p in self.projections):
+            raise ValueError(f"record_weights: projection must be a projection of this "
+                             f"network, got {projection!r}")
+        if projection.plasticity is not None and not projection.plasticity.changes_weights:
+            raise ValueError(f"record_weights: the weights of {projection.name!r} do not change "
+                             f"({type(projection.plasticity).__name__} scales the transmitted "
+                             f"amplitude, not the weight)")
+        if synapses is not None:
+            idx = np.asarray(synapses)
+            if idx.ndim == 0:
+                idx = idx.reshape(1)
+            if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+                raise TypeError(f"record_weights: synapses must be a 1-D sequence of integer "
+                                f"indices, got {synapses!r}")
+            if idx.size and idx.min() < 0:
+                raise ValueError(f"record_weights: synapse index {int(idx.min())} is negative")
+            synapses = idx.astype(np.int64)
+        if every is not None:
+            every = _checks.positive("record_weights", "every", every, "ms")
+        mon = WeightMonitor(projection, synapses, every)
+        self.weight_monitors.append(mon)
         return mon
 
     def record(self, population, variable, *, neurons=None, every=None):

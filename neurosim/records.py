@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SpikeRecord", "StateRecord", "load_record"]
+__all__ = ["SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record"]
 
 
 def _frozen(arr, dtype):
@@ -123,8 +123,89 @@ class StateRecord:
                  variable=self.variable, population=self.population)
 
 
+@dataclass(frozen=True, eq=False)
+class WeightRecord:
+    """Samples of the weights of some synapses of a projection (``net.record_weights``).
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Sample times, ms; shape ``(n_samples,)``. The sample at ``t`` is the weight after the
+        plasticity of the step that ends at ``t``.
+    values : numpy.ndarray
+        Weights, shape ``(n_samples, n_recorded)``, in the projection's weight unit.
+    synapses : numpy.ndarray
+        Index of each recorded synapse in the projection's synapse list.
+    pre, post : numpy.ndarray
+        Pre- and postsynaptic neuron (within their populations) of each recorded synapse.
+    projection : str
+    """
+
+    times: np.ndarray
+    values: np.ndarray
+    synapses: np.ndarray
+    pre: np.ndarray
+    post: np.ndarray
+    projection: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "times", _frozen(self.times, np.float64))
+        object.__setattr__(self, "values", _frozen(self.values, np.float64))
+        for name in ("synapses", "pre", "post"):
+            object.__setattr__(self, name, _frozen(getattr(self, name), np.int64))
+
+    def __len__(self):
+        return self.times.size
+
+    def save(self, path):
+        """Write the record to a ``.npz`` file (read it back with :func:`load_record`)."""
+        np.savez(path, kind="weights", times=self.times, values=self.values,
+                 synapses=self.synapses, pre=self.pre, post=self.post,
+                 projection=self.projection)
+
+
+@dataclass(frozen=True, eq=False)
+class WeightTable:
+    """The synapses of a projection at one moment (``sim.weights(projection)``).
+
+    Attributes
+    ----------
+    pre, post : numpy.ndarray
+        Pre- and postsynaptic neuron of each synapse, indices within their populations.
+    weight : numpy.ndarray
+        Weight of each synapse, in the projection's weight unit.
+    delay : numpy.ndarray
+        Delay of each synapse, ms.
+    projection : str
+    """
+
+    pre: np.ndarray
+    post: np.ndarray
+    weight: np.ndarray
+    delay: np.ndarray
+    projection: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "pre", _frozen(self.pre, np.int64))
+        object.__setattr__(self, "post", _frozen(self.post, np.int64))
+        object.__setattr__(self, "weight", _frozen(self.weight, np.float64))
+        object.__setattr__(self, "delay", _frozen(self.delay, np.float64))
+
+    def __len__(self):
+        return self.weight.size
+
+    def matrix(self, n_pre, n_post, *, fill=0.0):
+        """Weights as a dense ``(n_pre, n_post)`` array (summed over repeated pairs)."""
+        out = np.full((n_pre, n_post), float(fill))
+        if self.weight.size:
+            out[self.pre, self.post] = 0.0
+            np.add.at(out, (self.pre, self.post), self.weight)
+        return out
+
+
 def load_record(path):
-    """Read a :class:`SpikeRecord` or :class:`StateRecord` written by its ``save`` method."""
+    """Read a :class:`SpikeRecord`, :class:`StateRecord` or :class:`WeightRecord` written by
+    its ``save`` method."""
     with np.load(path, allow_pickle=False) as f:
         kind = str(f["kind"])
         if kind == "spikes":
@@ -134,4 +215,7 @@ def load_record(path):
         if kind == "state":
             return StateRecord(times=f["times"], values=f["values"], neurons=f["neurons"],
                                variable=str(f["variable"]), population=str(f["population"]))
+        if kind == "weights":
+            return WeightRecord(times=f["times"], values=f["values"], synapses=f["synapses"],
+                                pre=f["pre"], post=f["post"], projection=str(f["projection"]))
     raise ValueError(f"{path!r} does not hold a neurosim record (kind {kind!r})")

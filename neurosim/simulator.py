@@ -14,9 +14,15 @@ per call. Step ``k`` covers the interval ``[k dt, (k + 1) dt)`` and does, in thi
    and its refractory count set. Spike sources emit their spikes of step ``k`` here too.
 4. **Push** each spike through its synapses: a synapse with delay ``d`` steps adds its weight
    to ring row ``(k + d) % L``, so it acts in step ``k + d`` -- exactly ``d`` steps later,
-   at time ``spike time + delay``.
-5. **Record** the spikes of step ``k`` and the state samples due after step ``k`` (the state at
-   time ``(k + 1) dt``).
+   at time ``spike time + delay``. Reward-modulated synapses of the neurons that fired are
+   first brought up to step ``k``; Tsodyks-Markram synapses add ``w u x`` after updating
+   their ``u`` and ``x`` (:mod:`neurosim.plasticity`).
+5. **Plasticity** of step ``k``: the presynaptic spikes *arriving* in step ``k`` (emitted in
+   step ``k - d``) depress, then the postsynaptic spikes of step ``k`` potentiate (so a
+   pair with ``Δt = t_post - (t_pre + delay) = 0`` potentiates; conventions in
+   :mod:`neurosim.plasticity`).
+6. **Record** the spikes of step ``k``, the state samples due after step ``k`` (the state at
+   time ``(k + 1) dt``) and the weight samples due after step ``k``.
 
 Delays are at least one step, so nothing a spike causes can act within its own step.
 Compared with Brian2, whose synaptic effects act after the state update of their arrival
@@ -25,7 +31,8 @@ is neurosim's minimal delay ``dt``).
 
 Compilation: the loop and the model kernels are compiled by numba on first use (a few
 seconds, once per machine) and cached on disk next to the sources. Numba's cache does not
-notice edits to the kernels in ``neurons.py`` or ``delays.py`` that ``_run_steps`` calls: a
+notice edits to the kernels in ``neurons.py``, ``delays.py`` or ``plasticity.py`` that
+``_run_steps`` calls: a
 developer who changes them must delete ``neurosim/__pycache__/*.nbi`` and ``*.nbc``.
 
 Randomness (initial values, connectivity, Poisson sources, noise currents) comes from one
@@ -47,7 +54,7 @@ from .connectivity import _BUILD_BYTES_PER_SYNAPSE, BYTES_PER_SYNAPSE, to_csr
 from .delays import delay_steps, push_spikes, ring_buffer
 from .distributions import Distribution, draw
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
-from .network import Network, SpikeMonitor, StateMonitor
+from .network import Network, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import (
     LIF,
     N_CHANNEL_COEFS,
@@ -60,12 +67,24 @@ from .neurons import (
     izhikevich_step,
     lif_step,
 )
-from .records import SpikeRecord, StateRecord
+from .plasticity import (
+    STDP_FIELDS,
+    RewardSTDP,
+    TsodyksMarkram,
+    build_stdp_tables,
+    plasticity_step,
+    push_spikes_stp,
+    reward_catch_up_fired,
+    reward_catch_up_rule,
+    weight_now,
+    weights_now,
+)
+from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
 from .units import HZ_PER_INV_MS, to_steps, to_steps_array
 
 __all__ = ["Simulator"]
 
-ENGINES = ("neurosim", "brian2")
+ENGINES = ("neurosim", "brian2", "nest")
 #: Steps per call of the compiled loop (see :meth:`Simulator.run`).
 CHUNK_STEPS = 1000
 
@@ -78,7 +97,7 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
                st_step, st_idx, st_ptr, poisson_p, rng,
                fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
                probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
-               probe_out):
+               probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out):
     """Advance the network by up to ``n_steps`` steps from ``step0`` (order in the module
     docstring). Returns the number of steps done: fewer than ``n_steps`` only when the spike
     buffer could overflow in the next step, so the caller can grow it and call again."""
@@ -133,8 +152,14 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
                 n_fired += 1
             st_ptr[0] += 1
         # 4. push spikes into the delay buffers
+        reward_catch_up_fired(k, fired, n_fired, weight, pl)
         push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)
-        # 5. record
+        if stp[1].shape[0] > 0:
+            push_spikes_stp(k, fired, n_fired, stp[0], stp[1], stp[2], stp[3], stp[4], stp[5],
+                            stp[6], stp[7], stp[8][0], ring)
+        # 5. plasticity
+        plasticity_step(k, fired, n_fired, weight, pl)
+        # 6. record
         c0 = spk_count[0]
         for f in range(n_fired):
             g = fired[f]
@@ -148,6 +173,12 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
             if (k + 1) % m == 0:
                 j = (k + 1) // m - 1 - probe_base[q]
                 probe_out[probe_off[q] + j * probe_stride[q]] = state[probe_var[q], probe_idx[q]]
+        for q in range(wr_pos.shape[0]):
+            m = wr_every[q]
+            if (k + 1) % m == 0:
+                j = (k + 1) // m - 1 - wr_base[q]
+                wr_out[wr_off[q] + j * wr_stride[q]] = weight_now(k + 1, wr_pos[q], wr_p[q],
+                                                                  weight, pl)
     return n_steps
 
 
@@ -172,10 +203,16 @@ class Simulator:
         Time step, ms, > 0. Every duration in the network must be a whole multiple of it.
     seed : int or None
         Seed of the simulator's one ``numpy.random.Generator``.
-    engine : {"neurosim", "brian2"}
+    engine : {"neurosim", "brian2", "nest"}
         ``"brian2"`` runs the same realised network (the same initial values, synapses,
         weights and delays, drawn here with ``seed``) on Brian2's numpy target; see
-        :mod:`neurosim.engines.brian2` for what it supports. Brian2 is imported only then.
+        :mod:`neurosim.engines.brian2` for what it supports (STDP and TripletSTDP, not
+        RewardSTDP, TsodyksMarkram or weight monitors). Brian2 is imported only then.
+        ``"nest"`` does the same on NEST (:mod:`neurosim.engines.nest`: models, delay and
+        stamping conventions, MPI); NEST is imported only then.
+    engine_options : dict, optional
+        Options of the engine; only ``"nest"`` takes any (``{"threads": n}``,
+        ``{"lengthen_one_step_delays": True}``; see :mod:`neurosim.engines.nest`).
     progress : bool
         Show a tqdm progress bar during :meth:`run` (off by default).
 
@@ -189,15 +226,21 @@ class Simulator:
     Attributes
     ----------
     data : mapping
-        ``sim.data[monitor]`` gives the :class:`~neurosim.records.SpikeRecord` or
-        :class:`~neurosim.records.StateRecord` of a monitor.
+        ``sim.data[monitor]`` gives the :class:`~neurosim.records.SpikeRecord`,
+        :class:`~neurosim.records.StateRecord` or :class:`~neurosim.records.WeightRecord` of
+        a monitor. :meth:`weights` gives a projection's weight table now; :meth:`reward`
+        and :meth:`dopamine` drive and read reward-modulated plasticity.
     """
 
-    def __init__(self, network, dt=0.1, seed=None, *, engine="neurosim", progress=False):
+    def __init__(self, network, dt=0.1, seed=None, *, engine="neurosim", engine_options=None,
+                 progress=False):
         if not isinstance(network, Network):
             raise TypeError(f"Simulator: network must be a neurosim.Network, got {network!r}")
         if engine not in ENGINES:
             raise ValueError(f"Simulator: unknown engine {engine!r}; valid: {list(ENGINES)}")
+        if engine_options and engine != "nest":
+            raise ValueError(f"Simulator: engine {engine!r} takes no engine_options, got "
+                             f"{engine_options!r}")
         self.dt = _checks.positive("Simulator", "dt", dt, "ms")
         self.seed = seed
         self.progress = bool(progress)
@@ -210,6 +253,9 @@ class Simulator:
         if engine == "brian2":
             from .engines.brian2 import Brian2Engine
             self._backend = Brian2Engine(self)
+        elif engine == "nest":
+            from .engines.nest import NestEngine
+            self._backend = NestEngine(self, engine_options)
 
     # ------------------------------------------------------------------------------------------
     @property
@@ -293,7 +339,13 @@ class Simulator:
 
         # Synapses.
         pre_all, tgt_all, w_all, d_all = [], [], [], []
+        stp_parts = ([], [], [], [], [])
         tables = []
+        proj_slot = []  # per projection: (table, offset in that table's concatenation, count)
+        n_main = n_stp = 0
+        if keep_tables and net.weight_monitors:
+            raise ValueError("record_weights: only engine 'neurosim' records weights; "
+                             "use sim.weights(projection) at the end instead")
         for proj, c in zip(net.projections, proj_channel):
             same = proj.pre is proj.post
             pre, post = proj.connector.pairs(proj.pre.n, proj.post.n, rng, same=same)
@@ -314,16 +366,44 @@ class Simulator:
                 values = draw(delay, n_syn, rng, owner=f"connect {proj.name}", name="delay",
                               unit="ms")
                 d = delay_steps(values, dt, drawn=drawn, name=f"connect {proj.name}: delay")
+            if proj.plasticity is not None:
+                proj.plasticity._check_bounds(f"connect {proj.name}", w)
             if keep_tables:
                 tables.append((pre, post, w, d))
+            if isinstance(proj.plasticity, TsodyksMarkram):
+                rule = proj.plasticity
+                for lst, val in zip(stp_parts, (pre + pop_start[pop_index[id(proj.pre)]],
+                                                post + ch_start[c], w, d,
+                                                np.tile([rule.U, rule.tau_rec, rule.tau_fac],
+                                                        (n_syn, 1)))):
+                    lst.append(val)
+                proj_slot.append(("stp", n_stp, n_syn))
+                n_stp += n_syn
+                continue
             pre_all.append(pre + pop_start[pop_index[id(proj.pre)]])
             tgt_all.append(post + ch_start[c])
             w_all.append(w)
             d_all.append(d)
-        indptr, target, weight, delay = to_csr(cat(pre_all, np.int64), cat(tgt_all, np.int64),
+            proj_slot.append(("main", n_main, n_syn))
+            n_main += n_syn
+        # inv_main[i] is the table position of the i-th synapse in projection order (to_csr
+        # sorts stably by presynaptic neuron).
+        pre_cat = cat(pre_all, np.int64)
+        inv_main = np.empty(pre_cat.size, dtype=np.int64)
+        inv_main[np.argsort(pre_cat, kind="stable")] = np.arange(pre_cat.size)
+        indptr, target, weight, delay = to_csr(pre_cat, cat(tgt_all, np.int64),
                                                cat(w_all, np.float64), cat(d_all, np.int32),
                                                n_total)
-        max_delay = int(delay.max()) if delay.size else 1
+        stp_pre = cat(stp_parts[0], np.int64)
+        stp_indptr, stp_target, stp_weight, stp_delay = to_csr(
+            stp_pre, cat(stp_parts[1], np.int64), cat(stp_parts[2], np.float64),
+            cat(stp_parts[3], np.int32), n_total)
+        stp_order = np.argsort(stp_pre, kind="stable")
+        inv_stp = np.empty(stp_order.size, dtype=np.int64)
+        inv_stp[stp_order] = np.arange(stp_order.size)
+        stp_par = (np.concatenate(stp_parts[4]) if stp_parts[4] else np.zeros((0, 3)))[stp_order]
+        max_delay = max(int(delay.max()) if delay.size else 1,
+                        int(stp_delay.max()) if stp_delay.size else 1)
 
         # Current injections: one event per (step, neuron) with the change of current; noise
         # as a table of (neuron, mean, std, first step, stop step).
@@ -394,7 +474,56 @@ class Simulator:
             every = dt if mon.every is None else mon.every
             self._every_steps[mon] = to_steps(every, dt, name="record: every", minimum=1)
 
+        # Weight-changing plasticity: one rule index per plastic projection, one postsynaptic
+        # trace slot per (rule, postsynaptic neuron).
+        rules, pl_pos, pl_q, q_rule, n_q = [], [], [], [], 0
+        proj_tables = {}
+        for proj, c, (table, off, n) in zip(net.projections, proj_channel, proj_slot):
+            pos = (inv_main if table == "main" else inv_stp)[off:off + n]
+            proj_tables[id(proj)] = [table, pos, None]
+            if proj.plasticity is None or table != "main":
+                continue
+            i_post = pop_index[id(proj.post)]
+            q_rule.append((pop_start[i_post], pop_start[i_post + 1], n_q))
+            rules.append(proj.plasticity)
+            pl_pos.append(pos)
+            pl_q.append(target[pos].astype(np.int64) - ch_start[c] + n_q)
+            n_q += proj.post.n
+        # Plastic synapses are indexed by (presynaptic neuron, delay): the kernel finds the
+        # arrivals of one delay by bisection. p_of[i] is the index of the i-th one.
+        all_pos, all_q = cat(pl_pos, np.int64), cat(pl_q, np.int64)
+        row_of = np.repeat(np.arange(n_total, dtype=np.int64), np.diff(indptr))
+        order = np.lexsort((delay[all_pos], row_of[all_pos]))
+        p_of = np.empty(order.size, dtype=np.int64)
+        p_of[order] = np.arange(order.size)
+        pl = build_stdp_tables(rules, dt, n_total, row_of[all_pos[order]],
+                               delay[all_pos[order]], all_pos[order], all_q[order], n_q,
+                               np.array(q_rule, dtype=np.int64).reshape(-1, 3), burst=st_burst)
+        off = 0
+        self._reward_rules = []
+        for r, proj in enumerate(p for p in net.projections
+                                 if p.plasticity is not None and proj_tables[id(p)][0] == "main"):
+            n = proj_tables[id(proj)][1].size
+            proj_tables[id(proj)][2] = p_of[off:off + n]
+            off += n
+            if isinstance(proj.plasticity, RewardSTDP):
+                self._reward_rules.append((proj, r))
+        self._weight_monitors = list(net.weight_monitors)
+        for mon in self._weight_monitors:
+            n = proj_tables[id(mon.projection)][1].size
+            if mon.synapses is not None and mon.synapses.size and mon.synapses.max() >= n:
+                raise ValueError(f"record_weights: synapse index {int(mon.synapses.max())} is "
+                                 f"outside [0, {n}) for projection {mon.projection.name!r}")
+            every = dt if mon.every is None else mon.every
+            self._every_steps[mon] = to_steps(every, dt, name="record_weights: every", minimum=1)
+
         # Everything validated: keep it.
+        self._proj_tables = proj_tables
+        self._pl = tuple(pl[f] for f in STDP_FIELDS)
+        self._stp = (stp_indptr, stp_target, stp_weight, stp_delay, stp_par,
+                     np.zeros(stp_target.size), np.ones(stp_target.size),
+                     np.zeros(stp_target.size, dtype=np.int64), np.array([dt]))
+        self._weight_chunks = {m: [] for m in self._weight_monitors}
         self._tables = tables
         self._channel_ids = channels
         self._proj_channel = proj_channel
@@ -431,8 +560,8 @@ class Simulator:
     # ------------------------------------------------------------------------------------------
     @property
     def n_synapses(self):
-        """Number of synapses in the engine's table."""
-        return int(self._csr[1].size)
+        """Number of synapses in the engine's tables."""
+        return int(self._csr[1].size + self._stp[1].size)
 
     def set_rate(self, population, rate):
         """Change the rate (Hz) of a :class:`PoissonSource` population for later runs.
@@ -516,6 +645,24 @@ class Simulator:
             total += n_samples * n_rec
         probe = tuple(np.array(a, dtype=np.int64) for a in probe)
         probe_out = np.full(total, np.nan)
+        # Weight-sample buffers, laid out as the state samples.
+        w_offsets, w_total = {}, 0
+        wprobe = ([], [], [], [], [], [])
+        for mon in self._weight_monitors:
+            m = self._every_steps[mon]
+            n_samples = (step0 + n_steps) // m - step0 // m
+            _, pos, p_idx = self._proj_tables[id(mon.projection)]
+            cols = np.arange(pos.size) if mon.synapses is None else mon.synapses
+            w_offsets[mon] = (w_total, n_samples, cols.size)
+            for col, j in enumerate(cols):
+                wprobe[0].append(pos[j])
+                wprobe[1].append(-1 if p_idx is None else p_idx[j])
+                wprobe[2].append(m)
+                wprobe[3].append(w_total + col)
+                wprobe[4].append(cols.size)
+                wprobe[5].append(step0 // m)
+            w_total += n_samples * cols.size
+        wprobe = tuple(np.array(a, dtype=np.int64) for a in wprobe) + (np.full(w_total, np.nan),)
 
         # The compiled loop runs in chunks of at most CHUNK_STEPS steps: between chunks the
         # state is checked for NaN/inf, the progress bar moves and Ctrl-C is honoured. What
@@ -531,7 +678,7 @@ class Simulator:
             while done < n_steps:
                 todo = min(chunk, n_steps - done)
                 before = self.t
-                got = self._advance(todo, probe, probe_out)
+                got = self._advance(todo, probe, probe_out, wprobe)
                 done += got
                 if bar is not None:
                     bar.update(got)
@@ -546,8 +693,15 @@ class Simulator:
                 times = np.arange(first, first + n_samples) * m * self.dt
                 values = probe_out[off:off + n_samples * n_rec].reshape(n_samples, n_rec)
                 self._state_chunks[mon].append((times, values))
+            for mon, (off, _, n_rec) in w_offsets.items():
+                m = self._every_steps[mon]
+                n_samples = self.step // m - step0 // m
+                first = step0 // m + 1
+                times = np.arange(first, first + n_samples) * m * self.dt
+                values = wprobe[-1][off:off + n_samples * n_rec].reshape(n_samples, n_rec)
+                self._weight_chunks[mon].append((times, values.copy()))
 
-    def _advance(self, n_steps, probe, probe_out):
+    def _advance(self, n_steps, probe, probe_out, wprobe):
         """Run up to ``n_steps`` in the compiled loop, growing the spike buffer as needed."""
         cap = max(4 * self._spk_room, 1 << 14)
         done = 0
@@ -560,7 +714,8 @@ class Simulator:
                 *self._pop_ch, self._state, self._refrac, self._i_inj, self._i_det,
                 *self._channels, self._x1, self._x2, self._work, self._ring, *self._csr,
                 *self._inj, *self._noise, *self._st, self._poisson_p, self.rng, self._fired,
-                self._rec_mask, spk_step, spk_idx, count, self._spk_room, *probe, probe_out)
+                self._rec_mask, spk_step, spk_idx, count, self._spk_room, *probe, probe_out,
+                self._stp, self._pl, *wprobe)
             self.step += got
             done += got
             n = int(count[0])
@@ -608,8 +763,116 @@ class Simulator:
             values = np.concatenate([c[1] for c in chunks]) if chunks else np.zeros((0, n_rec))
             return StateRecord(times=times, values=values, neurons=monitor.neurons,
                                variable=monitor.variable, population=monitor.population.name)
+        if isinstance(monitor, WeightMonitor) and monitor in self._weight_chunks:
+            chunks = self._weight_chunks[monitor]
+            table, pos, _ = self._proj_tables[id(monitor.projection)]
+            cols = np.arange(pos.size) if monitor.synapses is None else monitor.synapses
+            pre, post = self._pre_post(monitor.projection)
+            times = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0)
+            values = np.concatenate([c[1] for c in chunks]) if chunks else \
+                np.zeros((0, cols.size))
+            return WeightRecord(times=times, values=values, synapses=cols, pre=pre[cols],
+                                post=post[cols], projection=monitor.projection.name)
         raise KeyError(f"{monitor!r} is not a monitor of this simulator's network (make one with "
-                       f"net.record_spikes(...) or net.record(...) before Simulator(...))")
+                       f"net.record_spikes(...), net.record(...) or net.record_weights(...) "
+                       f"before Simulator(...))")
+
+    # ------------------------------------------------------------------------------------------
+    def _proj_table(self, projection, what):
+        if not any(projection is p for p in self.network.projections) or \
+                id(projection) not in self._proj_tables:
+            raise ValueError(f"{what}: {projection!r} is not a projection of this simulator's "
+                             f"network")
+        return self._proj_tables[id(projection)]
+
+    def _pre_post(self, projection):
+        table, pos, _ = self._proj_tables[id(projection)]
+        indptr, target = (self._csr if table == "main" else self._stp)[:2]
+        rows = np.repeat(np.arange(self._n_total, dtype=np.int64), np.diff(indptr))
+        pre = rows[pos] - self._pop_start[self._pop_index[id(projection.pre)]]
+        c = self._proj_channel[[i for i, p in enumerate(self.network.projections)
+                                if p is projection][0]]
+        post = target[pos].astype(np.int64) - self._channels[2][c]
+        return pre, post
+
+    def weights(self, projection):
+        """The weight table of a projection now (after the steps run so far).
+
+        Parameters
+        ----------
+        projection : Projection
+
+        Returns
+        -------
+        WeightTable
+            ``pre``, ``post`` (indices within their populations), ``weight`` (the
+            projection's weight unit; reward-modulated weights brought up to the current
+            time) and ``delay`` (ms), one entry per synapse in the order the connector made
+            them -- the order ``net.record_weights(..., synapses=...)`` indexes.
+        """
+        table, pos, p_idx = self._proj_table(projection, "weights")
+        pre, post = self._pre_post(projection)
+        if self._backend is not None:
+            if not hasattr(self._backend, "weights"):
+                raise ValueError(f"weights: engine {type(self._backend).__name__} does not "
+                                 f"report weights; use engine 'neurosim'")
+            d = (self._csr if table == "main" else self._stp)[3][pos]
+            return WeightTable(pre=pre, post=post, weight=self._backend.weights(projection),
+                               delay=d * self.dt, projection=projection.name)
+        if table == "main":
+            w = np.empty(pos.size)
+            weights_now(self.step, self._csr[2], self._pl, pos,
+                        np.full(pos.size, -1, dtype=np.int64) if p_idx is None else p_idx, w)
+            d = self._csr[3][pos]
+        else:
+            w = self._stp[2][pos].copy()
+            d = self._stp[3][pos]
+        return WeightTable(pre=pre, post=post, weight=w, delay=d * self.dt,
+                           projection=projection.name)
+
+    def reward(self, amount, projection=None):
+        """Add ``amount`` to the dopamine level ``d`` of reward-modulated projections, now.
+
+        ``d`` then decays with the rule's ``tau_d`` and turns eligibility into weight change
+        (``dw/dt = c d``; :class:`~neurosim.plasticity.RewardSTDP`). Call it between runs: a
+        script that rewards at time ``t`` runs to ``t``, calls ``reward`` and runs on.
+
+        Parameters
+        ----------
+        amount : float
+            Jump of ``d`` (per ms); negative for punishment.
+        projection : Projection, optional
+            One :class:`RewardSTDP` projection; default all of them.
+        """
+        amount = _checks.finite("reward", "amount", amount)
+        if projection is not None:
+            self._proj_table(projection, "reward")
+            if not isinstance(projection.plasticity, RewardSTDP):
+                raise ValueError(f"reward: projection {projection.name!r} has no RewardSTDP "
+                                 f"plasticity")
+        targets = [(p, r) for p, r in self._reward_rules if projection is None or p is projection]
+        if not targets:
+            raise ValueError("reward: the network has no RewardSTDP projection")
+        dopa, dopa_step = self._pl[STDP_FIELDS.index("dopa")], \
+            self._pl[STDP_FIELDS.index("dopa_step")]
+        for proj, r in targets:
+            reward_catch_up_rule(self.step, r, self._csr[2], self._pl)
+            d_now = dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
+                                       / proj.plasticity.tau_d)
+            dopa[r] = d_now + amount
+            dopa_step[r] = self.step
+
+    def dopamine(self, projection):
+        """The dopamine level ``d`` (per ms) of a :class:`RewardSTDP` projection now."""
+        self._proj_table(projection, "dopamine")
+        for proj, r in self._reward_rules:
+            if proj is projection:
+                dopa, dopa_step = self._pl[STDP_FIELDS.index("dopa")], \
+                    self._pl[STDP_FIELDS.index("dopa_step")]
+                return float(dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
+                                                / proj.plasticity.tau_d))
+        raise ValueError(f"dopamine: projection {projection.name!r} has no RewardSTDP "
+                         f"plasticity")
 
 
 def cat(parts, dtype):

@@ -18,6 +18,12 @@ Conventions bridged (see :mod:`neurosim.simulator`):
 Schemes: LIF with current synapses ``exact``; LIF with conductances, and Hodgkin-Huxley with
 ``scheme="exponential_euler"``, Brian2's ``exponential_euler``; AdEx, Izhikevich and
 Hodgkin-Huxley with ``scheme="rk4"`` Brian2's ``rk4``; Euler schemes Brian2's ``euler``.
+Plasticity: :class:`~neurosim.STDP` and :class:`~neurosim.TripletSTDP` run as Brian2
+synaptic equations with event-driven traces (:func:`_plastic_synapses`), with neurosim's timing
+convention (a presynaptic spike counts when it arrives, in step ``k + d``; arrivals before
+postsynaptic spikes within a step) and the weight a spike transmits taken when it leaves.
+``RewardSTDP`` and ``TsodyksMarkram`` are refused at construction.
+
 Synaptic inputs enter Brian2's integrators continuously rather than as step means, so
 non-LIF models agree to the scheme's accuracy, not bitwise. ``NoisyCurrent`` draws its
 per-step values from Brian2's ``randn()`` (the same process, another random stream).
@@ -26,12 +32,14 @@ per-step values from Brian2's ``randn()`` (the same process, another random stre
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
+from ..plasticity import STDP, TripletSTDP
 from ..records import SpikeRecord, StateRecord
 from ..synapses import KIND_ALPHA, KIND_DELTA
 
@@ -116,6 +124,52 @@ def _neuron_group(b2, pop, channels, dt, name):
     return b2.NeuronGroup(pop.n, "\n".join(eqs + extra), name=name, dt=dt * b2.ms, **kwargs)
 
 
+def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt, name):
+    """Synapses with STDP written as Brian2 equations, following neurosim's conventions.
+
+    Four pathways, ordered within a step: ``emit`` (no delay) stores the weight a spike leaves
+    with, as neurosim pushes the weight at emission; ``pre`` transmits it with delay
+    ``(d - 1) dt`` (the transmission offset in the module docstring); ``plast`` applies the
+    presynaptic arrival to the rule with delay ``d dt``, the arrival step neurosim uses for
+    plasticity; ``post`` applies postsynaptic spikes. A spike whose successor leaves the same
+    synapse before it arrives (interval shorter than the delay) transmits the successor's
+    weight here, unlike neurosim.
+    """
+    nearest = rule.pairing == "nearest"
+    if isinstance(rule, TripletSTDP):
+        a_plus, a_minus, a3_plus, a3_minus = rule.a2_plus, rule.a2_minus, rule.a3_plus, \
+            rule.a3_minus
+        tau_x, tau_y, mult = rule.tau_x, rule.tau_y, False
+    else:
+        a_plus, a_minus, a3_plus, a3_minus = rule.a_plus, rule.a_minus, 0.0, 0.0
+        tau_x = tau_y = 1.0
+        mult = rule.dependence == "multiplicative"
+    bump = "= 1" if nearest else "+= 1"
+    f_minus = f"(w - {_f(rule.w_min)})" if mult else "1"
+    f_plus = f"({_f(rule.w_max)} - w)" if mult else "1"
+    model = f"""w : 1
+        w_sent : 1
+        dr1/dt = -r1 / ({_f(rule.tau_plus)}*ms) : 1 (event-driven)
+        dr2/dt = -r2 / ({_f(tau_x)}*ms) : 1 (event-driven)
+        do1/dt = -o1 / ({_f(rule.tau_minus)}*ms) : 1 (event-driven)
+        do2/dt = -o2 / ({_f(tau_y)}*ms) : 1 (event-driven)"""
+    plast = (f"w = clip(w - o1 * ({_f(a_minus)} + {_f(a3_minus)} * r2) * {f_minus}, "
+             f"{_f(rule.w_min)}, {_f(rule.w_max)})\nr1 {bump}\nr2 {bump}")
+    on_post = (f"w = clip(w + r1 * ({_f(a_plus)} + {_f(a3_plus)} * o2) * {f_plus}, "
+               f"{_f(rule.w_min)}, {_f(rule.w_max)})\no1 {bump}\no2 {bump}")
+    s = b2.Synapses(source, target, model,
+                    on_pre={"emit": "w_sent = w", "pre": re.sub(r"\bw\b", "w_sent", on_transmit),
+                            "plast": plast},
+                    on_post={"post": on_post}, dt=dt * b2.ms, name=name)
+    s.connect(i=pre, j=post)
+    s.w = w
+    s.emit.delay = 0 * b2.ms
+    s.pre.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
+    s.plast.delay = np.asarray(d, dtype=float) * dt * b2.ms
+    s.emit.order, s.pre.order, s.plast.order, s.post.order = -2, -1, 0, 1
+    return s
+
+
 class Brian2Engine:
     """Brian2 side of a :class:`neurosim.Simulator` (made by it; not for direct use)."""
 
@@ -125,6 +179,12 @@ class Brian2Engine:
         self._b2 = b2
         self._sim = sim
         net, dt = sim.network, sim.dt
+        for proj in net.projections:
+            if proj.plasticity is not None and not isinstance(proj.plasticity,
+                                                              (STDP, TripletSTDP)):
+                raise NotImplementedError(
+                    f"engine 'brian2' does not run {type(proj.plasticity).__name__} (projection "
+                    f"{proj.name!r}); it runs STDP and TripletSTDP; use engine 'neurosim'")
         for inj in net.injections:
             if isinstance(inj.current, NoisyCurrent):
                 targets = inj.neurons
@@ -162,6 +222,7 @@ class Brian2Engine:
             self._groups.append(group)
             self._net.add(group)
         self._group_of = {id(p): g for p, g in zip(pops, self._groups)}
+        self._syn_of = {}
 
         for proj, c, (pre, post, w, d) in zip(net.projections, sim._proj_channel, sim._tables):
             syn = proj.synapse
@@ -172,12 +233,18 @@ class Brian2Engine:
                 on_pre = f"y{c}_post += w * {_f(math.e)}"
             else:
                 on_pre = f"x{c}_post += w"
-            s = b2.Synapses(self._group_of[id(proj.pre)], self._group_of[id(proj.post)],
-                            "w : 1", on_pre=on_pre, dt=dt * b2.ms,
-                            name=f"ns_syn_{len(self._net.objects)}_{id(proj)}")
-            s.connect(i=pre, j=post)
-            s.w = w
-            s.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
+            name = f"ns_syn_{len(self._net.objects)}_{id(proj)}"
+            if proj.plasticity is None:
+                s = b2.Synapses(self._group_of[id(proj.pre)], self._group_of[id(proj.post)],
+                                "w : 1", on_pre=on_pre, dt=dt * b2.ms, name=name)
+                s.connect(i=pre, j=post)
+                s.w = w
+                s.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
+            else:
+                s = _plastic_synapses(b2, self._group_of[id(proj.pre)],
+                                      self._group_of[id(proj.post)], on_pre, proj.plasticity,
+                                      pre, post, w, d, dt, name)
+            self._syn_of[id(proj)] = s
             self._net.add(s)
 
         self._mons = {}
@@ -254,6 +321,10 @@ class Brian2Engine:
         return StateRecord(times=steps * sim.dt, values=values,
                            neurons=monitor.neurons, variable=monitor.variable,
                            population=monitor.population.name)
+
+    def weights(self, projection):
+        """Current weights of a projection, in the order of its synapse table."""
+        return np.array(self._syn_of[id(projection)].w[:])
 
     def set_rate(self, population, rates_hz):
         self._group_of[id(population)].rates = rates_hz * self._b2.Hz

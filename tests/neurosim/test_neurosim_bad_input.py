@@ -120,7 +120,7 @@ def test_simulator_errors():
     with pytest.raises(ValueError, match=r"Simulator\.dt must be > 0 ms, got -0\.1"):
         _sim_error(lambda net: None, dt=-0.1)
     with pytest.raises(ValueError,
-                       match=r"unknown engine 'nest2'; valid: \['neurosim', 'brian2'\]"):
+                       match=r"unknown engine 'nest2'; valid: \['neurosim', 'brian2', 'nest'\]"):
         ns.Simulator(ns.Network(), engine="nest2")
 
     def times(net):

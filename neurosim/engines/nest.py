@@ -1,0 +1,603 @@
+"""Run a neurosim network on NEST (``Simulator(net, engine="nest")``).
+
+The network is first realised by neurosim's own builder (initial values, synapses, weights and
+delays drawn with the simulator's seed), then handed to NEST unchanged: every synapse of the
+table becomes one NEST connection (``nest.Connect`` with explicit source and target arrays,
+``one_to_one``), so both engines simulate the very same network. NEST is imported only here.
+
+Models
+------
+=================================== ==========================================================
+neurosim                            NEST
+=================================== ==========================================================
+LIF, no synapse or ExpCurrent       ``iaf_psc_exp`` (exact integration, as neurosim's)
+LIF, AlphaCurrent                   ``iaf_psc_alpha`` (exact)
+LIF, Delta                          ``iaf_psc_delta`` (exact)
+LIF, ExpConductance                 ``iaf_cond_exp`` (``g_L = c_m / tau_m``; adaptive RKF45)
+LIF, AlphaConductance               ``iaf_cond_alpha``
+AdEx, current synapses              ``aeif_psc_exp`` / ``aeif_psc_alpha`` / ``aeif_psc_delta``
+AdEx, conductance synapses          ``aeif_cond_exp`` / ``aeif_cond_alpha``
+Izhikevich (``scheme="euler"``)     ``izhikevich`` with ``consistent_integration=True``
+SpikeTimes                          one ``spike_generator`` per train
+PoissonSource                       one ``spike_generator`` per neuron, replaying spikes drawn
+                                    here (see below)
+StepCurrent, DCCurrent, RampCurrent ``step_current_generator`` (plus ``I_e`` for a value set
+                                    at t = 0)
+NoisyCurrent                        ``noise_generator`` with ``dt = dt``
+SpikeMonitor / StateMonitor         ``spike_recorder`` / ``multimeter``
+=================================== ==========================================================
+
+A NEST neuron has one excitatory and one inhibitory receptor: current synapses are routed by
+the sign of the weight (NEST's rule), so all positive-weight synapses onto a population must
+share one time constant (``tau_syn_ex``) and all negative-weight ones another (``tau_syn_in``).
+Conductance synapses (weights >= 0 here) may have at most two kinetics per population: the one
+with the higher reversal potential becomes NEST's excitatory receptor (weight ``+w``), the
+other the inhibitory one (weight ``-w``, as NEST's conductance models expect). A population
+cannot mix kinds (delta with exponential, current with conductance). NEST's ``izhikevich``
+accepts only delta synapses and *is* the forward-Euler scheme, so ``Izhikevich(scheme="rk4")``
+is refused rather than integrated differently (with ``"euler"`` the two agree to rounding).
+AdEx: NEST integrates the same equations (right side evaluated at ``min(v, v_peak)``, ``w``
+relaxing during the refractory period) with an adaptive Runge-Kutta-Fehlberg 4(5) solver and
+resets *inside* the step where it finds ``v >= v_peak``; neurosim uses fixed-step RK4 or Euler
+and resets at the step's end. The first spike falls in the same step, later ones drift by a
+few steps (the per-spike difference accumulates through ``w``), an error that shrinks in
+proportion to ``dt``; ``iaf_cond_*`` (RKF45) against neurosim's exponential Euler agree to a
+few microvolts. Both are the same model integrated differently, as with Brian2's schemes,
+not an approximation of the model. ``HodgkinHuxley`` is refused: NEST's
+``hh_psc_alpha`` detects a spike at the *peak* of the action potential (``V_m >= 0`` and
+falling, then a refractory period), neurosim at the upward crossing of ``v_th``, so spike times
+would differ by the rise time; no NEST model has neurosim's rule. Plasticity and any monitor
+other than spikes and state are refused too. Every refusal is a ``NotImplementedError`` that
+names the feature and the engine, raised in ``Simulator(...)`` before NEST's kernel is touched.
+
+Conventions bridged (verified in ``tests/engines/test_engine_nest.py``)
+-----------------------------------------------------------------------
+- *Spike stamps.* NEST integrates step ``k`` (from ``k dt`` to ``(k + 1) dt``), tests the
+  threshold at its end and stamps the spike ``(k + 1) dt``; neurosim stamps the same spike
+  ``k dt`` (the step's start). Recorded NEST times are shifted back by one step.
+- *Delays.* NEST adds a spike stamped ``s`` with delay ``D`` steps to the target's synaptic
+  state at the *end* of step ``s + D - 1``, i.e. at time ``(s + D) dt``; neurosim adds a spike of
+  step ``k`` with delay ``d`` at the *start* of step ``k + d``, i.e. at ``(k + d) dt``. With
+  ``s = k + 1`` both agree exactly when ``D = d - 1``. A neurosim delay of ``d`` steps is
+  therefore a NEST delay of ``(d - 1) dt``, and neurosim's minimal delay (one step, the default)
+  has no NEST counterpart (NEST's minimum is one step): it raises an error, unless
+  ``engine_options={"lengthen_one_step_delays": True}`` asks to run such synapses with a NEST
+  delay of ``dt``, i.e. one step longer than on the other engines. For current-based LIF this
+  mapping makes NEST's membrane potential equal neurosim's to rounding error. For delta
+  synapses the jump is the same, but NEST tests the threshold right after the jump (one step
+  earlier) and drops inputs that arrive in the last refractory step rather than the first
+  free one: spike times may differ by one step.
+- *Spike sources* are replayed by ``spike_generator`` s at ``(k + 1) dt`` for a spike of step
+  ``k``, exactly like a neuron firing in step ``k``.
+- *Injected currents.* A current a NEST generator sets at time ``T`` acts from the step that
+  starts at ``T + dt``; a change at neurosim step ``s`` is therefore sent at ``(s - 1) dt``, and
+  a value that holds from step 0 goes into the neuron's ``I_e``. A change at step 1
+  (``t = dt``) would have to be sent at ``T = 0``, which NEST refuses, so it is refused here
+  (so is a ``RampCurrent`` that starts at 0: it changes in every step). ``NoisyCurrent``'s
+  window is shifted the same way (``start - dt``, ``stop - dt``). Izhikevich's currents are
+  divided by ``c_m`` (NEST's ``izhikevich`` has no capacitance).
+- *State samples.* The multimeter's sample at ``t`` is the state after the step ending at
+  ``t``, as neurosim's. NEST hands a multimeter its samples one ``min_delay`` late, so when the
+  network has a state monitor the kernel's ``min_delay`` is set to ``dt`` (one communication
+  per step: slower when all delays are long) and the last sample of a run is read from the
+  neurons directly.
+
+Randomness
+----------
+``PoissonSource`` spikes are drawn here from the simulator's generator, in the order neurosim's
+own engine draws them (one ``random()`` per source and step, in population order), and replayed
+through ``spike_generator`` s: when the network has no ``NoisyCurrent`` the input spike trains
+are *identical* to those of ``engine="neurosim"`` with the same seed, so the two runs can be
+compared spike for spike. (NEST's ``poisson_generator`` would give the same process from
+another stream.) ``NoisyCurrent`` uses NEST's ``noise_generator``: the same process, NEST's
+stream. NEST's own generator is seeded from ``seed`` (through ``numpy.random.SeedSequence``, so
+the draws of neurosim's generator are not disturbed).
+
+Options (``Simulator(..., engine="nest", engine_options={...})``)
+-----------------------------------------------------------------
+``threads`` : int, default 1
+    NEST's ``local_num_threads``. Results do not depend on it.
+``lengthen_one_step_delays`` : bool, default False
+    Run one-step delays with a NEST delay of ``dt`` (see Delays) instead of refusing them.
+
+One NEST kernel per process
+---------------------------
+NEST holds one network per process: building a second ``Simulator(engine="nest")`` resets the
+kernel, after which the first one can still hand out what it recorded (records are copied out
+of NEST after every run) but can no longer run.
+
+MPI
+---
+The ``nest-simulator`` 3.10.0 wheel from PyPI (the ``nest`` extra) is built *without* MPI:
+``nest.build_info["have_mpi"]`` is ``False`` (it has OpenMP threads, ``have_threads`` is
+``True``). For several processes a user needs a NEST built with MPI: a source build configured
+with ``cmake -Dwith-mpi=ON`` (NEST's installation guide), or a packaged build that reports
+``have_mpi`` -- check ``nest.build_info`` after installing; at the time of writing we could not
+confirm that conda-forge serves an MPI variant. The same script is then started with
+``mpirun -np 4 python script.py``: every rank realises the same network from the same seed and
+passes the full synapse table to ``nest.Connect``, and NEST keeps on each rank the synapses
+whose targets it owns. What a user must know, and what is untested here for lack of an MPI
+build: each rank's spike and state records hold only the neurons that rank owns (gather them,
+e.g. with ``mpi4py``'s ``comm.gather``), and the parts of this engine that set or read per-neuron
+values (initial state, ``I_e`` for currents that start at 0, ``Simulator.get``) rely on NEST
+applying them to local neurons only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
+from ..network import SpikeMonitor, StateMonitor
+from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
+from ..records import SpikeRecord, StateRecord
+from ..synapses import KIND_ALPHA, KIND_DELTA, KIND_EXP
+
+__all__ = ["NestEngine", "OPTIONS"]
+
+#: The options ``engine_options`` accepts, with their defaults.
+OPTIONS = {"threads": 1, "lengthen_one_step_delays": False}
+
+ENGINE = "engine 'nest'"
+
+# NEST's model names by (neuron model, synapse kind, conductance).
+_LIF_MODELS = {(KIND_EXP, False): "iaf_psc_exp", (KIND_ALPHA, False): "iaf_psc_alpha",
+               (KIND_DELTA, False): "iaf_psc_delta", (KIND_EXP, True): "iaf_cond_exp",
+               (KIND_ALPHA, True): "iaf_cond_alpha"}
+_ADEX_MODELS = {(KIND_EXP, False): "aeif_psc_exp", (KIND_ALPHA, False): "aeif_psc_alpha",
+                (KIND_DELTA, False): "aeif_psc_delta", (KIND_EXP, True): "aeif_cond_exp",
+                (KIND_ALPHA, True): "aeif_cond_alpha"}
+_STATE_NAMES = {LIF: {"v": "V_m"}, AdEx: {"v": "V_m", "w": "w"},
+                Izhikevich: {"v": "V_m", "u": "U_m"}}
+#: Poisson draws per block (steps x sources), to bound the memory of a long run.
+_DRAW_BLOCK = 1 << 22
+
+# NEST holds one network per process; this names the engine that built the current one.
+_KERNEL = {"owner": None}
+
+
+def _import_nest():
+    """Import NEST quietly (no banner, errors only)."""
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    try:
+        import nest
+    except ImportError as err:  # pragma: no cover - depends on the installation
+        raise ImportError(f"{ENGINE} needs NEST: pip install 'neurosim[nest]' "
+                          f"(nest-simulator==3.10.0); import failed with: {err}") from err
+    if hasattr(nest, "VerbosityLevel"):
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    else:  # pragma: no cover - NEST < 3.10
+        nest.set_verbosity("M_ERROR")
+    return nest
+
+
+def check_options(options):
+    """Validate ``engine_options`` and return them completed with the defaults."""
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise TypeError(f"Simulator: engine_options must be a dict, got {options!r}")
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ValueError(f"Simulator: unknown engine_options {unknown} for {ENGINE}; valid: "
+                         f"{sorted(OPTIONS)}")
+    out = {**OPTIONS, **options}
+    threads = out["threads"]
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ValueError(f"Simulator: engine_options['threads'] must be an integer >= 1, got "
+                         f"{threads!r}")
+    if not isinstance(out["lengthen_one_step_delays"], bool):
+        raise TypeError(f"Simulator: engine_options['lengthen_one_step_delays'] must be a bool, "
+                        f"got {out['lengthen_one_step_delays']!r}")
+    return out
+
+
+def _refuse(what):
+    raise NotImplementedError(f"{ENGINE} does not support {what}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Planning: pure Python, every refusal happens here, before NEST's kernel is touched.
+# ----------------------------------------------------------------------------------------------
+
+def _plan_population(pop, projs):
+    """NEST model, parameters and per-projection weight sign for one neuron population.
+
+    ``projs`` are ``(projection, weights)`` pairs of the projections onto ``pop``.
+    """
+    model = pop.model
+    if isinstance(model, HodgkinHuxley):
+        _refuse(f"HodgkinHuxley (population {pop.name!r}): NEST's hh_psc_alpha detects a spike "
+                f"at the peak of the action potential (V_m >= 0 and falling, then a refractory "
+                f"period) while neurosim detects the upward crossing of v_th; no NEST model "
+                f"has neurosim's rule")
+    if not isinstance(model, (LIF, AdEx, Izhikevich)):  # pragma: no cover - all listed
+        _refuse(f"{type(model).__name__} (population {pop.name!r})")
+    syns = [proj.synapse for proj, _ in projs]
+    kinds = {(s.kind, s.conductance) for s in syns}
+    if len(kinds) > 1:
+        names = sorted({type(s).__name__ for s in syns})
+        _refuse(f"mixing synapse kinds {names} onto one population ({pop.name!r}): a NEST "
+                f"neuron model has one kind of receptor")
+    kind, cond = kinds.pop() if kinds else (KIND_EXP, False)
+    signs = {}
+    params = {}
+    if isinstance(model, Izhikevich):
+        if model.scheme != "euler":
+            _refuse(f"Izhikevich(scheme={model.scheme!r}) (population {pop.name!r}): NEST's "
+                    f"izhikevich is the forward-Euler scheme; use scheme='euler'")
+        if syns and (kind != KIND_DELTA or cond):
+            _refuse(f"{type(syns[0]).__name__} synapses onto an Izhikevich population "
+                    f"({pop.name!r}): NEST's izhikevich takes only Delta synapses")
+        name = "izhikevich"
+        params.update(a=model.a, b=model.b, c=model.c, d=model.d, V_th=model.v_peak,
+                      I_e=model.i_e / model.c_m, consistent_integration=True)
+        for proj, _ in projs:
+            signs[id(proj)] = 1.0
+        return dict(model=name, params=params, signs=signs, scale=1.0 / model.c_m)
+
+    if isinstance(model, LIF):
+        name = _LIF_MODELS[(kind, cond)]
+        params.update(E_L=model.e_leak, C_m=model.c_m, V_th=model.v_th, V_reset=model.v_reset,
+                      t_ref=model.t_ref, I_e=model.i_e)
+        if cond:
+            params["g_L"] = model.c_m / model.tau_m
+        else:
+            params["tau_m"] = model.tau_m
+    else:
+        name = _ADEX_MODELS[(kind, cond)]
+        params.update(C_m=model.c_m, g_L=model.g_leak, E_L=model.e_leak, V_th=model.v_t,
+                      Delta_T=model.delta_t, V_peak=model.v_peak, V_reset=model.v_reset,
+                      tau_w=model.tau_w, a=model.a, b=model.b, t_ref=model.t_ref,
+                      I_e=model.i_e)
+    if kind == KIND_DELTA:
+        for proj, _ in projs:
+            signs[id(proj)] = 1.0
+    elif cond:
+        kinetics = []
+        for s in syns:
+            if s not in kinetics:
+                kinetics.append(s)
+        if len(kinetics) > 2:
+            _refuse(f"more than two conductance kinetics onto one population ({pop.name!r}, "
+                    f"{[str(k) for k in kinetics]}): NEST's {name} has one excitatory and one "
+                    f"inhibitory receptor")
+        kinetics.sort(key=lambda s: -s.e_rev)
+        ex = kinetics[0] if kinetics else None
+        inh = kinetics[1] if len(kinetics) > 1 else None
+        params.update(tau_syn_ex=ex.tau if ex else 2.0, E_ex=ex.e_rev if ex else 0.0,
+                      tau_syn_in=inh.tau if inh else 2.0,
+                      E_in=inh.e_rev if inh else (ex.e_rev if ex else -85.0))
+        for proj, _ in projs:
+            signs[id(proj)] = 1.0 if proj.synapse == ex else -1.0
+    else:
+        taus = {"ex": set(), "in": set()}
+        for proj, w in projs:
+            if (w > 0).any():
+                taus["ex"].add(proj.synapse.tau)
+            if (w < 0).any():
+                taus["in"].add(proj.synapse.tau)
+            signs[id(proj)] = 1.0
+        for side, label in (("ex", "positive"), ("in", "negative")):
+            if len(taus[side]) > 1:
+                _refuse(f"{label}-weight current synapses with several time constants "
+                        f"{sorted(taus[side])} ms onto one population ({pop.name!r}): NEST's "
+                        f"{name} routes synapses by the sign of the weight and has one "
+                        f"tau_syn_{side}")
+        tau_ex = next(iter(taus["ex"]), None)
+        tau_in = next(iter(taus["in"]), None)
+        params["tau_syn_ex"] = tau_ex or tau_in or 2.0
+        params["tau_syn_in"] = tau_in or tau_ex or 2.0
+    return dict(model=name, params=params, signs=signs, scale=1.0)
+
+
+def _current_schedules(sim, scale):
+    """Per neuron (global index), the piecewise-constant injected current as a
+    ``(steps, amplitudes)`` pair (pA, already multiplied by the neuron's ``scale``)."""
+    steps, idx, val, _ = sim._inj
+    out = {}
+    for g in np.unique(idx):
+        sel = idx == g
+        s, v = steps[sel], val[sel] * scale[g]
+        # Several injections may switch in the same step: merge them.
+        u, first = np.unique(s, return_index=True)
+        total = np.add.reduceat(v, first) if v.size else v
+        out[int(g)] = (u, np.cumsum(total))
+    return out
+
+
+class NestEngine:
+    """NEST side of a :class:`neurosim.Simulator` (made by it; not for direct use).
+
+    Parameters
+    ----------
+    sim : Simulator
+        A simulator whose network has been built with ``keep_tables=True``.
+    options : dict or None
+        ``engine_options``; see the module docstring.
+    """
+
+    def __init__(self, sim, options=None):
+        self._sim = sim
+        self._options = check_options(options)
+        net, dt = sim.network, sim.dt
+        pops = sim._pops
+        self._dt = dt
+
+        # --- plan (no NEST yet) ----------------------------------------------------------
+        for proj in net.projections:
+            if getattr(proj, "plasticity", None) is not None:
+                _refuse(f"plasticity ({type(proj.plasticity).__name__} on projection "
+                        f"{proj.name!r})")
+        for mon in net.monitors:
+            if not isinstance(mon, (SpikeMonitor, StateMonitor)):
+                _refuse(f"the monitor {type(mon).__name__}")
+        incoming = {id(p): [] for p in pops}
+        for proj, table in zip(net.projections, sim._tables):
+            incoming[id(proj.post)].append((proj, table[2]))
+        plans = {}
+        scale = np.ones(sim._n_total)
+        for i, pop in enumerate(pops):
+            if isinstance(pop.model, NeuronModel):
+                plans[i] = _plan_population(pop, incoming[id(pop)])
+                scale[sim._pop_start[i]:sim._pop_start[i + 1]] = plans[i]["scale"]
+        lengthen = self._options["lengthen_one_step_delays"]
+        for proj, table in zip(net.projections, sim._tables):
+            d = table[3]
+            if d.size and d.min() < 2 and not lengthen:
+                _refuse(f"a delay of one step ({dt!r} ms at dt = {dt!r} ms, projection "
+                        f"{proj.name!r}): NEST applies a spike one step later than neurosim "
+                        f"for the same delay, so neurosim's d steps are NEST's d - 1 and NEST's "
+                        f"minimum is 1; use delays >= {2 * dt!r} ms, or engine_options="
+                        f"{{'lengthen_one_step_delays': True}} to run them one step longer")
+        schedules = _current_schedules(sim, scale)
+        for g, (steps, _) in schedules.items():
+            if (steps == 1).any():
+                p = int(np.searchsorted(sim._pop_start, g, side="right") - 1)
+                _refuse(f"a current that switches at t = {dt!r} ms (one step; population "
+                        f"{pops[p].name!r}): NEST's generators act one step after the time "
+                        f"they are given, which must be > 0; switch at 0 or at >= "
+                        f"{2 * dt!r} ms")
+
+        # --- build ------------------------------------------------------------------------
+        nest = _import_nest()
+        self._nest = nest
+        nest.ResetKernel()
+        _KERNEL["owner"] = self
+        seed = int(np.random.SeedSequence(sim.seed).generate_state(1)[0]) % (2**31 - 2) + 1
+        nest.set(resolution=dt, rng_seed=seed, local_num_threads=int(self._options["threads"]))
+        # Devices (generators, recorders) connect with the shortest delay, one step.
+        nest.SetDefaults("static_synapse", {"delay": dt})
+        nest_delays = [np.maximum(d.astype(np.int64) - 1, 1) for (_, _, _, d) in sim._tables]
+        max_d = max([int(x.max()) for x in nest_delays if x.size] + [1])
+        self._has_state = any(isinstance(m, StateMonitor) for m in sim._monitors)
+        if self._has_state:
+            nest.set(min_delay=dt, max_delay=max_d * dt)
+
+        self._nodes = []
+        for i, pop in enumerate(pops):
+            lo, hi = sim._pop_start[i], sim._pop_start[i + 1]
+            if i in plans:
+                plan = plans[i]
+                nodes = nest.Create(plan["model"], pop.n, params=plan["params"])
+                names = _STATE_NAMES[type(pop.model)]
+                for row, var in enumerate(pop.model.state_vars):
+                    nodes.set({names[var]: sim._state[row, lo:hi].tolist()})
+            else:
+                nodes = nest.Create("spike_generator", pop.n)
+                if isinstance(pop.model, SpikeTimes):
+                    times = self._source_times(sim._st[0], sim._st[1] - lo, pop.n)
+                    nodes.set([{"spike_times": t} for t in times])
+            self._nodes.append(nodes)
+        self._first_id = [int(n[0].global_id) for n in self._nodes]
+
+        for proj, (pre, post, w, _), nd in zip(net.projections, sim._tables, nest_delays):
+            if not pre.size:
+                continue
+            i_pre, i_post = sim._pop_index[id(proj.pre)], sim._pop_index[id(proj.post)]
+            sign = plans[i_post]["signs"][id(proj)]
+            nest.Connect(pre.astype(np.int64) + self._first_id[i_pre],
+                         post.astype(np.int64) + self._first_id[i_post], "one_to_one",
+                         {"synapse_model": "static_synapse",
+                          "weight": np.asarray(w, dtype=float) * sign,
+                          "delay": nd.astype(float) * dt})
+
+        self._add_currents(sim, schedules, scale)
+        self._add_noise(sim, net, plans)
+
+        # Monitors: spikes of neurons through spike_recorders, of sources from our draws.
+        self._recorders, self._spikes, self._meters, self._samples = {}, {}, {}, {}
+        self._last_sample = {}
+        for mon in sim._monitors:
+            i = sim._pop_index[id(mon.population)]
+            if isinstance(mon, SpikeMonitor):
+                self._spikes[id(mon)] = []
+                if i in plans:
+                    rec = nest.Create("spike_recorder")
+                    nest.Connect(self._nodes[i], rec)
+                    self._recorders[id(mon)] = rec
+            else:
+                every = sim._every_steps[mon]
+                var = _STATE_NAMES[type(mon.population.model)][mon.variable]
+                targets = np.unique(mon.neurons)
+                meter = nest.Create("multimeter", params={"record_from": [var],
+                                                          "interval": every * dt})
+                nest.Connect(meter, self._nodes[i][targets.tolist()])
+                self._meters[id(mon)] = (meter, var, targets)
+                self._samples[id(mon)] = ([], [])
+                self._last_sample[id(mon)] = 0
+        self._poisson = [i for i, p in enumerate(pops) if isinstance(p.model, PoissonSource)]
+        self._poisson_spikes = {i: [] for i in self._poisson}
+
+    # ------------------------------------------------------------------------------------------
+    def _source_times(self, steps, local, n):
+        """Spike times (ms) for ``spike_generator`` s from steps and local indices: a spike of
+        step ``k`` is sent at ``(k + 1) dt``, as a neuron firing in step ``k``."""
+        keep = (local >= 0) & (local < n)
+        steps, local = steps[keep], local[keep]
+        order = np.lexsort((steps, local))
+        steps, local = steps[order], local[order]
+        split = np.searchsorted(local, np.arange(1, n))
+        return [((s + 1) * self._dt).tolist() for s in np.split(steps, split)]
+
+    def _add_currents(self, sim, schedules, scale):
+        """Step currents: one step_current_generator per distinct schedule."""
+        nest, dt = self._nest, self._dt
+        by_schedule = {}
+        offsets = sim._pop_start
+        for g, (steps, amps) in schedules.items():
+            p = int(np.searchsorted(offsets, g, side="right") - 1)
+            node = self._nodes[p][int(g - offsets[p])]
+            # A NEST generator's change at T > 0 acts from the step that starts at T + dt: a
+            # change at step s goes out at (s - 1) dt. The value of step 0 goes into I_e.
+            at_zero = float(amps[0]) if steps[0] == 0 else 0.0
+            if at_zero:
+                node.set(I_e=float(node.get("I_e")) + at_zero)
+            later = steps >= 2
+            if later.any():
+                key = (tuple(((steps[later] - 1) * dt).tolist()),
+                       tuple((amps[later] - at_zero).tolist()))
+                by_schedule.setdefault(key, []).append(int(node.global_id))
+        for (times, values), ids in by_schedule.items():
+            gen = nest.Create("step_current_generator",
+                              params={"amplitude_times": list(times),
+                                      "amplitude_values": list(values)})
+            nest.Connect(gen, nest.NodeCollection(sorted(ids)), syn_spec={"delay": dt})
+
+    def _add_noise(self, sim, net, plans):
+        nest, dt = self._nest, self._dt
+        for inj in net.injections:
+            if not isinstance(inj.current, NoisyCurrent):
+                continue
+            cur = inj.current
+            i = sim._pop_index[id(inj.population)]
+            scale = plans[i]["scale"]
+            params = {"mean": cur.mean * scale, "std": cur.std * scale, "dt": dt,
+                      "start": max(cur.start - dt, 0.0)}
+            if not math.isinf(cur.stop):
+                params["stop"] = cur.stop - dt
+            gen = nest.Create("noise_generator", params=params)
+            nest.Connect(gen, self._nodes[i][sorted(set(inj.neurons.tolist()))],
+                         syn_spec={"delay": dt})
+
+    # ------------------------------------------------------------------------------------------
+    def _draw_poisson(self, step0, n_steps):
+        """Poisson spikes of steps ``step0 .. step0 + n_steps - 1``, drawn from the simulator's
+        generator in the built-in engine's order; sets the spike_generators' times."""
+        sim = self._sim
+        if not self._poisson:
+            return
+        cols = np.concatenate([np.arange(sim._pop_start[i], sim._pop_start[i + 1])
+                               for i in self._poisson])
+        prob = sim._poisson_p[cols]
+        block = max(1, _DRAW_BLOCK // max(cols.size, 1))
+        steps, which = [], []
+        for b0 in range(0, n_steps, block):
+            nb = min(block, n_steps - b0)
+            hit = sim.rng.random((nb, cols.size)) < prob
+            k, j = np.nonzero(hit)
+            steps.append(k + step0 + b0)
+            which.append(j)
+        steps = np.concatenate(steps)
+        which = np.concatenate(which)
+        start = 0
+        for i in self._poisson:
+            n = sim._pops[i].n
+            sel = (which >= start) & (which < start + n)
+            local = which[sel] - start
+            self._poisson_spikes[i].append((steps[sel], local))
+            self._nodes[i].set([{"spike_times": t}
+                                for t in self._source_times(steps[sel], local, n)])
+            start += n
+
+    def run(self, n_steps):
+        if _KERNEL["owner"] is not self:
+            raise RuntimeError(f"{ENGINE}: this Simulator's network was discarded when another "
+                               f"Simulator(engine='nest') reset NEST's kernel (NEST holds one "
+                               f"network per process); build it again to continue")
+        step0 = self._sim.step
+        self._draw_poisson(step0, n_steps)
+        self._nest.Simulate(n_steps * self._dt)
+        self._collect(step0 + n_steps)
+
+    def _collect(self, step_now):
+        """Copy the recorders' events out of NEST (and clear them)."""
+        dt = self._dt
+        for key, rec in self._recorders.items():
+            ev = rec.get("events")
+            steps = np.rint(np.asarray(ev["times"]) / dt).astype(np.int64) - 1
+            senders = np.asarray(ev["senders"], dtype=np.int64)
+            self._spikes[key].append((steps, senders))
+            rec.set(n_events=0)
+        for key, (meter, var, targets) in self._meters.items():
+            ev = meter.get("events")
+            times_list, values_list = self._samples[key]
+            last = self._last_sample[key]
+            steps = np.rint(np.asarray(ev["times"]) / dt).astype(np.int64)
+            senders = np.asarray(ev["senders"], dtype=np.int64)
+            vals = np.asarray(ev[var], dtype=float)
+            meter.set(n_events=0)
+            mon = next(m for m in self._sim._monitors if id(m) == key)
+            i = self._sim._pop_index[id(mon.population)]
+            col = np.searchsorted(targets, senders - self._first_id[i])
+            new = np.unique(steps[steps > last])
+            table = np.full((new.size, targets.size), np.nan)
+            keep = steps > last
+            table[np.searchsorted(new, steps[keep]), col[keep]] = vals[keep]
+            every = self._sim._every_steps[mon]
+            # NEST hands over the last step's sample only in the next run: read it directly.
+            if step_now % every == 0 and (new.size == 0 or new[-1] < step_now):
+                now = np.asarray(self._nodes[i][targets.tolist()].get(var), dtype=float)
+                table = np.vstack([table, now.reshape(1, -1)])
+                new = np.append(new, step_now)
+            times_list.append(new)
+            values_list.append(table)
+            if new.size:
+                self._last_sample[key] = int(new[-1])
+
+    # ------------------------------------------------------------------------------------------
+    def record(self, monitor):
+        sim, dt = self._sim, self._dt
+        i = sim._pop_index[id(monitor.population)]
+        pop = monitor.population
+        if isinstance(monitor, SpikeMonitor):
+            if id(monitor) in self._recorders:
+                chunks = self._spikes[id(monitor)]
+                steps = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0, int)
+                idx = (np.concatenate([c[1] for c in chunks]) - self._first_id[i]
+                       if chunks else np.zeros(0, int))
+            elif isinstance(pop.model, SpikeTimes):
+                lo = sim._pop_start[i]
+                local = sim._st[1] - lo
+                keep = (local >= 0) & (local < pop.n) & (sim._st[0] < sim.step)
+                steps, idx = sim._st[0][keep], local[keep]
+            else:
+                chunks = self._poisson_spikes[i]
+                steps = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0, int)
+                idx = np.concatenate([c[1] for c in chunks]) if chunks else np.zeros(0, int)
+            order = np.lexsort((idx, steps))
+            steps, idx = steps[order], idx[order]
+            return SpikeRecord(times=steps * dt, neurons=idx, steps=steps, n_neurons=pop.n,
+                               t_start=0.0, t_stop=sim.t, population=pop.name)
+        _, _, targets = self._meters[id(monitor)]
+        times_list, values_list = self._samples[id(monitor)]
+        steps = np.concatenate(times_list) if times_list else np.zeros(0, int)
+        table = (np.vstack(values_list) if values_list else np.zeros((0, targets.size)))
+        values = table[:, np.searchsorted(targets, monitor.neurons)]
+        return StateRecord(times=steps * dt, values=values, neurons=monitor.neurons,
+                           variable=monitor.variable, population=pop.name)
+
+    def set_rate(self, population, rates_hz):
+        """Nothing to do: Poisson spikes are drawn at each run from the simulator's current
+        probabilities."""
+
+    def get(self, population, variable):
+        if _KERNEL["owner"] is not self:
+            raise RuntimeError(f"{ENGINE}: this Simulator's network was discarded when another "
+                               f"Simulator(engine='nest') reset NEST's kernel")
+        i = self._sim._pop_index[id(population)]
+        var = _STATE_NAMES[type(population.model)][variable]
+        return np.asarray(self._nodes[i].get(var), dtype=float).reshape(-1)

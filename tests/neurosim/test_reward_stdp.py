@@ -1,0 +1,139 @@
+"""Reward-modulated STDP (Izhikevich 2007) against a hand-computed case.
+
+Two synapses onto one relay neuron that fires once, at 15 ms. Synapse 0: presynaptic arrival
+at 11 ms (pre-before-post by 4 ms), so at 15 ms its eligibility jumps to
+``c0 = a_plus exp(-4/20)``. Synapse 1: arrival at 21 ms (post-before-pre by 6 ms),
+``c1 = -a_minus exp(-6/20)`` from 21 ms on. Without dopamine nothing changes. A reward of
+``R`` at ``t_r`` then gives, for ``t > t_r`` (``1/tau = 1/tau_c + 1/tau_d``)::
+
+    w(t) = w0 + c(t_r) R tau (1 - exp(-(t - t_r)/tau)),   c(t_r) = c exp(-(t_r - t_c)/tau_c)
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import neurosim as ns
+
+DT = 0.1
+RELAY = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-20.0, v_reset=-70.0, t_ref=0.0)
+RULE = ns.RewardSTDP(a_plus=1.0, a_minus=1.5, tau_plus=20.0, tau_minus=20.0, tau_c=1000.0,
+                     tau_d=200.0, w_min=0.0, w_max=4.0)
+TAU = 1.0 / (1.0 / 1000.0 + 1.0 / 200.0)
+C0 = 1.0 * math.exp(-4.0 / 20.0)       # synapse 0, from 15 ms
+C1 = -1.5 * math.exp(-6.0 / 20.0)      # synapse 1, from 21 ms
+
+
+def build(rule=RULE, w0=(1.0, 2.0)):
+    net = ns.Network()
+    pre = net.population(2, ns.SpikeTimes([[10.0], [20.0]]), name="pre")
+    teacher = net.population(1, ns.SpikeTimes([[14.9]]), name="teacher")
+    cell = net.population(1, RELAY, name="cell")
+    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+    proj = net.connect(pre, cell, ns.FromList([[0, 0], [1, 0]], weights=list(w0),
+                                              delays=[1.0, 1.0]),
+                       synapse=ns.Delta(), plasticity=rule)
+    wmon = net.record_weights(proj, every=10.0)
+    return net, proj, wmon
+
+
+def test_eligibility_turns_into_weight_only_with_dopamine():
+    net, proj, wmon = build()
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    sim.run(100.0)
+    np.testing.assert_array_equal(sim.weights(proj).weight, [1.0, 2.0])
+    assert sim.dopamine(proj) == 0.0
+
+    sim.reward(0.01)                       # at t_r = 100 ms
+    assert sim.dopamine(proj) == pytest.approx(0.01, abs=1e-15)
+    sim.run(200.0)                         # to 300 ms
+    c_r = np.array([C0 * math.exp(-(100.0 - 15.0) / 1000.0),
+                    C1 * math.exp(-(100.0 - 21.0) / 1000.0)])
+    rec = sim.data[wmon]
+    after = rec.times > 100.0
+    expected = np.array([1.0, 2.0]) + c_r * 0.01 * TAU * (
+        1.0 - np.exp(-(rec.times[after, None] - 100.0) / TAU))
+    np.testing.assert_allclose(rec.values[after], expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(rec.values[~after], np.tile([1.0, 2.0], (10, 1)))
+    np.testing.assert_allclose(sim.weights(proj).weight, expected[-1], rtol=0, atol=1e-12)
+    assert expected[-1, 0] > 1.5 and expected[-1, 1] < 1.2       # potentiated / depressed
+
+    # a second reward adds to the decayed dopamine level
+    d_300 = 0.01 * math.exp(-200.0 / 200.0) + 0.02
+    sim.reward(0.02)
+    assert sim.dopamine(proj) == pytest.approx(d_300, abs=1e-15)
+    sim.run(200.0)
+    c_300 = np.array([C0 * math.exp(-(300.0 - 15.0) / 1000.0),
+                      C1 * math.exp(-(300.0 - 21.0) / 1000.0)])
+    w_500 = expected[-1] + c_300 * d_300 * TAU * (1.0 - math.exp(-200.0 / TAU))
+    assert w_500[1] < 0.0                  # the integral overshoots w_min: clipped
+    np.testing.assert_allclose(sim.weights(proj).weight, np.clip(w_500, 0.0, 4.0), rtol=0,
+                               atol=1e-12)
+    assert sim.dopamine(proj) == pytest.approx(d_300 * math.exp(-1.0), abs=1e-15)
+
+
+def test_bounds_and_punishment():
+    net, proj, _ = build()
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    sim.run(50.0)
+    sim.reward(1.0)                        # enough to drive synapse 0 to w_max, 1 to w_min
+    sim.run(1000.0)
+    np.testing.assert_array_equal(sim.weights(proj).weight, [4.0, 0.0])
+
+    net, proj, _ = build()
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    sim.run(50.0)
+    sim.reward(-0.001)                     # punishment reverses the signs of the changes
+    sim.run(100.0)
+    w = sim.weights(proj).weight
+    assert w[0] < 1.0 and w[1] > 2.0
+
+
+def test_reward_rejects_what_it_cannot_do():
+    net, proj, _ = build()
+    static = net.connect(net.populations[0], net.populations[2], ns.AllToAll(),
+                         synapse=ns.Delta(), weight=0.1)
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    with pytest.raises(ValueError, match="no RewardSTDP"):
+        sim.reward(0.1, static)
+    with pytest.raises(ValueError, match="reward.amount must be finite"):
+        sim.reward(float("nan"))
+    net2 = ns.Network()
+    a = net2.population(1, ns.SpikeTimes([[1.0]]), name="a")
+    b = net2.population(1, ns.LIF(), name="b")
+    net2.connect(a, b, ns.AllToAll(), plasticity=ns.STDP())
+    with pytest.raises(ValueError, match="no RewardSTDP projection"):
+        ns.Simulator(net2, dt=DT).reward(1.0)
+
+
+def test_split_runs_and_monitors_do_not_change_the_result():
+    """Weights are integrated lazily; neither how runs are split nor recording the weights
+    changes them (bitwise), and transmitted weights are brought up to date at each spike."""
+    def build(record):
+        net = ns.Network()
+        src = net.population(40, ns.PoissonSource(rate=30.0), name="src")
+        cells = net.population(5, ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-65.0, v_th=-55.0,
+                                          v_reset=-65.0, t_ref=2.0), name="cells")
+        proj = net.connect(src, cells, ns.FixedProbability(0.6), synapse=ns.ExpCurrent(5.0),
+                           weight=ns.Uniform(100.0, 300.0), delay=ns.Uniform(0.5, 2.0),
+                           plasticity=ns.RewardSTDP(a_plus=20.0, a_minus=25.0, w_max=400.0))
+        if record:
+            net.record_weights(proj, every=0.3)
+        return net, proj, net.record_spikes(cells)
+    out = []
+    for record, chunks in ((False, [(300.0, 0.02), (200.0, -0.01), (100.0, None)]),
+                           (True, [(123.4, None), (176.6, 0.02), (0.1, None), (199.9, -0.01),
+                                   (100.0, None)])):
+        net, proj, mon = build(record)
+        sim = ns.Simulator(net, dt=DT, seed=6)
+        w_init = sim.weights(proj).weight
+        for duration, reward in chunks:
+            sim.run(duration)
+            if reward is not None:
+                sim.reward(reward)
+        out.append((sim.weights(proj).weight, sim.data[mon].steps))
+    assert out[0][1].size > 50
+    assert np.abs(out[1][0] - w_init).max() > 1.0
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
