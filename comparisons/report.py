@@ -124,8 +124,12 @@ def write_index(out: str, outcomes: list[Outcome], quick: bool) -> str:
         "img{max-width:100%;border:1px solid #ddd}section{margin-bottom:3em}"
         ".claim{color:#555;font-style:italic}.skip{color:#a60}</style></head><body>",
         "<h1>neurosim: the article's analogies, run and measured</h1>",
-        f"<p>{'Quick' if quick else 'Full'} report. Blue is the artificial family (MLPs), "
-        "red the spiking family; black and grey are references.</p>",
+        f"<p>{'Quick' if quick else 'Full'} report, written {time.strftime('%Y-%m-%d %H:%M')}. "
+        "Blue is the artificial family (MLPs), red the spiking family; black and grey are "
+        "references. Each figure's numbers are in the JSON file named after it.</p>",
+        "<ul>" + "".join(f"<li><a href='#{o.name}'>{html.escape(o.title or o.name)}</a>"
+                         + ("" if o.status == "ok" else f" ({o.status})") + "</li>"
+                         for o in outcomes) + "</ul>",
     ]
     for o in outcomes:
         parts.append(f"<section id='{o.name}'>")
