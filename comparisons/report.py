@@ -18,6 +18,7 @@ COMPARISONS = {
     "neuron": "comparisons.neuron",
     "propagation": "comparisons.propagation",
     "xor": "comparisons.xor",
+    "update_rules": "comparisons.update_rules",
     "conversion": "comparisons.conversion",
     "engines": "comparisons.engines",
 }
