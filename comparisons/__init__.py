@@ -9,4 +9,5 @@ measured, and the verdict on the article's claim) and ``numbers(data)`` (the JSO
 from . import conversion, engines, neuron, propagation, update_rules, xor
 from .report import COMPARISONS, run_report
 
-__all__ = ["COMPARISONS", "conversion", "engines", "neuron", "propagation", "run_report", "update_rules", "xor"]
+__all__ = ["COMPARISONS", "conversion", "engines", "neuron", "propagation", "run_report",
+           "update_rules", "xor"]
