@@ -25,7 +25,7 @@ def test_quick_report_writes_every_file_and_the_index(tmp_path):
 
 
 def test_xor_numbers_say_what_is_true():
-    data = xor.compute(n_seeds=20)
+    data = xor.compute(n_seeds=20, spiking_seeds=1, spiking_trials=20)  # spiking: see test_xor_spiking.py
     article, reliable = data["recipes"]["article"], data["recipes"]["reliable"]
     assert article["success_rate"] < 0.5           # the article's recipe fails on most seeds
     assert article["dead_rate"] > 0.3              # ... mostly through dead ReLU units
