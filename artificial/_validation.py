@@ -75,3 +75,14 @@ def prepare_targets(y, loss, n_outputs: int, n_samples: int, dtype) -> np.ndarra
             raise ValueError(f"{name} expects one-hot (or probability) rows that sum to 1; "
                              "for integer labels use sparse_categorical_crossentropy")
     return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def as_real(owner: str, name: str, value) -> float:
+    """``value`` as a finite float, or a TypeError/ValueError that names ``owner.name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}.{name} must be a real number, got {type(value).__name__} "
+                        f"{value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{owner}.{name} must be finite, got {v}")
+    return v

@@ -14,18 +14,20 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._validation import as_real
+
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "get", "names"]
 
 
 def _check_lr(owner, learning_rate):
-    lr = float(learning_rate)
-    if not np.isfinite(lr) or lr <= 0:
+    lr = as_real(owner, "learning_rate", learning_rate)
+    if lr <= 0:
         raise ValueError(f"{owner}.learning_rate must be a finite number > 0, got {learning_rate}")
     return lr
 
 
 def _check_unit(owner, name, value, *, closed_low=True):
-    v = float(value)
+    v = as_real(owner, name, value)
     ok = (0.0 <= v < 1.0) if closed_low else (0.0 < v < 1.0)
     if not ok:
         bound = "[0, 1)" if closed_low else "(0, 1)"
@@ -34,7 +36,7 @@ def _check_unit(owner, name, value, *, closed_low=True):
 
 
 def _check_eps(owner, epsilon):
-    e = float(epsilon)
+    e = as_real(owner, "epsilon", epsilon)
     if not e > 0:
         raise ValueError(f"{owner}.epsilon must be > 0, got {epsilon}")
     return e

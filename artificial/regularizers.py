@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import as_real
+
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get"]
 
 
 def _check(owner, name, value):
-    v = float(value)
-    if not np.isfinite(v) or v < 0:
+    v = as_real(owner, name, value)
+    if v < 0:
         raise ValueError(f"{owner}.{name} must be a finite number >= 0, got {value}")
     return v
 

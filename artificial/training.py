@@ -12,7 +12,9 @@ each computed before that batch's update (Keras reports the same quantity).
 from __future__ import annotations
 
 import math
+import signal
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -35,6 +37,10 @@ class History:
         ReLU units dead on the training data at the end, ``{layer name: unit indices}``.
     stopped_epoch : int or None
         The epoch at which early stopping ended training, if it did.
+    interrupted : bool
+        True when Ctrl-C (``KeyboardInterrupt``) ended training: the history holds the
+        epochs completed before it, the callbacks' ``on_train_end`` ran (so
+        ``EarlyStopping(restore_best_weights=True)`` put the best weights back).
     """
 
     def __init__(self):
@@ -42,6 +48,7 @@ class History:
         self.epoch: list[int] = []
         self.dead_units: dict = {}
         self.stopped_epoch = None
+        self.interrupted = False
 
     def _append(self, epoch, logs):
         self.epoch.append(epoch)
@@ -90,8 +97,15 @@ class EarlyStopping(Callback):
                  restore_best_weights=False):
         if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
             raise ValueError(f"EarlyStopping.patience must be an integer >= 0, got {patience!r}")
-        if not min_delta >= 0:
-            raise ValueError(f"EarlyStopping.min_delta must be >= 0, got {min_delta}")
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping.monitor must be the name of a logged value (a "
+                            f"string), got {monitor!r}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float, np.integer,
+                                                                     np.floating)):
+            raise TypeError(f"EarlyStopping.min_delta must be a number >= 0, got {min_delta!r}")
+        if not (math.isfinite(min_delta) and min_delta >= 0):
+            raise ValueError(f"EarlyStopping.min_delta must be a finite number >= 0, got "
+                             f"{min_delta!r}")
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping.mode must be 'auto', 'min' or 'max', got {mode!r}")
         self.monitor = monitor
@@ -179,6 +193,14 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
     ------
     FloatingPointError
         When the loss becomes NaN or infinite, naming the epoch and batch.
+
+    Notes
+    -----
+    Ctrl-C stops training cleanly instead of raising: the first one is honoured after the
+    current batch's update (a second one interrupts at once), a ``KeyboardInterrupt`` raised
+    by a callback is honoured where it is raised. ``fit`` then returns the history of the
+    completed epochs with ``history.interrupted = True``, after the callbacks' ``on_train_end``
+    (so ``EarlyStopping(restore_best_weights=True)`` restores the best weights seen).
     """
     from .models import DeadUnitsWarning
 
@@ -200,6 +222,7 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
     model._check_ready(X)
     y_arr = prepare_targets(y, model.loss, model.output_dim, X.shape[0], model.dtype)
     X_tr, y_tr, val = _split_validation(model, X, y_arr, validation_split, validation_data)
+    X_val = y_val = None
     if val is not None:
         X_val = as_float_matrix(val[0], "validation X", model.dtype)
         if X_val.shape[1] != X.shape[1]:
@@ -223,45 +246,16 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
         bar = tqdm(total=epochs, unit="epoch", desc="training", file=sys.stderr, leave=True)
     for cb in callbacks:
         cb.on_train_begin(model)
+    sigint = _DeferredInterrupt()
     try:
-        for epoch in range(epochs):
-            if shuffle:
-                order = model.rng.permutation(n)
-            loss_sum = 0.0
-            metric_sums = [0.0] * len(metrics)
-            for start in range(0, n, bs):
-                idx = order[start:start + bs]
-                xb, yb = X_tr[idx], y_tr[idx]
-                trace = model._forward_trace(xb)
-                loss = model.backward(trace, yb)
-                if not math.isfinite(loss):
-                    raise FloatingPointError(
-                        f"fit: the loss became {loss} at epoch {epoch + 1} (batch "
-                        f"{start // bs + 1}); the step size is probably too large: try a smaller "
-                        f"learning rate (now {model.optimizer.learning_rate})")
-                m = xb.shape[0]
-                loss_sum += loss * m
-                for i, metric in enumerate(metrics):
-                    metric_sums[i] += metric(yb, trace.output) * m
-                model.optimizer.step(model.params, model.grads)
-            logs = {"loss": loss_sum / n}
-            for metric, s in zip(metrics, metric_sums):
-                logs[metric.name] = s / n
-            if val is not None:
-                for k, v in model.evaluate_dict(X_val, y_val).items():
-                    logs["val_" + k] = v
-            history._append(epoch, logs)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
-            elif verbose == 2:
-                print(f"epoch {epoch + 1}/{epochs} - "
-                      + " - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stderr)
-            for cb in callbacks:
-                cb.on_epoch_end(model, epoch, logs)
-            if model.stop_training:
-                history.stopped_epoch = epoch
-                break
+        with sigint:
+            _epochs(model, callbacks, history, sigint, bar, verbose, epochs, shuffle, n, bs,
+                    metrics, order, X_tr, y_tr, val, X_val, y_val)
+    except KeyboardInterrupt:
+        history.interrupted = True
+        if verbose:
+            print(f"training interrupted after {len(history.epoch)} complete epoch(s)",
+                  file=sys.stderr)
     finally:
         if bar is not None:
             bar.close()
@@ -276,3 +270,78 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
                       f"they receive no gradient): {desc}. Try another seed, more units, "
                       "leaky_relu, or a smaller learning rate.", DeadUnitsWarning, stacklevel=3)
     return history
+
+
+class _DeferredInterrupt:
+    """Within ``with``: the first Ctrl-C (SIGINT) only sets ``requested`` (checked between
+    batches, so no update is left half-applied); a second one raises at once. Another Python
+    handler is set aside during training and put back after it; nothing is done outside the
+    main thread or when SIGINT is ignored or left to the operating system."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, signal.SIG_DFL, None):
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+        return False
+
+
+def _epochs(model, callbacks, history, sigint, bar, verbose, epochs, shuffle, n, bs, metrics,
+            order, X_tr, y_tr, val, X_val, y_val):
+    """The epoch loop of :func:`fit`."""
+    for epoch in range(epochs):
+        if shuffle:
+            order = model.rng.permutation(n)
+        loss_sum = 0.0
+        metric_sums = [0.0] * len(metrics)
+        for start in range(0, n, bs):
+            idx = order[start:start + bs]
+            xb, yb = X_tr[idx], y_tr[idx]
+            trace = model._forward_trace(xb)
+            loss = model.backward(trace, yb)
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"fit: the loss became {loss} at epoch {epoch + 1} (batch "
+                    f"{start // bs + 1}); the step size is probably too large: try a smaller "
+                    f"learning rate (now {model.optimizer.learning_rate})")
+            m = xb.shape[0]
+            loss_sum += loss * m
+            for i, metric in enumerate(metrics):
+                metric_sums[i] += metric(yb, trace.output) * m
+            model.optimizer.step(model.params, model.grads)
+            if sigint.requested:
+                raise KeyboardInterrupt
+        logs = {"loss": loss_sum / n}
+        for metric, s in zip(metrics, metric_sums):
+            logs[metric.name] = s / n
+        if val is not None:
+            for k, v in model.evaluate_dict(X_val, y_val).items():
+                logs["val_" + k] = v
+        history._append(epoch, logs)
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
+        elif verbose == 2:
+            print(f"epoch {epoch + 1}/{epochs} - "
+                  + " - ".join(f"{k}: {v:.4g}" for k, v in logs.items()), file=sys.stderr)
+        for cb in callbacks:
+            cb.on_epoch_end(model, epoch, logs)
+        if model.stop_training:
+            history.stopped_epoch = epoch
+            break
+        if sigint.requested:
+            raise KeyboardInterrupt

@@ -14,7 +14,7 @@ Units everywhere: ms, mV, pA, pF, nS, Hz (see :mod:`neurosim.units`).
 >>> rec = sim.data[spikes]              # rec.times (ms), rec.neurons, rec.rates() (Hz)
 """
 
-from . import analysis, plotting, units
+from . import analysis, io, plotting, units
 from .connectivity import (
     AllToAll,
     FixedInDegree,
@@ -33,6 +33,7 @@ from .inputs import (
     SpikeTimes,
     StepCurrent,
 )
+from .io import load_results, save_results
 from .network import Network
 from .neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
 from .plasticity import STDP, RewardSTDP, TripletSTDP, TsodyksMarkram
@@ -50,5 +51,6 @@ __all__ = [
     "Uniform", "Normal", "LogNormal",
     "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
     "SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record",
-    "analysis", "plotting", "units",
+    "save_results", "load_results",
+    "analysis", "io", "plotting", "units",
 ]

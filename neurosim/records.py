@@ -81,10 +81,10 @@ class SpikeRecord:
         return np.split(self.times[order], split)
 
     def save(self, path):
-        """Write the record to a ``.npz`` file (read it back with :func:`load_record`)."""
-        np.savez(path, kind="spikes", times=self.times, neurons=self.neurons, steps=self.steps,
-                 n_neurons=self.n_neurons, t_start=self.t_start, t_stop=self.t_stop,
-                 population=self.population)
+        """Write the record to a ``.npz`` file atomically (read it back with
+        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
+        from .io import save_record
+        save_record(self, path)
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,9 +118,10 @@ class StateRecord:
         return self.times.size
 
     def save(self, path):
-        """Write the record to a ``.npz`` file (read it back with :func:`load_record`)."""
-        np.savez(path, kind="state", times=self.times, values=self.values, neurons=self.neurons,
-                 variable=self.variable, population=self.population)
+        """Write the record to a ``.npz`` file atomically (read it back with
+        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
+        from .io import save_record
+        save_record(self, path)
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,10 +159,10 @@ class WeightRecord:
         return self.times.size
 
     def save(self, path):
-        """Write the record to a ``.npz`` file (read it back with :func:`load_record`)."""
-        np.savez(path, kind="weights", times=self.times, values=self.values,
-                 synapses=self.synapses, pre=self.pre, post=self.post,
-                 projection=self.projection)
+        """Write the record to a ``.npz`` file atomically (read it back with
+        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
+        from .io import save_record
+        save_record(self, path)
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,6 +195,12 @@ class WeightTable:
     def __len__(self):
         return self.weight.size
 
+    def save(self, path):
+        """Write the table to a ``.npz`` file atomically (read it back with
+        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
+        from .io import save_record
+        save_record(self, path)
+
     def matrix(self, n_pre, n_post, *, fill=0.0):
         """Weights as a dense ``(n_pre, n_post)`` array (summed over repeated pairs)."""
         out = np.full((n_pre, n_post), float(fill))
@@ -204,18 +211,7 @@ class WeightTable:
 
 
 def load_record(path):
-    """Read a :class:`SpikeRecord`, :class:`StateRecord` or :class:`WeightRecord` written by
-    its ``save`` method."""
-    with np.load(path, allow_pickle=False) as f:
-        kind = str(f["kind"])
-        if kind == "spikes":
-            return SpikeRecord(times=f["times"], neurons=f["neurons"], steps=f["steps"],
-                               n_neurons=int(f["n_neurons"]), t_start=float(f["t_start"]),
-                               t_stop=float(f["t_stop"]), population=str(f["population"]))
-        if kind == "state":
-            return StateRecord(times=f["times"], values=f["values"], neurons=f["neurons"],
-                               variable=str(f["variable"]), population=str(f["population"]))
-        if kind == "weights":
-            return WeightRecord(times=f["times"], values=f["values"], synapses=f["synapses"],
-                                pre=f["pre"], post=f["post"], projection=str(f["projection"]))
-    raise ValueError(f"{path!r} does not hold a neurosim record (kind {kind!r})")
+    """Read a :class:`SpikeRecord`, :class:`StateRecord`, :class:`WeightRecord` or
+    :class:`WeightTable` written by its ``save`` method (:func:`neurosim.io.load_record`)."""
+    from .io import load_record as _load
+    return _load(path)

@@ -35,6 +35,11 @@ notice edits to the kernels in ``neurons.py``, ``delays.py`` or ``plasticity.py`
 ``_run_steps`` calls: a
 developer who changes them must delete ``neurosim/__pycache__/*.nbi`` and ``*.nbc``.
 
+Long runs: between chunks of the compiled loop the state is checked for NaN/inf and a Ctrl-C
+is honoured (the run stops at the chunk boundary with its records, and continues exactly);
+``sim.checkpoint(path)`` / ``Simulator.resume(path, net)`` save and restore the whole state
+(:mod:`neurosim.checkpoint`), also every ``checkpoint_every`` ms of a run.
+
 Randomness (initial values, connectivity, Poisson sources, noise currents) comes from one
 ``numpy.random.Generator`` seeded once, drawn in an order that does not depend on how the run
 is split, so the same seed gives bitwise-identical results and ``run(a); run(b)`` equals
@@ -87,6 +92,15 @@ __all__ = ["Simulator"]
 ENGINES = ("neurosim", "brian2", "nest")
 #: Steps per call of the compiled loop (see :meth:`Simulator.run`).
 CHUNK_STEPS = 1000
+#: Memory kept per synapse with weight-changing plasticity, on top of its CSR entry: the
+#: plasticity tables' indices (position, rule, trace slot, delay, postsynaptic order: 5 x 8 B),
+#: presynaptic traces and last arrival (3 x 8 B), eligibility and its step (2 x 8 B) -- 88 B,
+#: measured equal to ``sum(a.nbytes for a in sim._pl) / n_synapses`` up to the per-neuron part.
+PLASTIC_BYTES_PER_SYNAPSE = 88
+#: Transient memory per plastic synapse while its tables are built (sort keys, inverse orders).
+_PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
+#: Extra memory per Tsodyks-Markram synapse: parameters (3 x 8 B), u, x and last spike step.
+STP_BYTES_PER_SYNAPSE = 48
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -246,6 +260,9 @@ class Simulator:
         self.progress = bool(progress)
         self.network = network
         self.rng = np.random.default_rng(seed)
+        # The generator's state before the build: a checkpoint stores it so that resume
+        # rebuilds the same connectivity and initial values (neurosim.checkpoint).
+        self._rng_initial = self.rng.bit_generator.state
         self.step = 0
         self.data = _Data(self)
         self._backend = None
@@ -318,14 +335,29 @@ class Simulator:
         np.cumsum(np.bincount(ch_pop, minlength=len(pops)), out=pop_ch_ptr[1:])
 
         # Memory estimate before any synapse is drawn.
-        expected = sum(proj.connector.expected_count(proj.pre.n, proj.post.n)
-                       for proj in net.projections)
-        need = expected * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE)
+        # Weight-changing plasticity and short-term plasticity keep per-synapse state too.
+        expected = n_plastic = n_stp = 0
+        for proj in net.projections:
+            n_exp = proj.connector.expected_count(proj.pre.n, proj.post.n)
+            expected += n_exp
+            if isinstance(proj.plasticity, TsodyksMarkram):
+                n_stp += n_exp
+            elif proj.plasticity is not None:
+                n_plastic += n_exp
+        need = (expected * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE)
+                + n_plastic * (PLASTIC_BYTES_PER_SYNAPSE + _PLASTIC_BUILD_BYTES_PER_SYNAPSE)
+                + n_stp * STP_BYTES_PER_SYNAPSE)
         avail = _available_memory()
         if avail is not None and need > avail:
+            extra = ""
+            if n_plastic:
+                extra += (f"; {n_plastic:,} plastic, {PLASTIC_BYTES_PER_SYNAPSE} B more each "
+                          f"for traces and indices")
+            if n_stp:
+                extra += f"; {n_stp:,} with short-term plasticity, {STP_BYTES_PER_SYNAPSE} B more"
             raise MemoryError(f"Simulator: the network has about {expected:,} synapses, which "
                               f"need about {need / 2**30:.1f} GiB to build "
-                              f"({BYTES_PER_SYNAPSE} B each to keep); only "
+                              f"({BYTES_PER_SYNAPSE} B each to keep{extra}); only "
                               f"{avail / 2**30:.1f} GiB are available")
 
         # State and initial values.
@@ -603,11 +635,22 @@ class Simulator:
         return self._pop_index[id(population)]
 
     # ------------------------------------------------------------------------------------------
-    def run(self, duration):
+    def run(self, duration, *, checkpoint_every=None, checkpoint_path=None):
         """Advance the simulation by ``duration`` ms (a whole multiple of dt).
 
         May be called again to continue; ``run(a); run(b)`` gives bitwise the same result as
         ``run(a + b)``.
+
+        Parameters
+        ----------
+        duration : float
+            ms, >= 0, a whole multiple of dt.
+        checkpoint_every : float, optional
+            Write a checkpoint (:meth:`checkpoint`) to ``checkpoint_path`` every this many ms
+            of simulated time (a whole multiple of dt), counted from t = 0, and at the end of
+            the run. Each one atomically replaces the previous one.
+        checkpoint_path : str or os.PathLike, optional
+            Required with ``checkpoint_every``.
 
         Raises
         ------
@@ -616,14 +659,92 @@ class Simulator:
         FloatingPointError
             If a state variable became NaN or infinite (naming population, variable, neuron and
             time).
+        KeyboardInterrupt
+            On Ctrl-C. The run stops at the end of the current chunk of the compiled loop (a
+            second Ctrl-C stops at once); the records up to that step are kept, ``sim.t`` is
+            the time reached and ``run`` may be called again to continue exactly.
         """
         n_steps = to_steps(duration, self.dt, name="run: duration")
+        every_steps = None
+        if checkpoint_every is not None or checkpoint_path is not None:
+            if checkpoint_every is None or checkpoint_path is None:
+                raise ValueError(f"run: give checkpoint_every and checkpoint_path together, got "
+                                 f"checkpoint_every={checkpoint_every!r}, "
+                                 f"checkpoint_path={checkpoint_path!r}")
+            if self._backend is not None:
+                raise ValueError("run: only engine 'neurosim' can write checkpoints")
+            every_steps = to_steps(_checks.positive("run", "checkpoint_every", checkpoint_every,
+                                                    "ms"),
+                                   self.dt, name="run: checkpoint_every", minimum=1)
+            folder = os.path.dirname(os.path.abspath(os.fspath(checkpoint_path)))
+            if not os.path.isdir(folder):
+                raise FileNotFoundError(f"run: checkpoint_path {checkpoint_path!r}: folder "
+                                        f"{folder!r} does not exist")
         if n_steps == 0:
             return
         if self._backend is not None:
             self._backend.run(n_steps)
             self.step += n_steps
             return
+        if every_steps is None:
+            self._run(n_steps)
+            return
+        # run(a); run(b) equals run(a + b), so periodic checkpoints split the run there.
+        stop = self.step + n_steps
+        while self.step < stop:
+            todo = min(stop, (self.step // every_steps + 1) * every_steps) - self.step
+            self._clean_stop = False
+            try:
+                self._run(todo)
+            except KeyboardInterrupt:
+                if self._clean_stop:  # stopped at a chunk boundary: keep what was done
+                    self.checkpoint(checkpoint_path)
+                raise
+            self.checkpoint(checkpoint_path)
+
+    def checkpoint(self, path):
+        """Write the whole state of the simulation to ``path`` (one ``.npz``, atomically).
+
+        It holds the neuron state, refractory counters, delay buffers (spikes in transit),
+        weights and plasticity traces, injection pointers, the random generator, the step
+        counter and the records so far; :meth:`resume` continues from it bitwise, in this
+        process or another. See :mod:`neurosim.checkpoint`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        """
+        from .checkpoint import save_checkpoint
+        save_checkpoint(self, path)
+
+    @classmethod
+    def resume(cls, path, network, *, progress=False):
+        """A simulator continued from a checkpoint written by :meth:`checkpoint`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        network : Network
+            The description the checkpointed simulator was built from (rebuilt by the same
+            script in a new process); ``dt`` and the seed come from the checkpoint.
+        progress : bool
+
+        Returns
+        -------
+        Simulator
+            At the checkpoint's time with its records; ``run`` continues bitwise as the
+            uninterrupted simulation.
+
+        Raises
+        ------
+        ValueError
+            If the checkpoint has another format version or was made for a different network
+            (the message names the first differing parameter).
+        """
+        from .checkpoint import resume
+        return resume(path, network, progress=progress)
+
+    def _run(self, n_steps):
         step0 = self.step
         # State-sample buffers for this run.
         offsets, total = {}, 0
@@ -674,15 +795,22 @@ class Simulator:
             bar = tqdm(total=n_steps, unit="step", desc="neurosim")
             chunk = min(CHUNK_STEPS, max(1, n_steps // 100))
         done = 0
+        sigint = _DeferredInterrupt()
         try:
-            while done < n_steps:
-                todo = min(chunk, n_steps - done)
-                before = self.t
-                got = self._advance(todo, probe, probe_out, wprobe)
-                done += got
-                if bar is not None:
-                    bar.update(got)
-                self._check_finite(before)
+            with sigint:
+                while done < n_steps:
+                    todo = min(chunk, n_steps - done)
+                    before = self.t
+                    got = self._advance(todo, probe, probe_out, wprobe)
+                    done += got
+                    if bar is not None:
+                        bar.update(got)
+                    self._check_finite(before)
+                    if sigint.requested:
+                        self._clean_stop = True
+                        raise KeyboardInterrupt(
+                            f"neurosim: run interrupted at t = {self.t:g} ms (step "
+                            f"{self.step}); the records so far are kept, run() continues")
         finally:
             if bar is not None:
                 bar.close()
@@ -873,6 +1001,38 @@ class Simulator:
                                                 / proj.plasticity.tau_d))
         raise ValueError(f"dopamine: projection {projection.name!r} has no RewardSTDP "
                          f"plasticity")
+
+
+class _DeferredInterrupt:
+    """Within ``with``: the first Ctrl-C (SIGINT) only sets ``requested``, so the run loop
+    stops at the next chunk boundary with consistent state and records; a second one raises
+    :class:`KeyboardInterrupt` at once. Another Python handler (Brian2 installs one when
+    imported) is set aside for the run and put back after it; nothing is done outside the
+    main thread or when SIGINT is ignored or left to the operating system."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        import signal
+        import threading
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, signal.SIG_DFL, None):
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            import signal
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+        return False
 
 
 def cat(parts, dtype):

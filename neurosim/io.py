@@ -1,0 +1,465 @@
+"""Saving and loading records and a whole simulation's results, atomically.
+
+Every file is one ``.npz`` archive holding ``manifest.json`` (a UTF-8 JSON document stored as a
+byte array) and the record arrays. The manifest says what the file is (``format``,
+``format_version``), which versions of neurosim, numpy and Python wrote it, and for results the
+network description, seed, ``dt`` and ``t``. Arrays are stored with their dtype and read back
+bitwise identically; scalar fields (``t_stop``, names) go into the manifest, where JSON keeps a
+float exactly (Python writes the shortest repr that reads back to the same double).
+
+Files are written atomically (:func:`atomic_write`): to a temporary file in the same folder,
+flushed and fsynced, then renamed over the target, so a crash, a full disk, a Ctrl-C or a
+``SIGKILL`` while saving leaves the previous file as it was. (The same pattern as
+``artificial.io.atomic_write``, copied rather than imported: neurosim and artificial never import
+each other.)
+
+Examples
+--------
+>>> import neurosim as ns
+>>> from neurosim import io
+>>> io.save_results("run.npz", sim)                       # doctest: +SKIP
+>>> res = io.load_results("run.npz")                      # doctest: +SKIP
+>>> res["spikes:exc"].times, res.manifest["seed"]         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import platform
+import tempfile
+
+import numpy as np
+
+from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
+
+__all__ = ["atomic_write", "save_record", "load_record", "save_results", "load_results",
+           "Results", "describe_network", "network_hash", "versions", "FORMAT_VERSION"]
+
+#: Version of the record and results file layout; a reader refuses a newer one.
+FORMAT_VERSION = 1
+
+RECORD_TYPES = {"spikes": SpikeRecord, "state": StateRecord, "weights": WeightRecord,
+                "weight_table": WeightTable}
+_KIND_OF = {cls: kind for kind, cls in RECORD_TYPES.items()}
+_MANIFEST = "manifest.json"
+
+
+def _neurosim_version():
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            return version("neurosim")
+        except PackageNotFoundError:
+            pass
+    except ImportError:  # pragma: no cover
+        pass
+    try:  # a source checkout: read the version from pyproject.toml beside the package
+        import tomllib
+        here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "pyproject.toml")
+        with open(here, "rb") as f:
+            return str(tomllib.load(f)["project"]["version"])
+    except (OSError, KeyError, ValueError, ImportError):
+        return "unknown"
+
+
+def versions():
+    """The versions recorded in every manifest: ``{"neurosim", "numpy", "python"}``."""
+    return {"neurosim": _neurosim_version(), "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+# ----------------------------------------------------------------------------------------------
+# Atomic writing
+def atomic_write(path, write) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it to
+    ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to (re)place; its folder must exist.
+    write : callable
+        ``write(f)`` writes the whole content to the binary file object ``f``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
+
+    Notes
+    -----
+    On any error (including ``KeyboardInterrupt``) the temporary file is removed and ``path``
+    is untouched; a process killed outright (``SIGKILL``, power loss) may leave a hidden
+    ``.<name>.*.tmp`` file behind, but never a half-written ``path``.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot save to {path!r}: folder {folder!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def _write_npz(f, arrays):
+    """Write ``arrays`` (name -> array) as an uncompressed npz to the open file ``f``."""
+    np.savez(f, **arrays)
+
+
+def write_archive(path, manifest, arrays):
+    """Write ``manifest`` (JSON-able dict) and ``arrays`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    manifest : dict
+        Stored as ``manifest.json``; ``versions()`` is added under ``"versions"``.
+    arrays : dict of str -> numpy.ndarray
+    """
+    manifest = dict(manifest)
+    manifest.setdefault("versions", versions())
+    text = json.dumps(manifest, sort_keys=True, allow_nan=False)
+    payload = {_MANIFEST: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
+    for name, arr in arrays.items():
+        if name == _MANIFEST:
+            raise ValueError(f"write_archive: array name {name!r} is reserved")
+        payload[name] = np.asarray(arr)
+    atomic_write(path, lambda f: _write_npz(f, payload))
+
+
+def read_archive(path, expected_format):
+    """Read ``(manifest, arrays)`` from a file written by :func:`write_archive`.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a neurosim archive of ``expected_format``, or has a newer format
+        version than this neurosim reads.
+    """
+    path = os.fspath(path)
+    with np.load(path, allow_pickle=False) as data:
+        if _MANIFEST not in data.files:
+            raise ValueError(f"{path!r} is not a neurosim {expected_format} file (no "
+                             f"{_MANIFEST} inside)")
+        manifest = json.loads(bytes(data[_MANIFEST]).decode("utf-8"))
+        arrays = {k: data[k] for k in data.files if k != _MANIFEST}
+    fmt = manifest.get("format")
+    if fmt != expected_format:
+        raise ValueError(f"{path!r} holds a {fmt!r}, not a {expected_format!r}")
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(f"{path!r} has format version {version!r}; this neurosim "
+                         f"({versions()['neurosim']}) reads up to {FORMAT_VERSION}")
+    return manifest, arrays
+
+
+# ----------------------------------------------------------------------------------------------
+# Records
+def _json_scalar(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        # JSON has no inf/nan: keep them as tagged strings
+        return value if math.isfinite(value) else {"float": repr(value)}
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"cannot store {value!r} ({type(value).__name__}) in a manifest")
+
+
+def _from_json_scalar(value):
+    if isinstance(value, dict) and set(value) == {"float"}:
+        return float(value["float"])
+    return value
+
+
+def _record_parts(record, prefix=""):
+    """Split a record into manifest fields and arrays (``prefix + field``)."""
+    kind = _KIND_OF.get(type(record))
+    if kind is None:
+        raise TypeError(f"save_record: record must be one of "
+                        f"{[c.__name__ for c in RECORD_TYPES.values()]}, got "
+                        f"{type(record).__name__}")
+    fields, arrays = {}, {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, np.ndarray):
+            arrays[prefix + f.name] = value
+        else:
+            fields[f.name] = _json_scalar(value)
+    return {"kind": kind, "fields": fields, "arrays": sorted(arrays)}, arrays
+
+
+def _record_from_parts(entry, arrays, prefix, path):
+    cls = RECORD_TYPES.get(entry.get("kind"))
+    if cls is None:
+        raise ValueError(f"{path!r}: unknown record kind {entry.get('kind')!r}; valid: "
+                         f"{sorted(RECORD_TYPES)}")
+    kwargs = {k: _from_json_scalar(v) for k, v in entry["fields"].items()}
+    for name in entry["arrays"]:
+        kwargs[name[len(prefix):]] = arrays[name]
+    return cls(**kwargs)
+
+
+def save_record(record, path) -> None:
+    """Write one record to ``path`` (``.npz``), atomically.
+
+    Parameters
+    ----------
+    record : SpikeRecord, StateRecord, WeightRecord or WeightTable
+    path : str or os.PathLike
+
+    Raises
+    ------
+    TypeError
+        If ``record`` is not a neurosim record.
+    """
+    entry, arrays = _record_parts(record)
+    write_archive(path, {"format": "neurosim.record", "format_version": FORMAT_VERSION,
+                         "record": entry}, arrays)
+
+
+def load_record(path):
+    """Read a record written by :func:`save_record` (or by the ``save`` method of a record).
+
+    Files from before the manifest existed (with a ``kind`` array) are read too.
+
+    Returns
+    -------
+    SpikeRecord, StateRecord, WeightRecord or WeightTable
+        Arrays bitwise equal to the saved ones.
+    """
+    path_s = os.fspath(path)
+    with np.load(path_s, allow_pickle=False) as data:
+        legacy = _MANIFEST not in data.files and "kind" in data.files
+        if legacy:
+            return _load_legacy(data, path_s)
+    manifest, arrays = read_archive(path_s, "neurosim.record")
+    return _record_from_parts(manifest["record"], arrays, "", path_s)
+
+
+def _load_legacy(f, path):
+    kind = str(f["kind"])
+    if kind == "spikes":
+        return SpikeRecord(times=f["times"], neurons=f["neurons"], steps=f["steps"],
+                           n_neurons=int(f["n_neurons"]), t_start=float(f["t_start"]),
+                           t_stop=float(f["t_stop"]), population=str(f["population"]))
+    if kind == "state":
+        return StateRecord(times=f["times"], values=f["values"], neurons=f["neurons"],
+                           variable=str(f["variable"]), population=str(f["population"]))
+    if kind == "weights":
+        return WeightRecord(times=f["times"], values=f["values"], synapses=f["synapses"],
+                            pre=f["pre"], post=f["post"], projection=str(f["projection"]))
+    raise ValueError(f"{path!r} does not hold a neurosim record (kind {kind!r})")
+
+
+# ----------------------------------------------------------------------------------------------
+# The network description, as JSON
+def _describe(value, arrays_inline=32):
+    if value is None or isinstance(value, (bool, np.bool_, str)):
+        return value if not isinstance(value, np.bool_) else bool(value)
+    if isinstance(value, (int, np.integer, float, np.floating)):
+        return _json_scalar(value)
+    if isinstance(value, np.ndarray):
+        arr = np.ascontiguousarray(value)
+        out = {"array": hashlib.sha256(arr.tobytes()).hexdigest(), "shape": list(arr.shape),
+               "dtype": arr.dtype.str}
+        if arr.size <= arrays_inline and arr.dtype.kind in "biuf":
+            out["values"] = [_json_scalar(x) for x in arr.ravel().tolist()]
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_describe(v, arrays_inline) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _describe(v, arrays_inline) for k, v in value.items()}
+    # Populations and projections inside other objects are referred to by name.
+    from .network import Population, Projection
+    if isinstance(value, (Population, Projection)):
+        return {"ref": value.name}
+    if dataclasses.is_dataclass(value):
+        items = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    elif hasattr(value, "__dict__"):
+        items = dict(vars(value))
+    else:
+        raise TypeError(f"cannot describe {value!r} ({type(value).__name__})")
+    out = {"type": type(value).__name__}
+    for k, v in items.items():
+        out[k] = _describe(v, arrays_inline)
+    return out
+
+
+def describe_network(network):
+    """A JSON-able description of a :class:`~neurosim.Network`: every parameter of every
+    population, projection, injection and monitor (arrays as shape, dtype and SHA-256, small
+    ones also by value).
+
+    Parameters
+    ----------
+    network : Network
+
+    Returns
+    -------
+    dict
+    """
+    from .network import Network
+    if not isinstance(network, Network):
+        raise TypeError(f"describe_network: network must be a neurosim.Network, got "
+                        f"{network!r}")
+    return {
+        "populations": [{"name": p.name, "n": p.n, "model": _describe(p.model),
+                         "initial": _describe(p.initial)} for p in network.populations],
+        "projections": [{"name": p.name, "pre": p.pre.name, "post": p.post.name,
+                         "connector": _describe(p.connector), "synapse": _describe(p.synapse),
+                         "weight": _describe(p.weight), "delay": _describe(p.delay),
+                         "plasticity": _describe(p.plasticity)} for p in network.projections],
+        "injections": [{"population": i.population.name, "current": _describe(i.current),
+                        "neurons": _describe(i.neurons)} for i in network.injections],
+        "monitors": [_describe(m) for m in network.monitors],
+        "weight_monitors": [_describe(m) for m in network.weight_monitors],
+    }
+
+
+def network_hash(network):
+    """SHA-256 (hex) of :func:`describe_network` with every array hashed in full: two
+    networks with the same hash build the same simulator from the same seed."""
+    text = json.dumps(describe_network(network), sort_keys=True, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _monitor_labels(network):
+    """A unique label per monitor, in the order of ``network.monitors`` then
+    ``network.weight_monitors``: ``spikes:<pop>``, ``<var>:<pop>``, ``weights:<projection>``
+    (``#2``, ``#3``... appended to repeats)."""
+    from .network import SpikeMonitor
+    labels, seen = [], {}
+    for m in list(network.monitors) + list(network.weight_monitors):
+        if isinstance(m, SpikeMonitor):
+            base = f"spikes:{m.population.name}"
+        elif hasattr(m, "variable"):
+            base = f"{m.variable}:{m.population.name}"
+        else:
+            base = f"weights:{m.projection.name}"
+        seen[base] = seen.get(base, 0) + 1
+        labels.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return labels
+
+
+def simulation_manifest(sim):
+    """The manifest fields describing a simulator: network description and hash, ``dt``,
+    ``seed``, ``step``, ``t`` and versions."""
+    seed = sim.seed if isinstance(sim.seed, (int, np.integer)) and \
+        not isinstance(sim.seed, bool) else None
+    return {"network": describe_network(sim.network), "network_hash": network_hash(sim.network),
+            "dt": float(sim.dt), "seed": None if seed is None else int(seed),
+            "step": int(sim.step), "t": float(sim.t), "versions": versions()}
+
+
+# ----------------------------------------------------------------------------------------------
+# A whole simulation's results
+class Results:
+    """The records of a saved simulation (:func:`load_results`).
+
+    Attributes
+    ----------
+    manifest : dict
+        ``network`` (the description), ``network_hash``, ``dt``, ``seed``, ``step``, ``t``,
+        ``versions``.
+    records : dict of str -> record
+        By monitor label, in the network's monitor order: ``"spikes:<population>"``,
+        ``"<variable>:<population>"``, ``"weights:<projection>"`` (``#2``... for repeats);
+        the final weight tables as ``"table:<projection>"``.
+    """
+
+    def __init__(self, manifest, records):
+        self.manifest = manifest
+        self.records = records
+
+    def __getitem__(self, label):
+        try:
+            return self.records[label]
+        except KeyError:
+            raise KeyError(f"no record {label!r}; valid: {list(self.records)}") from None
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def __len__(self):
+        return len(self.records)
+
+    def __repr__(self):
+        return f"Results(t={self.manifest.get('t')} ms, records={list(self.records)})"
+
+
+def save_results(path, sim, *, weight_tables=True) -> None:
+    """Write every record of a simulator (and its final weight tables) to one ``.npz``,
+    atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    sim : Simulator
+    weight_tables : bool
+        Also store ``sim.weights(projection)`` of every projection (labels ``table:<name>``),
+        where the engine reports weights.
+    """
+    from .simulator import Simulator
+    if not isinstance(sim, Simulator):
+        raise TypeError(f"save_results: sim must be a neurosim.Simulator, got {sim!r}")
+    net = sim.network
+    entries, arrays = [], {}
+    monitors = list(net.monitors) + list(net.weight_monitors)
+    labels = _monitor_labels(net)
+    items = [(label, sim.data[m]) for label, m in zip(labels, monitors)]
+    backend = sim._backend
+    if weight_tables and (backend is None or hasattr(backend, "weights")):
+        items += [(f"table:{p.name}", sim.weights(p)) for p in net.projections]
+    for i, (label, record) in enumerate(items):
+        entry, arr = _record_parts(record, prefix=f"r{i}.")
+        entry["label"] = label
+        entries.append(entry)
+        arrays.update(arr)
+    manifest = simulation_manifest(sim)
+    manifest.update({"format": "neurosim.results", "format_version": FORMAT_VERSION,
+                     "records": entries})
+    write_archive(path, manifest, arrays)
+
+
+def load_results(path):
+    """Read a file written by :func:`save_results`.
+
+    Returns
+    -------
+    Results
+        Records bitwise equal to the saved ones, and the manifest.
+    """
+    path_s = os.fspath(path)
+    manifest, arrays = read_archive(path_s, "neurosim.results")
+    records = {}
+    for i, entry in enumerate(manifest["records"]):
+        records[entry["label"]] = _record_from_parts(entry, arrays, f"r{i}.", path_s)
+    return Results(manifest, records)
