@@ -36,3 +36,24 @@ def test_numbers_and_text(data):
     nums = engines.numbers(data)
     assert set(nums) == set(engines.ENGINES)
     assert "Mean rates differ by" in engines.describe(data)["measured"]
+
+
+def test_a_missing_engine_is_listed_and_the_others_still_run(monkeypatch):
+    import neurosim as ns
+
+    real = ns.Simulator
+
+    def simulator(net, *args, engine="neurosim", **kwargs):
+        if engine == "nest":
+            raise ImportError("No module named 'nest' (pip install -e '.[nest]')")
+        return real(net, *args, engine=engine, **kwargs)
+
+    monkeypatch.setattr(ns, "Simulator", simulator)
+    monkeypatch.setattr(engines, "ENGINES", ("neurosim", "nest"))
+    data = engines.compute(quick=True)
+    assert data["engines"]["neurosim"]["available"]
+    assert data["engines"]["nest"] == {"available": False,
+                                       "reason": "No module named 'nest' (pip install -e '.[nest]')"}
+    assert "Not run: nest (No module named 'nest'" in engines.describe(data)["measured"]
+    fig = engines.plot(data)
+    assert "nest not run" in fig._suptitle.get_text()

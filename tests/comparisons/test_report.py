@@ -62,3 +62,10 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
     r = run_cli("--out", str(f), cwd=tmp_path)
     assert r.returncode == 2 and "cannot write the report" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_list_option_and_console_entry_point(capsys):
+    from comparisons.__main__ import main
+
+    assert main(["--list"]) == 0
+    assert capsys.readouterr().out.split() == list(report.COMPARISONS)
