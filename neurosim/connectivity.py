@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from . import _checks
 
 __all__ = ["Connector", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
-           "FixedOutDegree", "FromList", "FromMatrix", "to_csr", "BYTES_PER_SYNAPSE"]
+           "FixedOutDegree", "FromList", "FromMatrix", "to_csr", "csr_positions",
+           "BYTES_PER_SYNAPSE"]
 
 #: Memory of one synapse in the engine: int32 target, float64 weight, int32 delay.
 BYTES_PER_SYNAPSE = 16
@@ -292,6 +294,9 @@ class FromMatrix(Connector):
 def to_csr(pre, target, weight, delay_steps, n_rows):
     """Merge synapses into one CSR table by presynaptic (row) index.
 
+    A counting sort (:func:`csr_positions`): linear in the number of synapses, where a
+    comparison sort of 20M rows took seconds; the order within a row is the input order.
+
     Parameters
     ----------
     pre : int64 array
@@ -310,10 +315,51 @@ def to_csr(pre, target, weight, delay_steps, n_rows):
     delay_steps : int32 array
         Synapses of row ``r`` are ``indptr[r]:indptr[r + 1]``, in their original order.
     """
-    order = np.argsort(pre, kind="stable")
-    counts = np.bincount(pre, minlength=n_rows)
+    indptr, pos = csr_positions(pre, n_rows)
+    out_target = np.empty(pos.size, dtype=np.int32)
+    out_weight = np.empty(pos.size, dtype=np.float64)
+    out_delay = np.empty(pos.size, dtype=np.int32)
+    _place(pos, np.ascontiguousarray(target, dtype=np.int64),
+           np.ascontiguousarray(weight, dtype=np.float64),
+           np.ascontiguousarray(delay_steps, dtype=np.int32), out_target, out_weight, out_delay)
+    return indptr, out_target, out_weight, out_delay
+
+
+def csr_positions(pre, n_rows):
+    """Row pointers of the CSR table by ``pre``, and the table position of each synapse.
+
+    ``pos[i]`` is where synapse ``i`` lands in :func:`to_csr`'s table: the same as the inverse
+    of ``numpy.argsort(pre, kind="stable")``, found in linear time (the rows' sizes give the
+    row pointers, then one pass hands each synapse the next free position of its row).
+
+    Returns
+    -------
+    indptr : int64 array, shape (n_rows + 1,)
+    pos : int64 array, shape (len(pre),)
+    """
+    pre = np.ascontiguousarray(pre, dtype=np.int64)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    return (indptr, np.ascontiguousarray(target[order], dtype=np.int32),
-            np.ascontiguousarray(weight[order], dtype=np.float64),
-            np.ascontiguousarray(delay_steps[order], dtype=np.int32))
+    np.cumsum(np.bincount(pre, minlength=n_rows), out=indptr[1:])
+    return indptr, _next_free(pre, indptr)
+
+
+@numba.njit(cache=True, nogil=True)
+def _next_free(pre, indptr):
+    nxt = indptr[:-1].copy()
+    pos = np.empty(pre.shape[0], dtype=np.int64)
+    for i in range(pre.shape[0]):
+        r = pre[i]
+        q = nxt[r]
+        nxt[r] = q + 1
+        pos[i] = q
+    return pos
+
+
+@numba.njit(cache=True, nogil=True)
+def _place(pos, target, weight, delay, out_target, out_weight, out_delay):
+    # One pass for the three columns: the writes are scattered, the reads sequential.
+    for i in range(pos.shape[0]):
+        q = pos[i]
+        out_target[q] = target[i]
+        out_weight[q] = weight[i]
+        out_delay[q] = delay[i]

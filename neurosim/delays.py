@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .units import to_steps_array
+from .units import to_steps, to_steps_array
 
 __all__ = ["delay_steps", "ring_buffer", "push_spikes"]
 
@@ -37,9 +37,16 @@ def delay_steps(delays, dt, *, drawn, name="delay"):
         ``dt``.
     """
     delays = np.asarray(delays, dtype=np.float64)
-    if delays.size and delays.min() < 0:
-        raise ValueError(f"{name} must be >= dt = {dt!r} ms, got negative "
-                         f"{float(delays.min())!r} ms")
+    lo = delays.min() if delays.size else 0.0
+    if lo < 0:
+        raise ValueError(f"{name} must be >= dt = {dt!r} ms, got negative {float(lo)!r} ms")
+    if delays.size and not drawn and lo == delays.max():
+        # One delay for every synapse (a scalar given to connect): check and convert it once
+        # rather than once per synapse. A NaN fails ``lo == max`` and is reported below.
+        step = to_steps(float(lo), dt, name=name, minimum=1)
+        if step > np.iinfo(np.int32).max // 2:
+            raise ValueError(f"{name} {float(lo)!r} ms is too long for dt = {dt!r} ms")
+        return np.full(delays.shape, step, dtype=np.int32)
     if drawn:
         steps = np.rint(delays / dt)
         if steps.size and steps.min() < 1:

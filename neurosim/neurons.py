@@ -6,8 +6,8 @@ one step of ``dt``, in place, then applies threshold, reset and refractoriness; 
 calls it inside its compiled loop over many steps.
 
 Synaptic input enters every model through :func:`_synaptic_step`, which applies the
-events delivered this step and advances each receptor channel exactly over the step
-(see :mod:`neurosim.synapses`). Models other than the current-based LIF see the synaptic
+events delivered this step (delta jumps straight to ``v``) and advances each receptor channel
+exactly over the step (see :mod:`neurosim.synapses`). Models other than the current-based LIF see the synaptic
 currents and conductances held at their exact mean over the step.
 
 Units: ms, mV, pA, pF, nS (see :mod:`neurosim.units`).
@@ -42,6 +42,8 @@ N_STATE_ROWS = 4
 #: passed as ``lin_only`` to :func:`_synaptic_step` as a run-time value, since a literal
 #: ``False`` would make numba compile that function a second time.
 N_PARAMS = 16
+#: Neurons per block of the LIF integration loop; a block with no spike skips the threshold pass.
+THRESHOLD_BLOCK = 256
 #: Length of a receptor channel's coefficient row (see :func:`channel_coefficients`).
 N_CHANNEL_COEFS = 7
 
@@ -149,29 +151,34 @@ def channel_coefficients(kind, tau, dt, tau_m=math.inf, c_m=1.0):
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, lin_only):
+                   work, ring_row, v_all, ref_left, lin_only):
     """Deliver this step's input (``ring_row``, then cleared) to neurons ``start..end-1`` and
     advance their channels by one step.
 
-    Fills ``work[:, :end - start]``: row 0 the summed delta jumps (mV); row 1 the summed
-    current-channel currents averaged over the step (pA); row 2 the summed conductances (nS)
-    and row 3 ``sum g e_rev`` (pA) averaged over the step; row 4 the exact contribution of
-    the current channels to a passive membrane's ``v`` at the step end (mV). Channel by
-    channel, so that the inner loops run over contiguous memory. With ``lin_only`` (an exactly
-    integrated LIF population, which has no conductance channel) only rows 0 and 4 are made.
+    Delta channels add their jumps (mV) straight to ``v_all`` (``state[0, start:end]``) where
+    the neuron is not refractory (``ref_left`` is ``refrac[start:end]``; during the refractory
+    period delta input is lost). The other channels fill ``work[:, :end - start]``: row 1 the
+    summed current-channel currents averaged over the step (pA); row 2 the summed conductances
+    (nS) and row 3 ``sum g e_rev`` (pA) averaged over the step; row 4 the exact contribution of
+    the current channels to a passive membrane's ``v`` at the step end (mV). With ``lin_only``
+    (an exactly integrated LIF population, which has no conductance channel) only row 4 is
+    made, else rows 1 to 3.
+
+    Channel by channel, so that each inner loop is a branch-free loop over contiguous memory
+    that compiles to SIMD code. The first channel to write a row sets it (to ``0.0 + value``,
+    bitwise what adding to a zeroed row gives), so the rows need no zeroing pass; a row that no
+    channel writes is zeroed at the end. The caller's integration loop then makes the only
+    other pass over the neurons.
     """
     n = end - start
-    for r in range(5):
-        if lin_only and 0 < r < 4:
-            continue
-        row = work[r]
-        for j in range(n):
-            row[j] = 0.0
-    jump = work[0]
     i_mean = work[1]
     g_mean = work[2]
     ge_mean = work[3]
     v_lin = work[4]
+    # Whether the row still has to be set (rather than added to).
+    new_i = True
+    new_g = True
+    new_lin = True
     for c in chans:
         # Views indexed from 0: no negative-index checks in the inner loops.
         s0 = ch_start[c]
@@ -181,8 +188,10 @@ def _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_er
         kind = ch_kind[c]
         if kind == 0:
             for j in range(n):
-                jump[j] += arrived[j]
+                a = arrived[j]
                 arrived[j] = 0.0
+                v = v_all[j]
+                v_all[j] = v if ref_left[j] > 0 else v + a
             continue
         d = ch_coef[c, 0]
         d_xy = ch_coef[c, 1]
@@ -192,52 +201,74 @@ def _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_er
         m_x = ch_coef[c, 5]
         m_y = ch_coef[c, 6]
         e_rev = ch_erev[c]
-        # One loop per kind, so that each is a branch-free loop over contiguous slots.
+        # One loop per kind, so that each is a branch-free loop over contiguous slots. The old
+        # row value is loaded unconditionally so that "set or add" is a select, not a branch.
         if kind == 1 and lin_only:
             for j in range(n):
                 a = x[j] + arrived[j]
                 arrived[j] = 0.0
-                v_lin[j] += k_x * a
+                old = v_lin[j]
+                v_lin[j] = (0.0 if new_lin else old) + k_x * a
                 x[j] = d * a
+            new_lin = False
         elif kind == 1 and not ch_cond[c]:
             for j in range(n):
                 a = x[j] + arrived[j]
                 arrived[j] = 0.0
-                i_mean[j] += m_x * a
+                old = i_mean[j]
+                i_mean[j] = (0.0 if new_i else old) + m_x * a
                 x[j] = d * a
+            new_i = False
         elif kind == 1:
             for j in range(n):
                 a = x[j] + arrived[j]
                 arrived[j] = 0.0
-                g_mean[j] += m_x * a
-                ge_mean[j] += m_x * a * e_rev
+                old_g = g_mean[j]
+                old_ge = ge_mean[j]
+                g_mean[j] = (0.0 if new_g else old_g) + m_x * a
+                ge_mean[j] = (0.0 if new_g else old_ge) + m_x * a * e_rev
                 x[j] = d * a
+            new_g = False
         elif lin_only:
             for j in range(n):
                 a = x[j]
                 b = y[j] + y_jump * arrived[j]
                 arrived[j] = 0.0
-                v_lin[j] += k_x * a + k_y * b
+                old = v_lin[j]
+                v_lin[j] = (0.0 if new_lin else old) + (k_x * a + k_y * b)
                 x[j] = d * a + d_xy * b
                 y[j] = d * b
+            new_lin = False
         elif not ch_cond[c]:
             for j in range(n):
                 a = x[j]
                 b = y[j] + y_jump * arrived[j]
                 arrived[j] = 0.0
-                i_mean[j] += m_x * a + m_y * b
+                old = i_mean[j]
+                i_mean[j] = (0.0 if new_i else old) + (m_x * a + m_y * b)
                 x[j] = d * a + d_xy * b
                 y[j] = d * b
+            new_i = False
         else:
             for j in range(n):
                 a = x[j]
                 b = y[j] + y_jump * arrived[j]
                 arrived[j] = 0.0
                 gm = m_x * a + m_y * b
-                g_mean[j] += gm
-                ge_mean[j] += gm * e_rev
+                old_g = g_mean[j]
+                old_ge = ge_mean[j]
+                g_mean[j] = (0.0 if new_g else old_g) + gm
+                ge_mean[j] = (0.0 if new_g else old_ge) + gm * e_rev
                 x[j] = d * a + d_xy * b
                 y[j] = d * b
+            new_g = False
+    for r in range(1, 5):
+        if (r == 4) != lin_only:
+            continue
+        if (r == 1 and new_i) or (1 < r < 4 and new_g) or (r == 4 and new_lin):
+            row = work[r]
+            for j in range(n):
+                row[j] = 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,45 +380,59 @@ def lif_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_
     cond = par[9] != 0.0
     g_l = par[10]
     dt = par[11]
-    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, not cond)
-    # Integrate in a branch-free loop (a refractory neuron keeps its v), then threshold in a
-    # second pass: the first loop can then use SIMD. Views indexed from 0 spare the
-    # negative-index checks that would otherwise block vectorisation.
+    # Two passes over the neurons: the channels (one branch-free loop per channel, delta
+    # input added to v) and the integration; the threshold pass then only reads v. Views
+    # indexed from 0 spare the negative-index checks that would otherwise block SIMD.
     n = end - start
     v_all = state[0, start:end]
     ref_left = refrac[start:end]
     i_ext = i_inj[start:end]
-    jump = work[0]
-    if cond:
-        i_cur = work[1]
-        g_syn = work[2]
-        g_e = work[3]
-        for j in range(n):
-            v = v_all[j] + jump[j]
-            g_tot = g_l + g_syn[j]
-            v_inf = (g_l * e_l + g_e[j] + i_e + i_ext[j] + i_cur[j]) / g_tot
-            v_new = v_inf + (v - v_inf) * math.exp(-dt * g_tot / c_m)
-            held = ref_left[j] > 0
-            v_all[j] = v_all[j] if held else v_new
-            ref_left[j] = ref_left[j] - 1 if held else 0
-    else:
-        v_lin = work[4]
-        for j in range(n):
-            v = v_all[j] + jump[j]
-            # Written around v_inf so that a steady state is a fixed point of the update and
-            # rounding errors do not pile up over many steps.
-            v_inf = e_l + (i_e + i_ext[j]) * r_m
-            v_new = v_inf + (v - v_inf) * p22 + v_lin[j]
-            held = ref_left[j] > 0
-            v_all[j] = v_all[j] if held else v_new
-            ref_left[j] = ref_left[j] - 1 if held else 0
-    for j in range(n):
-        if v_all[j] >= v_th:
-            v_all[j] = v_reset
-            ref_left[j] = ref
-            fired[n_fired] = start + j
-            n_fired += 1
+    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
+                   work, ring_row, v_all, ref_left, not cond)
+    # Integrate block by block in a branch-free loop (a refractory neuron keeps its v), so
+    # that it compiles to SIMD code, noting whether any v reached the threshold; only such a
+    # block gets the threshold pass (at a few Hz, most blocks of a step have no spike).
+    for b0 in range(0, n, THRESHOLD_BLOCK):
+        b1 = min(b0 + THRESHOLD_BLOCK, n)
+        m = b1 - b0
+        vb = v_all[b0:b1]
+        rb = ref_left[b0:b1]
+        ib = i_ext[b0:b1]
+        crossed = 0
+        if cond:
+            i_cur = work[1, b0:b1]
+            g_syn = work[2, b0:b1]
+            g_e = work[3, b0:b1]
+            for j in range(m):
+                v = vb[j]
+                g_tot = g_l + g_syn[j]
+                v_inf = (g_l * e_l + g_e[j] + i_e + ib[j] + i_cur[j]) / g_tot
+                v_new = v_inf + (v - v_inf) * math.exp(-dt * g_tot / c_m)
+                held = rb[j] > 0
+                v = v if held else v_new
+                vb[j] = v
+                rb[j] = rb[j] - 1 if held else 0
+                crossed += 1 if v >= v_th else 0
+        else:
+            v_lin = work[4, b0:b1]
+            for j in range(m):
+                v = vb[j]
+                # Written around v_inf so that a steady state is a fixed point of the update
+                # and rounding errors do not pile up over many steps.
+                v_inf = e_l + (i_e + ib[j]) * r_m
+                v_new = v_inf + (v - v_inf) * p22 + v_lin[j]
+                held = rb[j] > 0
+                v = v if held else v_new
+                vb[j] = v
+                rb[j] = rb[j] - 1 if held else 0
+                crossed += 1 if v >= v_th else 0
+        if crossed > 0:
+            for j in range(m):
+                if vb[j] >= v_th:
+                    vb[j] = v_reset
+                    rb[j] = ref
+                    fired[n_fired] = start + b0 + j
+                    n_fired += 1
     return n_fired
 
 
@@ -519,10 +564,9 @@ def adex_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch
     h = par[13]
     decay_w = par[14]
     _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, par[15] != 0.0)
+                   work, ring_row, state[0, start:end], refrac[start:end], par[15] != 0.0)
     for g in range(start, end):
         j = g - start
-        jump = work[0, j]
         i_cur = work[1, j]
         g_syn = work[2, j]
         g_e = work[3, j]
@@ -532,7 +576,7 @@ def adex_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch
             w_inf = a * (v_reset - e_l)
             state[1, g] = w_inf + (w - w_inf) * decay_w
             continue
-        v = state[0, g] + jump
+        v = state[0, g]
         i_in = i_e + i_inj[g] + i_cur + g_e
         if rk4:
             k1v, k1w = _adex_rhs(v, w, par, i_in, g_syn)
@@ -648,14 +692,13 @@ def izhikevich_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_co
     rk4 = par[7] == 1.0
     h = par[8]
     _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, par[15] != 0.0)
+                   work, ring_row, state[0, start:end], refrac[start:end], par[15] != 0.0)
     for g in range(start, end):
         j = g - start
-        jump = work[0, j]
         i_cur = work[1, j]
         g_syn = work[2, j]
         g_e = work[3, j]
-        v = state[0, g] + jump
+        v = state[0, g]
         u = state[1, g]
         i_in = (i_e + i_inj[g] + i_cur + g_e) / c_m
         gs = g_syn / c_m
@@ -823,10 +866,10 @@ def hodgkin_huxley_step(start, end, par, state, refrac, i_inj, chans, ch_kind, c
     rk4 = par[9] == 0.0
     h_ = par[10]
     _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, par[15] != 0.0)
+                   work, ring_row, state[0, start:end], refrac[start:end], par[15] != 0.0)
     for g in range(start, end):
         j = g - start
-        v0 = state[0, g] + work[0, j]
+        v0 = state[0, g]
         m = state[1, g]
         h = state[2, g]
         n = state[3, g]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.connectivity import to_csr
+from neurosim.connectivity import csr_positions, to_csr
 
 
 def _pairs(connector, n_pre, n_post, same=False, seed=0):
@@ -137,3 +137,21 @@ def test_to_csr_keeps_every_synapse():
     rows = np.repeat(np.arange(10), np.diff(indptr))
     assert sorted(zip(rows, t, ww, dd)) == sorted(zip(pre, tgt, w, d))
     assert t.dtype == np.int32 and dd.dtype == np.int32
+
+
+def test_csr_positions_is_the_inverse_of_a_stable_sort():
+    rng = np.random.default_rng(1)
+    for n_rows, n in ((1, 0), (7, 1), (10, 1000), (500, 20000)):
+        pre = rng.integers(0, n_rows, n)
+        indptr, pos = csr_positions(pre, n_rows)
+        inv = np.empty(n, dtype=np.int64)
+        inv[np.argsort(pre, kind="stable")] = np.arange(n)
+        assert np.array_equal(pos, inv)
+        assert np.array_equal(indptr, np.r_[0, np.cumsum(np.bincount(pre, minlength=n_rows))])
+        tgt = rng.integers(0, 50, n)
+        w = rng.normal(size=n)
+        d = rng.integers(1, 5, n)
+        order = np.argsort(pre, kind="stable")
+        got = to_csr(pre, tgt, w, d, n_rows)
+        for a, b in zip(got, (indptr, tgt[order], w[order], d[order])):
+            assert np.array_equal(a, b)

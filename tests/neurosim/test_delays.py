@@ -97,3 +97,18 @@ def test_delta_input_during_refractoriness_is_lost():
     # Arrivals in steps 11, 31, 81; after the spike in step 11 the neuron is held in steps
     # 12..51, so the arrival in step 31 is lost.
     np.testing.assert_array_equal(sim.data[mon].steps, [11, 81])
+
+
+def test_delay_steps_of_one_repeated_delay_equals_the_per_synapse_conversion():
+    from neurosim.delays import delay_steps
+    from neurosim.units import to_steps_array
+    for value in (0.1, 0.3, 1.0, 2.5, 1e3):
+        same = np.full(1000, value)
+        got = delay_steps(same, 0.1, drawn=False)
+        assert got.dtype == np.int32
+        assert np.array_equal(got, to_steps_array(same, 0.1, minimum=1))
+    for value, message in ((0.05, "shorter than dt"), (0.25, "not a whole multiple"),
+                           (np.inf, "must be finite"), (np.nan, "must be finite"),
+                           (-1.0, "negative")):
+        with pytest.raises(ValueError, match=message):
+            delay_steps(np.full(10, value), 0.1, drawn=False, name="delay")
