@@ -13,6 +13,10 @@ flushed and fsynced, then renamed over the target, so a crash, a full disk, a Ct
 ``artificial.io.atomic_write``, copied rather than imported: neurosim and artificial never import
 each other.)
 
+Long runs can stream their spikes to a folder chunk by chunk
+(``Simulator(..., stream_spikes_to=folder)``, read back with :func:`load_spike_stream`). Spike
+records export to Neo (:func:`to_neo`) for Elephant.
+
 Examples
 --------
 >>> import neurosim as ns
@@ -37,7 +41,8 @@ import numpy as np
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
 
 __all__ = ["atomic_write", "save_record", "load_record", "save_results", "load_results",
-           "Results", "describe_network", "network_hash", "versions", "FORMAT_VERSION"]
+           "Results", "describe_network", "network_hash", "versions", "FORMAT_VERSION",
+           "to_neo", "load_spike_stream"]
 
 #: Version of the record and results file layout; a reader refuses a newer one.
 FORMAT_VERSION = 1
@@ -463,3 +468,192 @@ def load_results(path):
     for i, entry in enumerate(manifest["records"]):
         records[entry["label"]] = _record_from_parts(entry, arrays, f"r{i}.", path_s)
     return Results(manifest, records)
+
+
+# ----------------------------------------------------------------------------------------------
+# Neo export
+def to_neo(record):
+    """Export a spike record to Neo, for analysis with Elephant.
+
+    Neo is imported here, only when called (``pip install neo``, or the ``neo`` extra of
+    neurosim).
+
+    Parameters
+    ----------
+    record : SpikeRecord
+
+    Returns
+    -------
+    neo.Segment
+        ``segment.spiketrains`` holds one ``neo.SpikeTrain`` per neuron of the population, in
+        neuron order (a silent neuron has an empty train): times in ms, equal to the record's,
+        ``t_start`` and ``t_stop`` those of the record, annotated with ``population`` and
+        ``neuron`` (the index within the population; also the train's ``name``,
+        ``"<population>[<neuron>]"``). The segment is named after the population and annotated
+        with ``population`` and ``n_neurons``. Elephant functions take
+        ``segment.spiketrains``.
+
+    Raises
+    ------
+    ImportError
+        If Neo is not installed (the message says how to install it).
+    TypeError
+        If ``record`` is not a :class:`~neurosim.records.SpikeRecord`.
+    """
+    if not isinstance(record, SpikeRecord):
+        raise TypeError(f"to_neo: record must be a neurosim.SpikeRecord, got "
+                        f"{type(record).__name__}")
+    try:
+        import neo
+    except ImportError as err:
+        raise ImportError("to_neo: exporting to Neo needs the neo package; install it with "
+                          "`pip install neo` (or `pip install neurosim[neo]`)") from err
+    segment = neo.Segment(name=record.population, population=record.population,
+                          n_neurons=int(record.n_neurons))
+    counts = record.counts()
+    order = np.argsort(record.neurons, kind="stable")  # stable: each train stays sorted in time
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    times = record.times[order]
+    for j in range(record.n_neurons):
+        train = neo.SpikeTrain(times[bounds[j]:bounds[j + 1]].copy(), units="ms",
+                               t_start=record.t_start, t_stop=record.t_stop,
+                               dtype=np.float64, name=f"{record.population}[{j}]",
+                               population=record.population, neuron=j)
+        segment.spiketrains.append(train)  # sets train.segment
+    return segment
+
+
+# ----------------------------------------------------------------------------------------------
+# Spike records streamed to disk in chunks (Simulator(..., stream_spikes_to=folder))
+_CHUNK_FORMAT = "neurosim.spike_chunk"
+_CHUNK_PREFIX, _CHUNK_SUFFIX = "spikes.", ".npz"
+
+
+def _chunk_files(folder):
+    """``[(step_start, path)]`` of the chunk files in ``folder``, by ``step_start``. Temporary
+    files of an unfinished write (``.spikes.*.tmp``) are not chunk files."""
+    out = []
+    for name in os.listdir(folder):
+        middle = name[len(_CHUNK_PREFIX):-len(_CHUNK_SUFFIX)]
+        if name.startswith(_CHUNK_PREFIX) and name.endswith(_CHUNK_SUFFIX) and middle.isdigit():
+            out.append((int(middle), os.path.join(folder, name)))
+    return sorted(out)
+
+
+def open_spike_stream(folder, sim):
+    """Prepare ``folder`` to receive the spike chunks of ``sim`` (made if missing; it must not
+    hold chunks already) and return the stream's header: the folder and the manifest fields
+    every chunk carries."""
+    folder = os.path.abspath(os.fspath(folder))
+    parent = os.path.dirname(folder)
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(f"Simulator: stream_spikes_to {folder!r}: folder {parent!r} "
+                                f"does not exist")
+    os.makedirs(folder, exist_ok=True)
+    if _chunk_files(folder):
+        raise FileExistsError(f"Simulator: stream_spikes_to {folder!r} already holds spike "
+                              f"chunks (of another run); choose an empty folder or delete them")
+    from .network import SpikeMonitor
+    pops, seen = [], set()
+    for m in sim.network.monitors:
+        if isinstance(m, SpikeMonitor) and m.population.name not in seen:
+            seen.add(m.population.name)
+            i = sim._index(m.population)
+            pops.append({"name": m.population.name, "n": int(m.population.n),
+                         "start": int(sim._pop_start[i])})
+    manifest = simulation_manifest(sim)
+    fields = {"format": _CHUNK_FORMAT, "format_version": FORMAT_VERSION,
+              "dt": manifest["dt"], "seed": manifest["seed"],
+              "network_hash": manifest["network_hash"], "populations": pops}
+    return {"folder": folder, "fields": fields}
+
+
+def write_spike_chunk(stream, step_start, step_stop, steps, idx) -> None:
+    """Write the spikes of steps ``[step_start, step_stop)`` (``steps``, and ``idx``: indices
+    in the simulator's global neuron numbering) as one chunk file, atomically."""
+    manifest = dict(stream["fields"], step_start=int(step_start), step_stop=int(step_stop))
+    path = os.path.join(stream["folder"], f"{_CHUNK_PREFIX}{int(step_start):012d}{_CHUNK_SUFFIX}")
+    write_archive(path, manifest, {"steps": np.asarray(steps, dtype=np.int64),
+                                   "idx": np.asarray(idx, dtype=np.int64)})
+
+
+def read_spike_stream(folder):
+    """Read every chunk of a spike stream.
+
+    Returns
+    -------
+    fields : dict or None
+        The stream's manifest fields (``dt``, ``seed``, ``network_hash``, ``populations``,
+        ...); None when the folder holds no chunk yet.
+    steps, idx : numpy.ndarray
+        All spikes in recording order (int64; ``idx`` in the global numbering).
+    step_stop : int
+        The step up to which the chunks cover the run (0 when there is none).
+
+    Raises
+    ------
+    ValueError
+        If the chunks do not follow each other from step 0 (one is missing) or come from
+        different simulations.
+    """
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"spike stream folder {folder!r} does not exist")
+    fields, stop, steps, idx = None, 0, [], []
+    for _, path in _chunk_files(folder):
+        manifest, arrays = read_archive(path, _CHUNK_FORMAT)
+        these = {k: v for k, v in manifest.items()
+                 if k not in ("step_start", "step_stop", "versions")}
+        if fields is None:
+            fields = these
+        elif these != fields:
+            raise ValueError(f"{path!r} belongs to another simulation than the chunks before "
+                             f"it in {folder!r}")
+        if manifest["step_start"] != stop:
+            raise ValueError(f"spike stream {folder!r}: the chunk of steps "
+                             f"[{stop}, {manifest['step_start']}) is missing")
+        stop = manifest["step_stop"]
+        steps.append(arrays["steps"])
+        idx.append(arrays["idx"])
+    empty = np.zeros(0, dtype=np.int64)
+    return (fields, np.concatenate(steps) if steps else empty,
+            np.concatenate(idx) if idx else empty, stop)
+
+
+def load_spike_stream(folder):
+    """Reassemble the spike records streamed to ``folder`` by
+    ``Simulator(..., stream_spikes_to=folder)``, in this process or another (after a crash:
+    every chunk written before it).
+
+    Returns
+    -------
+    dict of str -> SpikeRecord
+        By population name, for each population with a spike monitor; bitwise equal to
+        ``sim.data[monitor]`` of the same run not streamed, up to the last chunk written
+        (``t_stop``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``folder`` does not exist or holds no chunk.
+    ValueError
+        If a chunk is missing or the chunks come from different simulations.
+    """
+    fields, steps, idx, stop = read_spike_stream(folder)
+    if fields is None:
+        raise FileNotFoundError(f"spike stream folder {os.fspath(folder)!r} holds no chunk "
+                                f"({_CHUNK_PREFIX}*{_CHUNK_SUFFIX})")
+    dt = fields["dt"]
+    return {p["name"]: spike_record_of(steps, idx, p["start"], p["n"], dt, stop, p["name"])
+            for p in fields["populations"]}
+
+
+def spike_record_of(steps, idx, start, n, dt, step_stop, name):
+    """The :class:`SpikeRecord` of the population of global neurons ``[start, start + n)``
+    from all recorded spikes (``steps``, global ``idx``), recorded from step 0 to
+    ``step_stop``. The simulator builds its records with this function too, so a streamed
+    record and an in-memory one are computed identically."""
+    keep = (idx >= start) & (idx < start + n)
+    steps = steps[keep]
+    return SpikeRecord(times=steps * dt, neurons=idx[keep] - start, steps=steps, n_neurons=n,
+                       t_start=0.0, t_stop=step_stop * dt, population=name)

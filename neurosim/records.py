@@ -86,6 +86,12 @@ class SpikeRecord:
         from .io import save_record
         save_record(self, path)
 
+    def to_neo(self):
+        """The record as a ``neo.Segment`` with one ``neo.SpikeTrain`` per neuron, for
+        Elephant (needs ``pip install neo``; see :func:`neurosim.io.to_neo`)."""
+        from .io import to_neo
+        return to_neo(self)
+
 
 @dataclass(frozen=True, eq=False)
 class StateRecord:

@@ -38,7 +38,9 @@ developer who changes them must delete ``neurosim/__pycache__/*.nbi`` and ``*.nb
 Long runs: between chunks of the compiled loop the state is checked for NaN/inf and a Ctrl-C
 is honoured (the run stops at the chunk boundary with its records, and continues exactly);
 ``sim.checkpoint(path)`` / ``Simulator.resume(path, net)`` save and restore the whole state
-(:mod:`neurosim.checkpoint`), also every ``checkpoint_every`` ms of a run.
+(:mod:`neurosim.checkpoint`), also every ``checkpoint_every`` ms of a run;
+``Simulator(..., stream_spikes_to=folder)`` writes the spikes to disk after every chunk and
+drops them from memory (:func:`neurosim.io.load_spike_stream`).
 
 Randomness (initial values, connectivity, Poisson sources, noise currents) comes from one
 ``numpy.random.Generator`` seeded once, drawn in an order that does not depend on how the run
@@ -84,7 +86,7 @@ from .plasticity import (
     weight_now,
     weights_now,
 )
-from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
+from .records import StateRecord, WeightRecord, WeightTable
 from .units import HZ_PER_INV_MS, to_steps, to_steps_array
 
 __all__ = ["Simulator"]
@@ -229,6 +231,15 @@ class Simulator:
         ``{"lengthen_one_step_delays": True}``; see :mod:`neurosim.engines.nest`).
     progress : bool
         Show a tqdm progress bar during :meth:`run` (off by default).
+    stream_spikes_to : str or os.PathLike, optional
+        A folder (made if missing; it must not hold spike chunks already) to which the spikes
+        of every spike monitor are written in chunks during :meth:`run`: one file
+        ``spikes.<first step>.npz`` per chunk of the compiled loop (at most
+        ``CHUNK_STEPS`` steps) and at the end of each run, each written atomically, after which
+        the spikes are dropped from memory. A crash loses at most the chunk being run;
+        :func:`neurosim.io.load_spike_stream` reassembles the records (in any process), and
+        ``sim.data[spike_monitor]`` reads them back too -- bitwise equal to a run not
+        streamed. Engine ``"neurosim"`` only; such a simulator cannot be checkpointed.
 
     Raises
     ------
@@ -247,7 +258,7 @@ class Simulator:
     """
 
     def __init__(self, network, dt=0.1, seed=None, *, engine="neurosim", engine_options=None,
-                 progress=False):
+                 progress=False, stream_spikes_to=None):
         if not isinstance(network, Network):
             raise TypeError(f"Simulator: network must be a neurosim.Network, got {network!r}")
         if engine not in ENGINES:
@@ -255,6 +266,9 @@ class Simulator:
         if engine_options and engine != "nest":
             raise ValueError(f"Simulator: engine {engine!r} takes no engine_options, got "
                              f"{engine_options!r}")
+        if stream_spikes_to is not None and engine != "neurosim":
+            raise ValueError(f"Simulator: only engine 'neurosim' streams spikes "
+                             f"(stream_spikes_to), got engine {engine!r}")
         self.dt = _checks.positive("Simulator", "dt", dt, "ms")
         self.seed = seed
         self.progress = bool(progress)
@@ -267,6 +281,13 @@ class Simulator:
         self.data = _Data(self)
         self._backend = None
         self._build(keep_tables=engine != "neurosim")
+        # Spike streaming: the chunks on disk cover steps [0, _stream_step); _spk_chunks holds
+        # the spikes of the steps after it.
+        self._stream = None
+        self._stream_step = 0
+        if stream_spikes_to is not None:
+            from .io import open_spike_stream
+            self._stream = open_spike_stream(stream_spikes_to, self)
         if engine == "brian2":
             from .engines.brian2 import Brian2Engine
             self._backend = Brian2Engine(self)
@@ -673,6 +694,7 @@ class Simulator:
                                  f"checkpoint_path={checkpoint_path!r}")
             if self._backend is not None:
                 raise ValueError("run: only engine 'neurosim' can write checkpoints")
+            self._refuse_checkpoint_of_stream("run")
             every_steps = to_steps(_checks.positive("run", "checkpoint_every", checkpoint_every,
                                                     "ms"),
                                    self.dt, name="run: checkpoint_every", minimum=1)
@@ -714,8 +736,17 @@ class Simulator:
         ----------
         path : str or os.PathLike
         """
+        self._refuse_checkpoint_of_stream("checkpoint")
         from .checkpoint import save_checkpoint
         save_checkpoint(self, path)
+
+    def _refuse_checkpoint_of_stream(self, what):
+        # A checkpoint holds the spikes in memory only; those already streamed to disk would
+        # be missing from a resumed simulator's records.
+        if self._stream is not None:
+            raise ValueError(f"{what}: a simulator that streams its spikes "
+                             f"(stream_spikes_to={self._stream['folder']!r}) cannot be "
+                             f"checkpointed")
 
     @classmethod
     def resume(cls, path, network, *, progress=False):
@@ -803,6 +834,8 @@ class Simulator:
                     before = self.t
                     got = self._advance(todo, probe, probe_out, wprobe)
                     done += got
+                    if self._stream is not None:
+                        self._flush_spikes()
                     if bar is not None:
                         bar.update(got)
                     self._check_finite(before)
@@ -853,6 +886,18 @@ class Simulator:
                 cap *= 2  # stopped early because the spike buffer was nearly full
         return done
 
+    def _flush_spikes(self):
+        """Write the spikes in memory (steps ``[_stream_step, step)``) as one chunk, then drop
+        them; if the write fails they stay in memory for the next flush."""
+        if self.step == self._stream_step:
+            return
+        from .io import write_spike_chunk
+        write_spike_chunk(self._stream, self._stream_step, self.step,
+                          cat([c[0] for c in self._spk_chunks], np.int64),
+                          cat([c[1] for c in self._spk_chunks], np.int64))
+        self._spk_chunks = []
+        self._stream_step = self.step
+
     def _check_finite(self, since):
         for i, p in enumerate(self._pops):
             if not isinstance(p.model, NeuronModel):
@@ -872,18 +917,20 @@ class Simulator:
         if self._backend is not None and any(monitor is m for m in self._monitors):
             return self._backend.record(monitor)
         if isinstance(monitor, SpikeMonitor) and any(monitor is m for m in self._monitors):
+            from .io import read_spike_stream, spike_record_of
+            chunks = list(self._spk_chunks)
+            if self._stream is not None:  # the spikes already streamed come first
+                _, steps, idx, stop = read_spike_stream(self._stream["folder"])
+                if stop != self._stream_step:
+                    raise ValueError(f"the spike stream {self._stream['folder']!r} covers steps "
+                                     f"[0, {stop}), this simulator wrote [0, "
+                                     f"{self._stream_step}): its files were changed")
+                chunks.insert(0, (steps, idx))
+            steps = cat([c[0] for c in chunks], np.int64)
+            idx = cat([c[1] for c in chunks], np.int64)
             i = self._index(monitor.population)
-            lo, hi = self._pop_start[i], self._pop_start[i + 1]
-            if self._spk_chunks:
-                steps = np.concatenate([c[0] for c in self._spk_chunks])
-                idx = np.concatenate([c[1] for c in self._spk_chunks])
-            else:
-                steps = idx = np.zeros(0, dtype=np.int64)
-            keep = (idx >= lo) & (idx < hi)
-            steps = steps[keep]
-            return SpikeRecord(times=steps * self.dt, neurons=idx[keep] - lo, steps=steps,
-                               n_neurons=monitor.population.n, t_start=0.0, t_stop=self.t,
-                               population=monitor.population.name)
+            return spike_record_of(steps, idx, int(self._pop_start[i]), monitor.population.n,
+                                   self.dt, self.step, monitor.population.name)
         if isinstance(monitor, StateMonitor) and monitor in self._state_chunks:
             chunks = self._state_chunks[monitor]
             n_rec = monitor.neurons.size
