@@ -57,7 +57,7 @@ import numba
 import numpy as np
 
 from . import _checks
-from .connectivity import _BUILD_BYTES_PER_SYNAPSE, BYTES_PER_SYNAPSE, to_csr
+from .connectivity import _BUILD_BYTES_PER_SYNAPSE, BYTES_PER_SYNAPSE, csr_positions, to_csr
 from .delays import delay_steps, push_spikes, ring_buffer
 from .distributions import Distribution, draw
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
@@ -442,8 +442,7 @@ class Simulator:
         # inv_main[i] is the table position of the i-th synapse in projection order (to_csr
         # sorts stably by presynaptic neuron).
         pre_cat = cat(pre_all, np.int64)
-        inv_main = np.empty(pre_cat.size, dtype=np.int64)
-        inv_main[np.argsort(pre_cat, kind="stable")] = np.arange(pre_cat.size)
+        inv_main = csr_positions(pre_cat, n_total)[1]
         indptr, target, weight, delay = to_csr(pre_cat, cat(tgt_all, np.int64),
                                                cat(w_all, np.float64), cat(d_all, np.int32),
                                                n_total)
@@ -451,9 +450,9 @@ class Simulator:
         stp_indptr, stp_target, stp_weight, stp_delay = to_csr(
             stp_pre, cat(stp_parts[1], np.int64), cat(stp_parts[2], np.float64),
             cat(stp_parts[3], np.int32), n_total)
-        stp_order = np.argsort(stp_pre, kind="stable")
-        inv_stp = np.empty(stp_order.size, dtype=np.int64)
-        inv_stp[stp_order] = np.arange(stp_order.size)
+        inv_stp = csr_positions(stp_pre, n_total)[1]
+        stp_order = np.empty_like(inv_stp)
+        stp_order[inv_stp] = np.arange(inv_stp.size)
         stp_par = (np.concatenate(stp_parts[4]) if stp_parts[4] else np.zeros((0, 3)))[stp_order]
         max_delay = max(int(delay.max()) if delay.size else 1,
                         int(stp_delay.max()) if stp_delay.size else 1)
