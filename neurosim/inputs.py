@@ -135,7 +135,12 @@ class StepCurrent(CurrentInjection):
 
 def DCCurrent(amplitude, *, start=0.0):
     """A constant current of ``amplitude`` pA from ``start`` ms on (a one-step
-    :class:`StepCurrent`)."""
+    :class:`StepCurrent`). ``amplitude`` is a scalar or one value per target neuron."""
+    # Checked here so that an error names DCCurrent's own parameters, not StepCurrent's.
+    amplitude = _checks.finite_array("DCCurrent", "amplitude", amplitude, "pA")
+    start = _checks.finite("DCCurrent", "start", start, "ms")
+    if start < 0:
+        raise ValueError(f"DCCurrent.start must be >= 0 ms, got {start!r}")
     return StepCurrent(times=(start,), amplitudes=(amplitude,))
 
 

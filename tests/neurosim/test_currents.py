@@ -68,3 +68,14 @@ def test_noise_window_and_validation():
         ns.NoisyCurrent(std=-1.0)
     with pytest.raises(ValueError, match=r"RampCurrent\.start must be < RampCurrent\.stop"):
         ns.RampCurrent(5.0, 5.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"amplitude": float("nan")}, r"DCCurrent\.amplitude must be finite"),
+    ({"amplitude": [1.0, float("inf")]}, r"DCCurrent\.amplitude must be finite"),
+    ({"amplitude": "big"}, r"DCCurrent\.amplitude must be numbers"),
+    ({"amplitude": 1.0, "start": -1.0}, r"DCCurrent\.start must be >= 0 ms, got -1\.0"),
+])
+def test_dc_current_errors_name_its_own_parameters(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        ns.DCCurrent(**kwargs)
