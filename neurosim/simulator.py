@@ -221,14 +221,25 @@ class Simulator:
         Seed of the simulator's one ``numpy.random.Generator``.
     engine : {"neurosim", "brian2", "nest"}
         ``"brian2"`` runs the same realised network (the same initial values, synapses,
-        weights and delays, drawn here with ``seed``) on Brian2's numpy target; see
+        weights and delays, drawn here with ``seed``) on Brian2 (runtime mode, numpy target,
+        unless ``engine_options`` say otherwise); see
         :mod:`neurosim.engines.brian2` for what it supports (STDP and TripletSTDP, not
         RewardSTDP, TsodyksMarkram or weight monitors). Brian2 is imported only then.
         ``"nest"`` does the same on NEST (:mod:`neurosim.engines.nest`: models, delay and
         stamping conventions, MPI); NEST is imported only then.
     engine_options : dict, optional
-        Options of the engine; only ``"nest"`` takes any (``{"threads": n}``,
-        ``{"lengthen_one_step_delays": True}``; see :mod:`neurosim.engines.nest`).
+        Options of the engine; engine ``"neurosim"`` takes none. ``"nest"``:
+        ``{"threads": n}``, ``{"lengthen_one_step_delays": True}``,
+        ``{"stdp_edge_pairs_differ": True}`` (accepts STDP, which NEST computes identically
+        except for pairs a few steps before the postsynaptic spike; see
+        :mod:`neurosim.engines.nest`). ``"brian2"``: ``"device"`` (``"runtime"``, the
+        default, or ``"cpp_standalone"``: a compiled C++ program, built and run at the first
+        read of ``data``/``weights``/``get``, after which ``run`` raises
+        ``NotImplementedError``), ``"target"`` (``"numpy"``, the default, or ``"cython"``;
+        runtime only) and ``"directory"`` (cpp_standalone only: where the C++ project goes;
+        ``None``, the default, is a temporary folder deleted afterwards); see
+        :mod:`neurosim.engines.brian2`. Unknown options raise ``ValueError`` listing the
+        valid ones.
     progress : bool
         Show a tqdm progress bar during :meth:`run` (off by default).
     stream_spikes_to : str or os.PathLike, optional
@@ -263,7 +274,7 @@ class Simulator:
             raise TypeError(f"Simulator: network must be a neurosim.Network, got {network!r}")
         if engine not in ENGINES:
             raise ValueError(f"Simulator: unknown engine {engine!r}; valid: {list(ENGINES)}")
-        if engine_options and engine != "nest":
+        if engine_options and engine == "neurosim":
             raise ValueError(f"Simulator: engine {engine!r} takes no engine_options, got "
                              f"{engine_options!r}")
         if stream_spikes_to is not None and engine != "neurosim":
@@ -290,7 +301,7 @@ class Simulator:
             self._stream = open_spike_stream(stream_spikes_to, self)
         if engine == "brian2":
             from .engines.brian2 import Brian2Engine
-            self._backend = Brian2Engine(self)
+            self._backend = Brian2Engine(self, engine_options)
         elif engine == "nest":
             from .engines.nest import NestEngine
             self._backend = NestEngine(self, engine_options)

@@ -27,12 +27,46 @@ postsynaptic spikes within a step) and the weight a spike transmits taken when i
 Synaptic inputs enter Brian2's integrators continuously rather than as step means, so
 non-LIF models agree to the scheme's accuracy, not bitwise. ``NoisyCurrent`` draws its
 per-step values from Brian2's ``randn()`` (the same process, another random stream).
+
+Options (``Simulator(..., engine="brian2", engine_options={...})``)
+------------------------------------------------------------------
+``device`` : {"runtime", "cpp_standalone"}, default "runtime"
+    ``"runtime"`` runs the network from Python, one ``run()`` at a time (Brian2's runtime
+    mode). ``"cpp_standalone"`` generates a C++ project, compiles it (tens of seconds, each
+    fresh directory) and runs it: the simulation loop itself is much faster.
+``target`` : {"numpy", "cython"}, default "numpy"
+    Brian2's code-generation target in runtime mode (``prefs.codegen.target``). ``"cython"``
+    compiles each code object once (cached by Brian2 across processes). Not accepted with
+    ``device="cpp_standalone"``.
+``directory`` : str, os.PathLike or None, default None
+    ``cpp_standalone`` only: where the C++ project is written, compiled and run. ``None`` uses a
+    fresh temporary folder under the system's temp folder (:func:`tempfile.mkdtemp`) that is
+    deleted once the results are read back; a folder given here is kept (and reused: Brian2's
+    makefile recompiles only what changed).
+
+C++ standalone
+--------------
+Brian2's device is global state and its standalone mode builds one program per simulation. The
+engine therefore isolates it: ``Simulator.run`` only *schedules* the steps (any number of
+``run()`` calls, with :meth:`~neurosim.Simulator.set_rate` between them), and the first read --
+``sim.data[...]``, ``sim.weights``, ``sim.get`` -- builds the whole network in a fresh
+``brian2.Network`` under ``set_device("cpp_standalone", build_on_run=False)``, replays the
+schedule, compiles and runs the program, copies every record, weight and state variable out,
+then calls ``device.reinit()`` and restores the previous device (normally runtime), so runtime
+Brian2 simulators made later in the same process work as before. After that read the simulation
+is finished: a further ``run()`` or ``set_rate()`` raises ``NotImplementedError`` (use
+``device="runtime"`` to alternate runs and reads). Step currents (``StepCurrent``), which the
+runtime mode applies with a Python ``network_operation``, are refused with this device.
+Reading before any ``run()`` builds and runs a program of zero steps.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
+import tempfile
 
 import numpy as np
 
@@ -43,7 +77,50 @@ from ..plasticity import STDP, TripletSTDP
 from ..records import SpikeRecord, StateRecord
 from ..synapses import KIND_ALPHA, KIND_DELTA
 
-__all__ = ["Brian2Engine"]
+__all__ = ["Brian2Engine", "OPTIONS"]
+
+#: The options ``engine_options`` accepts, with their defaults.
+OPTIONS = {"device": "runtime", "target": None, "directory": None}
+
+ENGINE = "engine 'brian2'"
+_DEVICES = ("runtime", "cpp_standalone")
+_TARGETS = ("numpy", "cython")
+
+
+def check_options(options):
+    """Validate ``engine_options`` and return them completed with the defaults."""
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise TypeError(f"Simulator: engine_options must be a dict, got {options!r}")
+    unknown = sorted(set(options) - set(OPTIONS), key=repr)
+    if unknown:
+        raise ValueError(f"Simulator: unknown engine_options {unknown} for {ENGINE}; valid: "
+                         f"{sorted(OPTIONS)}")
+    out = {**OPTIONS, **options}
+    if out["device"] not in _DEVICES:
+        raise ValueError(f"Simulator: engine_options['device'] for {ENGINE} must be one of "
+                         f"{list(_DEVICES)}, got {out['device']!r}")
+    standalone = out["device"] == "cpp_standalone"
+    if out["target"] is not None:
+        if standalone:
+            raise ValueError(f"Simulator: engine_options['target'] applies to device "
+                             f"'runtime' only ({ENGINE}), got target={out['target']!r} with "
+                             f"device 'cpp_standalone'")
+        if out["target"] not in _TARGETS:
+            raise ValueError(f"Simulator: engine_options['target'] for {ENGINE} must be one of "
+                             f"{list(_TARGETS)}, got {out['target']!r}")
+    elif not standalone:
+        out["target"] = "numpy"
+    if out["directory"] is not None:
+        if not standalone:
+            raise ValueError(f"Simulator: engine_options['directory'] applies to device "
+                             f"'cpp_standalone' only ({ENGINE}), got "
+                             f"directory={out['directory']!r} with device 'runtime'")
+        if not isinstance(out["directory"], (str, os.PathLike)):
+            raise TypeError(f"Simulator: engine_options['directory'] must be a path or None, "
+                            f"got {out['directory']!r}")
+    return out
 
 
 def _f(x):
@@ -171,14 +248,31 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
 
 
 class Brian2Engine:
-    """Brian2 side of a :class:`neurosim.Simulator` (made by it; not for direct use)."""
+    """Brian2 side of a :class:`neurosim.Simulator` (made by it; not for direct use).
 
-    def __init__(self, sim):
+    Parameters
+    ----------
+    sim : Simulator
+        The simulator, already built (its realised network is copied to Brian2).
+    options : dict or None
+        ``engine_options``: ``device`` ("runtime" or "cpp_standalone"), ``target`` ("numpy"
+        or "cython", runtime only), ``directory`` (cpp_standalone only); see the module
+        docstring.
+    """
+
+    def __init__(self, sim, options=None):
+        self._options = check_options(options)
         import brian2 as b2
 
         self._b2 = b2
         self._sim = sim
-        net, dt = sim.network, sim.dt
+        self._standalone = self._options["device"] == "cpp_standalone"
+        net = sim.network
+        if self._standalone and sim._inj[0].size:
+            raise NotImplementedError(
+                f"{ENGINE} with engine_options device='cpp_standalone' does not support "
+                f"StepCurrent injections (applied by a Python network_operation); use device "
+                f"'runtime' or engine 'neurosim'")
         for proj in net.projections:
             if proj.plasticity is not None and not isinstance(proj.plasticity,
                                                               (STDP, TripletSTDP)):
@@ -193,7 +287,20 @@ class Brian2Engine:
                         and other.population is inj.population for other in net.injections) > 1:
                     raise NotImplementedError("engine 'brian2' supports one NoisyCurrent per "
                                               "population (without repeated neurons)")
-        b2.prefs.codegen.target = "numpy"
+        if self._standalone:
+            # Everything Brian2 does happens at the first read (_standalone_build): until then
+            # the engine keeps the schedule of run() and set_rate() calls.
+            self._schedule = []
+            self._results = None
+        else:
+            self._construct()
+
+    def _construct(self):
+        """Make the Brian2 objects in a fresh ``brian2.Network`` on the active device."""
+        b2, sim = self._b2, self._sim
+        net, dt = sim.network, sim.dt
+        if not self._standalone:
+            b2.prefs.codegen.target = self._options["target"]
         b2.seed(sim.seed)
         self._net = b2.Network()
         pops = sim._pops
@@ -295,10 +402,88 @@ class Brian2Engine:
                     "t_in_timesteps < noise_stop) * (noise_mean + noise_std * randn())",
                     dt=dt * self._b2.ms, when="start")
 
+    # ------------------------------------------------------------------------------------------
+    def _refuse_after_build(self, what):
+        if self._results is not None:
+            raise NotImplementedError(
+                f"{ENGINE} with engine_options device='cpp_standalone' cannot {what} after the "
+                f"results were read (sim.data, sim.weights or sim.get built and ran the C++ "
+                f"program, which is one simulation); schedule every run() before the first "
+                f"read, or use device 'runtime'")
+
+    def _standalone_build(self):
+        """Build, compile and run the scheduled simulation once; keep every result in numpy.
+
+        Brian2's device is global: it is switched to ``cpp_standalone`` only inside this call
+        and restored (after ``device.reinit()``) before returning, also on errors.
+        """
+        if self._results is not None:
+            return self._results
+        b2, sim = self._b2, self._sim
+        from brian2.devices.device import all_devices, get_device, reset_device, runtime_device
+
+        previous = get_device()
+        if previous is not runtime_device:
+            raise RuntimeError(f"{ENGINE} with device 'cpp_standalone' switches Brian2's global "
+                               f"device itself, but another one is active ({previous!r}); "
+                               f"call brian2.set_device('runtime') first")
+        device = all_devices["cpp_standalone"]
+        own_dir = self._options["directory"] is None
+        directory = (tempfile.mkdtemp(prefix="neurosim_brian2_standalone_") if own_dir
+                     else os.fspath(self._options["directory"]))
+        device.reinit()  # start from a clean device, whatever an earlier build left
+        b2.set_device(device, build_on_run=False)
+        try:
+            self._construct()
+            n_done = 0
+            for entry in self._schedule:
+                if entry[0] == "run":
+                    self._net.run(entry[1] * sim.dt * b2.ms)
+                    n_done += entry[1]
+                else:
+                    self._group_of[id(entry[1])].rates = entry[2] * b2.Hz
+            if n_done == 0:
+                self._net.run(0 * b2.ms)
+            device.build(directory=directory, compile=True, run=True, with_output=False)
+            results = {"record": {}, "weights": {}, "state": {}}
+            for mon in sim._monitors:
+                results["record"][id(mon)] = self._record_now(mon)
+            for proj in sim.network.projections:
+                results["weights"][id(proj)] = np.array(self._syn_of[id(proj)].w[:])
+            for pop in sim._pops:
+                if isinstance(pop.model, (PoissonSource, SpikeTimes)):
+                    continue
+                group = self._group_of[id(pop)]
+                results["state"][id(pop)] = {
+                    var: np.array(getattr(group, _b2_name(var)))
+                    for var in pop.model.state_vars}
+        finally:
+            # The objects belong to the standalone device, which reinit() empties.
+            self._net = self._groups = self._group_of = self._syn_of = self._mons = None
+            try:
+                device.reinit()
+                reset_device()  # back to the device active before set_device (runtime)
+            finally:
+                if own_dir:
+                    shutil.rmtree(directory, ignore_errors=True)
+        self._results = results
+        return results
+
     def run(self, n_steps):
+        if self._standalone:
+            self._refuse_after_build("run")
+            self._schedule.append(("run", int(n_steps)))
+            return
+        # The target is a global preference; set it again in case another simulator changed it.
+        self._b2.prefs.codegen.target = self._options["target"]
         self._net.run(n_steps * self._sim.dt * self._b2.ms)
 
     def record(self, monitor):
+        if self._standalone:
+            return self._standalone_build()["record"][id(monitor)]
+        return self._record_now(monitor)
+
+    def _record_now(self, monitor):
         b2, sim = self._b2, self._sim
         m = self._mons[id(monitor)]
         if isinstance(monitor, SpikeMonitor):
@@ -324,10 +509,18 @@ class Brian2Engine:
 
     def weights(self, projection):
         """Current weights of a projection, in the order of its synapse table."""
+        if self._standalone:
+            return self._standalone_build()["weights"][id(projection)].copy()
         return np.array(self._syn_of[id(projection)].w[:])
 
     def set_rate(self, population, rates_hz):
+        if self._standalone:
+            self._refuse_after_build("set_rate")
+            self._schedule.append(("rate", population, np.array(rates_hz, dtype=float)))
+            return
         self._group_of[id(population)].rates = rates_hz * self._b2.Hz
 
     def get(self, population, variable):
+        if self._standalone:
+            return self._standalone_build()["state"][id(population)][variable].copy()
         return np.array(getattr(self._group_of[id(population)], _b2_name(variable)))

@@ -25,6 +25,9 @@ StepCurrent, DCCurrent, RampCurrent ``step_current_generator`` (plus ``I_e`` for
                                     at t = 0)
 NoisyCurrent                        ``noise_generator`` with ``dt = dt``
 SpikeMonitor / StateMonitor         ``spike_recorder`` / ``multimeter``
+STDP (all-to-all, additive or       ``stdp_synapse`` (one copied model per projection), with
+multiplicative, ``w_min = 0``)      ``tau_minus`` on the postsynaptic neuron; spike sources
+                                    that feed it pass through ``parrot_neuron`` s (see STDP)
 =================================== ==========================================================
 
 A NEST neuron has one excitatory and one inhibitory receptor: current synapses are routed by
@@ -46,9 +49,12 @@ few microvolts. Both are the same model integrated differently, as with Brian2's
 not an approximation of the model. ``HodgkinHuxley`` is refused: NEST's
 ``hh_psc_alpha`` detects a spike at the *peak* of the action potential (``V_m >= 0`` and
 falling, then a refractory period), neurosim at the upward crossing of ``v_th``, so spike times
-would differ by the rise time; no NEST model has neurosim's rule. Plasticity and any monitor
-other than spikes and state are refused too. Every refusal is a ``NotImplementedError`` that
-names the feature and the engine, raised in ``Simulator(...)`` before NEST's kernel is touched.
+would differ by the rise time; no NEST model has neurosim's rule. Plasticity other than the
+STDP above (nearest pairing, ``w_min != 0``, ``TripletSTDP``, ``RewardSTDP``,
+``TsodyksMarkram``) and any monitor other than spikes and state are refused too. Every
+refusal is a ``NotImplementedError`` that names the feature and the engine, raised in
+``Simulator(...)`` before NEST's kernel is touched (one exception: a Poisson source's spike
+drawn for t = 0 on a plastic projection is refused in ``run``, when it is drawn).
 
 Conventions bridged (verified in ``tests/engines/test_engine_nest.py``)
 -----------------------------------------------------------------------
@@ -82,6 +88,58 @@ Conventions bridged (verified in ``tests/engines/test_engine_nest.py``)
   per step: slower when all delays are long) and the last sample of a run is read from the
   neurons directly.
 
+STDP (verified in ``tests/engines/test_engine_nest_stdp.py``)
+-------------------------------------------------------------
+NEST 3.10's ``stdp_synapse`` (Gütig et al. 2003 form, weights normalised by ``Wmax``)::
+
+    facilitate:  w <- Wmax min(1, w/Wmax + lambda (1 - w/Wmax)^mu_plus K+)
+    depress:     w <- Wmax max(0, w/Wmax - alpha lambda (w/Wmax)^mu_minus K-)
+
+with ``K+`` the presynaptic trace (``tau_plus``, on the synapse) and ``K-`` the postsynaptic one
+(``tau_minus``, on the neuron), all-to-all. *Timing.* NEST's delay is wholly dendritic: the
+presynaptic spike counts at its stamp ``t_pre``, the postsynaptic spike at ``t_post + D``.
+A presynaptic spike of neurosim step ``k_pre`` has NEST stamp ``(k_pre + 1) dt``, a
+postsynaptic one of step ``k_post`` ``(k_post + 1) dt``, and ``D = (d - 1) dt`` (``dt`` for a
+lengthened one-step delay), so NEST's interval is::
+
+    Δt_NEST = Δt + s,   s = (d + max(d - 1, 1)) dt,   Δt = t_post - (t_pre + delay) (neurosim)
+
+(NEST 3.10 has no axonal delay on ``stdp_synapse`` to remove ``s``.) Both windows are
+exponentials, so a constant shift is a constant factor on each side: NEST's ``K+`` is
+``exp(-s/tau_plus)`` times neurosim's ``x``, its ``K-`` ``exp(+s/tau_minus)`` times neurosim's
+``o``, for every pair that falls on the same side in both conventions. Hence, per connection::
+
+    additive        (mu_plus = mu_minus = 0):  lambda = a_plus exp(s/tau_plus) / w_max
+                                               alpha  = a_minus exp(-s/tau_minus) / (lambda w_max)
+    multiplicative  (mu_plus = mu_minus = 1):  lambda = a_plus exp(s/tau_plus)
+                                               alpha  = a_minus exp(-s/tau_minus) / lambda
+    Wmax = w_max, tau_plus = tau_plus, tau_minus (neuron) = tau_minus, w_min must be 0
+
+which gives ``w + a_plus x``/``w - a_minus o`` (additive) and ``w + a_plus x (w_max - w)``/
+``w - a_minus o w`` (multiplicative), clipped to ``[0, w_max]``, as neurosim. The events
+also come in the same order (a depression and a potentiation are ordered by the sign of
+their pair's interval in both), so the final weights agree to rounding (tested to 1e-9
+relative), Δt = 0 included (it potentiates on both: ``Δt_NEST = s > 0``). What cannot agree:
+pairs with ``-s <= Δt < 0``, which neurosim depresses and NEST potentiates (at ``Δt = -s``
+NEST neither potentiates nor depresses). Since that depends on spike times, STDP on NEST
+needs ``engine_options={"stdp_edge_pairs_differ": True}``, accepting it; otherwise it is
+refused. Also different, by construction: NEST applies the potentiation due to postsynaptic
+spikes only at the synapse's next presynaptic spike (``Simulator.weights`` reads NEST's
+weights, hence the weights as of each synapse's last presynaptic spike), and a spike
+transmits the weight after the changes it triggers, neurosim the weight at emission (so the
+postsynaptic effect of a plastic synapse differs by the change of that very spike).
+Nearest pairing is refused: NEST's ``stdp_nn_symm_synapse`` would match it by the same
+conversion but for one thing, it pairs the postsynaptic spikes before a synapse's first
+presynaptic spike with a phantom presynaptic spike at t = 0 (its ``t_lastspike`` starts at
+0, and it has no ``Kplus`` that starts at 0 as ``stdp_synapse`` has).
+``a_plus = 0`` with ``a_minus > 0`` is refused (NEST's depression is ``alpha lambda``), as
+are several ``tau_minus`` onto one population (NEST keeps it on the neuron), and inhibitory
+conductance projections (negative NEST weights). A ``spike_generator`` cannot drive a
+plastic synapse: a source population that feeds one is replayed through ``parrot_neuron``
+s (generator at ``k dt``, parrot delay ``dt``, so the parrot fires at ``(k + 1) dt`` like a
+neuron of step ``k``); a source spike in step 0 would need a generator time of 0, which
+NEST refuses, so it is refused (Poisson sources: when such a spike is drawn).
+
 Randomness
 ----------
 ``PoissonSource`` spikes are drawn here from the simulator's generator, in the order neurosim's
@@ -99,6 +157,9 @@ Options (``Simulator(..., engine="nest", engine_options={...})``)
     NEST's ``local_num_threads``. Results do not depend on it.
 ``lengthen_one_step_delays`` : bool, default False
     Run one-step delays with a NEST delay of ``dt`` (see Delays) instead of refusing them.
+``stdp_edge_pairs_differ`` : bool, default False
+    Run STDP projections, accepting that pairs with ``-s <= Δt < 0`` change the weight
+    differently (see STDP); without it plastic projections are refused.
 
 One NEST kernel per process
 ---------------------------
@@ -133,13 +194,14 @@ import numpy as np
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor, StateMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
+from ..plasticity import STDP
 from ..records import SpikeRecord, StateRecord
 from ..synapses import KIND_ALPHA, KIND_DELTA, KIND_EXP
 
 __all__ = ["NestEngine", "OPTIONS"]
 
 #: The options ``engine_options`` accepts, with their defaults.
-OPTIONS = {"threads": 1, "lengthen_one_step_delays": False}
+OPTIONS = {"threads": 1, "lengthen_one_step_delays": False, "stdp_edge_pairs_differ": False}
 
 ENGINE = "engine 'nest'"
 
@@ -189,9 +251,10 @@ def check_options(options):
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ValueError(f"Simulator: engine_options['threads'] must be an integer >= 1, got "
                          f"{threads!r}")
-    if not isinstance(out["lengthen_one_step_delays"], bool):
-        raise TypeError(f"Simulator: engine_options['lengthen_one_step_delays'] must be a bool, "
-                        f"got {out['lengthen_one_step_delays']!r}")
+    for key in ("lengthen_one_step_delays", "stdp_edge_pairs_differ"):
+        if not isinstance(out[key], bool):
+            raise TypeError(f"Simulator: engine_options[{key!r}] must be a bool, got "
+                            f"{out[key]!r}")
     return out
 
 
@@ -294,6 +357,56 @@ def _plan_population(pop, projs):
     return dict(model=name, params=params, signs=signs, scale=1.0)
 
 
+def _stdp_shift_steps(d):
+    """NEST's pair interval minus neurosim's, in steps, for a neurosim delay of ``d`` steps
+    (see "STDP" in the module docstring): ``s = d + max(d - 1, 1)``."""
+    return d + np.maximum(d - 1, 1)
+
+
+def _plan_stdp(proj, d, dt, sign):
+    """Per-connection ``stdp_synapse`` parameters for the STDP projection ``proj`` whose
+    synapses have neurosim delays ``d`` (steps); the conversion is derived in the module
+    docstring."""
+    rule = proj.plasticity
+    where = f"on projection {proj.name!r}"
+    if not isinstance(rule, STDP):
+        _refuse(f"plasticity {type(rule).__name__} ({where}): it is not mapped onto NEST's "
+                f"{_NEST_COUNTERPART.get(type(rule).__name__, 'models')} (whose equations "
+                f"and timing have not been matched to neurosim's); only STDP is")
+    if rule.pairing != "all":
+        _refuse(f"plasticity STDP(pairing={rule.pairing!r}) ({where}): only all-to-all "
+                f"pairing is mapped (onto NEST's stdp_synapse); NEST's nearest-spike "
+                f"stdp_nn_symm_synapse potentiates with postsynaptic spikes that come before "
+                f"a synapse's first presynaptic spike as if one had come at t = 0, which "
+                f"neurosim's rule does not")
+    if rule.w_min != 0.0:
+        _refuse(f"plasticity STDP(w_min={rule.w_min!r}) ({where}): NEST's stdp_synapse "
+                f"bounds weights below by 0; use w_min=0.0")
+    if rule.a_plus == 0.0 and rule.a_minus != 0.0:
+        _refuse(f"plasticity STDP(a_plus=0.0, a_minus={rule.a_minus!r}) ({where}): NEST's "
+                f"stdp_synapse scales depression by lambda (the potentiation amplitude), "
+                f"which would be 0")
+    if sign < 0:
+        _refuse(f"plasticity on an inhibitory conductance projection ({where}): NEST's "
+                f"stdp_synapse would see negative weights")
+    shift = _stdp_shift_steps(d.astype(np.int64)) * dt
+    lam = rule.a_plus * np.exp(shift / rule.tau_plus)
+    a_dep = rule.a_minus * np.exp(-shift / rule.tau_minus)
+    alpha = np.divide(a_dep, lam, out=np.ones_like(lam), where=lam != 0.0)
+    if rule.dependence == "additive":
+        lam = lam / rule.w_max
+        mu = 0.0
+    else:
+        mu = 1.0
+    return dict(synapse_model="stdp_synapse", tau_plus=rule.tau_plus, Wmax=rule.w_max,
+                mu_plus=mu, mu_minus=mu, **{"lambda": lam, "alpha": alpha})
+
+
+_NEST_COUNTERPART = {"TripletSTDP": "stdp_triplet_synapse",
+                     "RewardSTDP": "stdp_dopamine_synapse",
+                     "TsodyksMarkram": "tsodyks2_synapse"}
+
+
 def _current_schedules(sim, scale):
     """Per neuron (global index), the piecewise-constant injected current as a
     ``(steps, amplitudes)`` pair (pA, already multiplied by the neuron's ``scale``)."""
@@ -328,10 +441,6 @@ class NestEngine:
         self._dt = dt
 
         # --- plan (no NEST yet) ----------------------------------------------------------
-        for proj in net.projections:
-            if getattr(proj, "plasticity", None) is not None:
-                _refuse(f"plasticity ({type(proj.plasticity).__name__} on projection "
-                        f"{proj.name!r})")
         for mon in net.monitors:
             if not isinstance(mon, (SpikeMonitor, StateMonitor)):
                 _refuse(f"the monitor {type(mon).__name__}")
@@ -353,6 +462,48 @@ class NestEngine:
                         f"for the same delay, so neurosim's d steps are NEST's d - 1 and NEST's "
                         f"minimum is 1; use delays >= {2 * dt!r} ms, or engine_options="
                         f"{{'lengthen_one_step_delays': True}} to run them one step longer")
+        # Plasticity: every refusal before NEST is touched (see "STDP" in the docstring).
+        self._stdp = {}
+        tau_minus = {}
+        for proj, table in zip(net.projections, sim._tables):
+            if getattr(proj, "plasticity", None) is None:
+                continue
+            i_post = sim._pop_index[id(proj.post)]
+            spec = _plan_stdp(proj, table[3], dt, plans[i_post]["signs"][id(proj)])
+            if not self._options["stdp_edge_pairs_differ"]:
+                d_max = int(table[3].max()) if table[3].size else 2
+                edge = int(_stdp_shift_steps(np.int64(d_max)))
+                _refuse(f"plasticity (STDP on projection {proj.name!r}) without "
+                        f"engine_options={{'stdp_edge_pairs_differ': True}}: NEST's "
+                        f"stdp_synapse treats the delay as dendritic, so a pair with "
+                        f"-{edge} dt <= t_post - (t_pre + delay) < 0 (up to {edge * dt!r} ms "
+                        f"here) is depressed by neurosim but potentiated (or, at the edge, "
+                        f"left alone) by NEST; every other pair gives the same weight change. "
+                        f"Pass the option to accept this difference")
+            prev = tau_minus.setdefault(i_post, proj.plasticity.tau_minus)
+            if prev != proj.plasticity.tau_minus:
+                _refuse(f"plasticity rules with different tau_minus ({prev!r} and "
+                        f"{proj.plasticity.tau_minus!r} ms) onto one population "
+                        f"({proj.post.name!r}): NEST keeps tau_minus on the neuron")
+            self._stdp[id(proj)] = spec
+        for i_post, tm in tau_minus.items():
+            plans[i_post]["params"]["tau_minus"] = tm
+        # Spike sources cannot drive a NEST plastic synapse: their spikes pass through a
+        # parrot_neuron (generator at k dt, parrot delay dt, so the parrot fires at (k + 1) dt
+        # like a neuron of step k). A spike of step 0 would need a generator time of 0.
+        self._parroted = set()
+        for proj in net.projections:
+            if id(proj) in self._stdp and not isinstance(proj.pre.model, NeuronModel):
+                self._parroted.add(sim._pop_index[id(proj.pre)])
+        for i in self._parroted:
+            if isinstance(pops[i].model, SpikeTimes):
+                lo = sim._pop_start[i]
+                local = sim._st[1] - lo
+                if ((local >= 0) & (local < pops[i].n) & (sim._st[0] == 0)).any():
+                    _refuse(f"a spike at t = 0 of the source {pops[i].name!r} on a plastic "
+                            f"projection: its spikes reach NEST's stdp_synapse through a "
+                            f"parrot_neuron one step later, and NEST's spike_generator "
+                            f"cannot fire at 0; start spike times at >= {dt!r} ms")
         schedules = _current_schedules(sim, scale)
         for g, (steps, _) in schedules.items():
             if (steps == 1).any():
@@ -378,6 +529,7 @@ class NestEngine:
             nest.set(min_delay=dt, max_delay=max_d * dt)
 
         self._nodes = []
+        self._generators = {}
         for i, pop in enumerate(pops):
             lo, hi = sim._pop_start[i], sim._pop_start[i + 1]
             if i in plans:
@@ -387,23 +539,40 @@ class NestEngine:
                 for row, var in enumerate(pop.model.state_vars):
                     nodes.set({names[var]: sim._state[row, lo:hi].tolist()})
             else:
-                nodes = nest.Create("spike_generator", pop.n)
+                gens = nest.Create("spike_generator", pop.n)
+                shift = 0 if i in self._parroted else 1
                 if isinstance(pop.model, SpikeTimes):
-                    times = self._source_times(sim._st[0], sim._st[1] - lo, pop.n)
-                    nodes.set([{"spike_times": t} for t in times])
+                    times = self._source_times(sim._st[0], sim._st[1] - lo, pop.n, shift)
+                    gens.set([{"spike_times": t} for t in times])
+                nodes = gens
+                if i in self._parroted:
+                    nodes = nest.Create("parrot_neuron", pop.n)
+                    nest.Connect(gens, nodes, "one_to_one", {"delay": dt})
+                self._generators[i] = gens
             self._nodes.append(nodes)
         self._first_id = [int(n[0].global_id) for n in self._nodes]
 
+        self._stdp_conns = {}
         for proj, (pre, post, w, _), nd in zip(net.projections, sim._tables, nest_delays):
             if not pre.size:
                 continue
             i_pre, i_post = sim._pop_index[id(proj.pre)], sim._pop_index[id(proj.post)]
             sign = plans[i_post]["signs"][id(proj)]
+            spec = {"synapse_model": "static_synapse",
+                    "weight": np.asarray(w, dtype=float) * sign,
+                    "delay": nd.astype(float) * dt}
+            if id(proj) in self._stdp:
+                # A model of its own per projection, so that its connections can be found.
+                model = f"stdp_synapse_neurosim_{len(self._stdp_conns)}"
+                nest.CopyModel("stdp_synapse", model)
+                spec.update(self._stdp[id(proj)], synapse_model=model)
             nest.Connect(pre.astype(np.int64) + self._first_id[i_pre],
-                         post.astype(np.int64) + self._first_id[i_post], "one_to_one",
-                         {"synapse_model": "static_synapse",
-                          "weight": np.asarray(w, dtype=float) * sign,
-                          "delay": nd.astype(float) * dt})
+                         post.astype(np.int64) + self._first_id[i_post], "one_to_one", spec)
+            if id(proj) in self._stdp:
+                # One connection per synapse, in the table's order: read back in that order.
+                conns = nest.GetConnections(synapse_model=model)
+                self._stdp_conns[id(proj)] = (conns, pre.astype(np.int64) + self._first_id[i_pre],
+                                              post.astype(np.int64) + self._first_id[i_post])
 
         self._add_currents(sim, schedules, scale)
         self._add_noise(sim, net, plans)
@@ -433,15 +602,16 @@ class NestEngine:
         self._poisson_spikes = {i: [] for i in self._poisson}
 
     # ------------------------------------------------------------------------------------------
-    def _source_times(self, steps, local, n):
+    def _source_times(self, steps, local, n, shift=1):
         """Spike times (ms) for ``spike_generator`` s from steps and local indices: a spike of
-        step ``k`` is sent at ``(k + 1) dt``, as a neuron firing in step ``k``."""
+        step ``k`` is sent at ``(k + shift) dt`` -- ``(k + 1) dt``, as a neuron firing in step
+        ``k``, or ``k dt`` for a generator that drives a parrot_neuron (delay ``dt``)."""
         keep = (local >= 0) & (local < n)
         steps, local = steps[keep], local[keep]
         order = np.lexsort((steps, local))
         steps, local = steps[order], local[order]
         split = np.searchsorted(local, np.arange(1, n))
-        return [((s + 1) * self._dt).tolist() for s in np.split(steps, split)]
+        return [((s + shift) * self._dt).tolist() for s in np.split(steps, split)]
 
     def _add_currents(self, sim, schedules, scale):
         """Step currents: one step_current_generator per distinct schedule."""
@@ -508,9 +678,15 @@ class NestEngine:
             n = sim._pops[i].n
             sel = (which >= start) & (which < start + n)
             local = which[sel] - start
+            shift = 0 if i in self._parroted else 1
+            if shift == 0 and (steps[sel] == 0).any():
+                _refuse(f"a spike at t = 0 of the Poisson source {sim._pops[i].name!r} on a "
+                        f"plastic projection (drawn in this run): its spikes reach NEST's "
+                        f"stdp_synapse through a parrot_neuron, and NEST's spike_generator "
+                        f"cannot fire at 0")
             self._poisson_spikes[i].append((steps[sel], local))
-            self._nodes[i].set([{"spike_times": t}
-                                for t in self._source_times(steps[sel], local, n)])
+            self._generators[i].set([{"spike_times": t}
+                                     for t in self._source_times(steps[sel], local, n, shift)])
             start += n
 
     def run(self, n_steps):
@@ -589,6 +765,38 @@ class NestEngine:
         values = table[:, np.searchsorted(targets, monitor.neurons)]
         return StateRecord(times=steps * dt, values=values, neurons=monitor.neurons,
                            variable=monitor.variable, population=pop.name)
+
+    def weights(self, projection):
+        """The weights of a plastic projection as NEST holds them, in the synapse table's
+        order (static projections: their unchanged weights).
+
+        NEST applies a synapse's changes when a presynaptic spike passes it: each weight is
+        the one after that synapse's last presynaptic spike, without the potentiation by
+        postsynaptic spikes since then (NEST adds it at the next presynaptic spike; neurosim
+        adds it at once)."""
+        if _KERNEL["owner"] is not self:
+            raise RuntimeError(f"{ENGINE}: this Simulator's network was discarded when another "
+                               f"Simulator(engine='nest') reset NEST's kernel")
+        sim = self._sim
+        k = next(j for j, p in enumerate(sim.network.projections) if p is projection)
+        pre, post, w, _ = sim._tables[k]
+        if id(projection) not in self._stdp_conns:
+            return np.asarray(w, dtype=float).copy()
+        conns, pre_g, post_g = self._stdp_conns[id(projection)]
+        got = conns.get(["source", "target", "weight"])
+        src = np.asarray(got["source"], dtype=np.int64).reshape(-1)
+        tgt = np.asarray(got["target"], dtype=np.int64).reshape(-1)
+        wn = np.asarray(got["weight"], dtype=float).reshape(-1)
+        if src.size != pre_g.size:  # pragma: no cover - one connection per synapse
+            raise RuntimeError(f"{ENGINE}: found {src.size} NEST connections for the "
+                               f"{pre_g.size} synapses of projection {projection.name!r}")
+        # NEST lists connections by source and, per pair, in creation order: match pairs
+        # (multapses keep their relative order under a stable sort).
+        mine = np.lexsort((np.arange(pre_g.size), post_g, pre_g))
+        theirs = np.lexsort((np.arange(src.size), tgt, src))
+        out = np.empty(pre_g.size)
+        out[mine] = wn[theirs]
+        return out
 
     def set_rate(self, population, rates_hz):
         """Nothing to do: Poisson spikes are drawn at each run from the simulator's current
