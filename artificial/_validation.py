@@ -86,3 +86,15 @@ def as_real(owner: str, name: str, value) -> float:
     if not np.isfinite(v):
         raise ValueError(f"{owner}.{name} must be finite, got {v}")
     return v
+
+
+def lookup(kind: str, table: dict, name: str):
+    """``table[name]`` (case-insensitive), or a ValueError that lists the valid names.
+
+    Every registry of names (activations, losses, initialisers, optimisers, metrics,
+    regularisers) resolves through here, so they all refuse a wrong name the same way.
+    """
+    key = name.lower()
+    if key not in table:
+        raise ValueError(f"unknown {kind} {name!r}; valid names: {', '.join(sorted(table))}")
+    return table[key]

@@ -21,6 +21,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._validation import lookup
+
 __all__ = [
     "Activation",
     "identity",
@@ -228,10 +230,7 @@ def get(spec) -> Activation:
     if isinstance(spec, Activation):
         return spec
     if isinstance(spec, str):
-        key = spec.lower()
-        if key not in _REGISTRY:
-            raise ValueError(f"unknown activation {spec!r}; valid names: {', '.join(names())}")
-        return _REGISTRY[key]
+        return lookup("activation", _REGISTRY, spec)
     if callable(spec):
         d = getattr(spec, "derivative", None)
         if callable(d):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import lookup
+
 __all__ = [
     "Initializer",
     "Zeros",
@@ -169,10 +171,7 @@ def get(spec) -> Initializer:
     if isinstance(spec, Initializer):
         return spec
     if isinstance(spec, str):
-        key = spec.lower()
-        if key not in _REGISTRY:
-            raise ValueError(f"unknown initializer {spec!r}; valid names: {', '.join(names())}")
-        return _REGISTRY[key]()
+        return lookup("initializer", _REGISTRY, spec)()
     if callable(spec):
         return spec
     raise TypeError(f"initializer must be a name or a callable, got {type(spec).__name__}")

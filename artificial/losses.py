@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import lookup
 from .activations import _sigmoid, _softmax, log_softmax
 
 __all__ = [
@@ -196,10 +197,7 @@ def get(spec) -> Loss:
     if isinstance(spec, Loss):
         return spec
     if isinstance(spec, str):
-        key = spec.lower()
-        if key not in _REGISTRY:
-            raise ValueError(f"unknown loss {spec!r}; valid names: {', '.join(names())}")
-        return _REGISTRY[key]()
+        return lookup("loss", _REGISTRY, spec)()
     if isinstance(spec, type) and issubclass(spec, Loss):
         return spec()
     raise TypeError(f"loss must be a name or a Loss, got {type(spec).__name__}")

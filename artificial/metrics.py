@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import lookup
+
 __all__ = [
     "accuracy_score",
     "precision_score",
@@ -156,7 +158,8 @@ def get(spec, loss=None) -> Metric:
     """Resolve a metric name (``accuracy``, ``precision``, ``recall``, ``f1``) or a Metric."""
     if isinstance(spec, Metric):
         return spec
-    if isinstance(spec, str) and spec.lower() in _REGISTRY:
+    if isinstance(spec, str):
+        function = lookup("metric", _REGISTRY, spec)
         key = spec.lower()
-        return Metric("accuracy" if key == "acc" else key, _REGISTRY[key])
-    raise ValueError(f"unknown metric {spec!r}; valid names: {', '.join(names())}")
+        return Metric("accuracy" if key == "acc" else key, function)
+    raise TypeError(f"metric must be a name or a Metric, got {type(spec).__name__}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._validation import as_real
+from ._validation import as_real, lookup
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "get", "names"]
 
@@ -273,10 +273,7 @@ def get(spec) -> Optimizer:
     if isinstance(spec, Optimizer):
         return spec
     if isinstance(spec, str):
-        key = spec.lower()
-        if key not in _REGISTRY:
-            raise ValueError(f"unknown optimizer {spec!r}; valid names: {', '.join(names())}")
-        return _REGISTRY[key]()
+        return lookup("optimizer", _REGISTRY, spec)()
     raise TypeError(f"optimizer must be a name or an Optimizer, got {type(spec).__name__}")
 
 

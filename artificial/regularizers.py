@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_real
+from ._validation import as_real, lookup
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get"]
 
@@ -72,7 +72,7 @@ def get(spec) -> Regularizer | None:
     """``None``, a :class:`Regularizer`, or the names ``"l1"``, ``"l2"``, ``"l1_l2"``."""
     if spec is None or isinstance(spec, Regularizer):
         return spec
-    table = {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01)}
-    if isinstance(spec, str) and spec.lower() in table:
-        return table[spec.lower()]()
-    raise ValueError(f"unknown regularizer {spec!r}; valid names: l1, l1_l2, l2 (or an object)")
+    if isinstance(spec, str):
+        return lookup("regularizer", {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01)},
+                      spec)()
+    raise TypeError(f"regularizer must be a name or a Regularizer, got {type(spec).__name__}")
