@@ -19,8 +19,18 @@ def _frozen(arr, dtype):
     return arr
 
 
+class _Record:
+    """What every record shares: saving to one file."""
+
+    def save(self, path):
+        """Write the record to a ``.npz`` file atomically (read it back with
+        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
+        from .io import save_record
+        save_record(self, path)
+
+
 @dataclass(frozen=True, eq=False)
-class SpikeRecord:
+class SpikeRecord(_Record):
     """The spikes of one population.
 
     Attributes
@@ -80,11 +90,6 @@ class SpikeRecord:
         split = np.cumsum(self.counts())[:-1]
         return np.split(self.times[order], split)
 
-    def save(self, path):
-        """Write the record to a ``.npz`` file atomically (read it back with
-        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
-        from .io import save_record
-        save_record(self, path)
 
     def to_neo(self):
         """The record as a ``neo.Segment`` with one ``neo.SpikeTrain`` per neuron, for
@@ -94,7 +99,7 @@ class SpikeRecord:
 
 
 @dataclass(frozen=True, eq=False)
-class StateRecord:
+class StateRecord(_Record):
     """Samples of one state variable of some neurons.
 
     Attributes
@@ -123,15 +128,9 @@ class StateRecord:
     def __len__(self):
         return self.times.size
 
-    def save(self, path):
-        """Write the record to a ``.npz`` file atomically (read it back with
-        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
-        from .io import save_record
-        save_record(self, path)
-
 
 @dataclass(frozen=True, eq=False)
-class WeightRecord:
+class WeightRecord(_Record):
     """Samples of the weights of some synapses of a projection (``net.record_weights``).
 
     Attributes
@@ -164,15 +163,9 @@ class WeightRecord:
     def __len__(self):
         return self.times.size
 
-    def save(self, path):
-        """Write the record to a ``.npz`` file atomically (read it back with
-        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
-        from .io import save_record
-        save_record(self, path)
-
 
 @dataclass(frozen=True, eq=False)
-class WeightTable:
+class WeightTable(_Record):
     """The synapses of a projection at one moment (``sim.weights(projection)``).
 
     Attributes
@@ -201,11 +194,6 @@ class WeightTable:
     def __len__(self):
         return self.weight.size
 
-    def save(self, path):
-        """Write the table to a ``.npz`` file atomically (read it back with
-        :func:`load_record`; see :func:`neurosim.io.save_record`)."""
-        from .io import save_record
-        save_record(self, path)
 
     def matrix(self, n_pre, n_post, *, fill=0.0):
         """Weights as a dense ``(n_pre, n_post)`` array (summed over repeated pairs)."""
