@@ -28,6 +28,11 @@ SpikeMonitor / StateMonitor         ``spike_recorder`` / ``multimeter``
 STDP (all-to-all, additive or       ``stdp_synapse`` (one copied model per projection), with
 multiplicative, ``w_min = 0``)      ``tau_minus`` on the postsynaptic neuron; spike sources
                                     that feed it pass through ``parrot_neuron`` s (see STDP)
+TsodyksMarkram                      ``tsodyks2_synapse`` with ``u = U``, ``x = 1`` at the
+                                    start (exact; see Short-term plasticity)
+RewardSTDP (all-to-all)             ``stdp_dopamine_synapse`` (one copied model per projection
+                                    and delay) with one ``volume_transmitter``; rewards set
+                                    the synapses' ``n`` (see Reward-modulated STDP)
 =================================== ==========================================================
 
 A NEST neuron has one excitatory and one inhibitory receptor: current synapses are routed by
@@ -50,8 +55,8 @@ not an approximation of the model. ``HodgkinHuxley`` is refused: NEST's
 ``hh_psc_alpha`` detects a spike at the *peak* of the action potential (``V_m >= 0`` and
 falling, then a refractory period), neurosim at the upward crossing of ``v_th``, so spike times
 would differ by the rise time; no NEST model has neurosim's rule. Plasticity other than the
-STDP above (nearest pairing, ``w_min != 0``, ``TripletSTDP``, ``RewardSTDP``,
-``TsodyksMarkram``) and any monitor other than spikes and state are refused too. Every
+rules above (nearest pairing, STDP's ``w_min != 0``, ``TripletSTDP``) and any monitor
+other than spikes and state are refused too. Every
 refusal is a ``NotImplementedError`` that names the feature and the engine, raised in
 ``Simulator(...)`` before NEST's kernel is touched (one exception: a Poisson source's spike
 drawn for t = 0 on a plastic projection is refused in ``run``, when it is drawn).
@@ -140,6 +145,78 @@ s (generator at ``k dt``, parrot delay ``dt``, so the parrot fires at ``(k + 1) 
 neuron of step ``k``); a source spike in step 0 would need a generator time of 0, which
 NEST refuses, so it is refused (Poisson sources: when such a spike is drawn).
 
+Short-term plasticity (verified in ``tests/engines/test_nest_stp_dopamine.py``)
+-------------------------------------------------------------------------------
+NEST 3.10's ``tsodyks2_synapse`` (after Tsodyks & Markram 1997, PNAS 94:719; Fuhrman et al.
+2002, J. Neurophysiol. 87:140; Maass & Markram 2002) keeps, per connection, the ``u`` and
+``x`` with which the previous spike was sent; at a spike ``h`` after the previous one it
+first sets::
+
+    x <- 1 + (x - u x - 1) exp(-h/tau_rec),   u <- U + u (1 - U) exp(-h/tau_fac)
+
+(``u <- U`` for ``tau_fac = 0``) and then sends ``w u x``; the first spike skips the update.
+That is neurosim's rule written from the other side of the spike: neurosim's ``x - u x``
+after a spike, recovered over ``h``, and its ``u`` decayed over ``h`` and then jumped by
+``U (1 - u)``. The two agree from the first spike on when NEST's ``u`` starts at ``U`` and
+``x`` at 1 (neurosim's ``u = 0``, ``x = 1``, after the first jump), which is what is set;
+``U``, ``tau_rec`` and ``tau_fac`` (``0`` disables facilitation on both) carry over. Only
+intervals between a synapse's own spikes enter, and NEST takes them from the spike stamps,
+so the delay convention of static synapses applies unchanged: the transmitted amplitudes are
+equal to rounding. (``tsodyks_synapse`` and ``tsodyks_synapse_hom`` are another model: their
+resources pass through a third, active state with ``tau_psc`` before they recover.) Spike
+sources reach it through ``parrot_neuron`` s, as for STDP (NEST refuses a generator as its
+source). ``Simulator.weights`` gives the unchanged weights, as neurosim.
+
+Reward-modulated STDP (verified in ``tests/engines/test_nest_stp_dopamine.py``)
+-------------------------------------------------------------------------------
+NEST 3.10's ``stdp_dopamine_synapse`` (Potjans, Morrison & Diesmann 2010, Front. Comput.
+Neurosci. 4:141, after Izhikevich 2007) has an eligibility ``c`` and a dopamine trace ``n``
+per connection::
+
+    c <- c + A_plus K+   at a postsynaptic spike reaching the synapse (t_post + D)
+    c <- c - A_minus K-  at a presynaptic spike (its stamp t_pre)
+    dc/dt = -c/tau_c,  dn/dt = -n/tau_n (+ 1/tau_n per dopamine spike),
+    dw/dt = c (n - b),  w clipped to [Wmin, Wmax]
+
+integrated exactly between events as neurosim does (the same ``tau_eff`` form), with the
+same all-to-all traces as ``stdp_synapse``. Mapping: ``tau_plus``, ``tau_c`` and the bounds
+carry over, ``tau_n = tau_d``, ``b = 0``, ``tau_minus`` goes onto the neuron, ``c`` and
+``n`` have neurosim's units (weight unit; per ms). The pair interval is shifted by
+``s = (d + max(d - 1, 1)) dt`` as for STDP, and the *time* at which a pair changes ``c`` is
+shifted too: NEST's depression comes ``(d - 1) dt`` before neurosim's (at the emission
+rather than the arrival), its potentiation ``(1 + max(d - 1, 1)) dt`` after (when the
+postsynaptic spike has come back through the dendritic delay). Both are compensated in the
+amplitudes, so that ``c`` is the same once both engines have seen an event::
+
+    A_plus  = a_plus  exp(+s/tau_plus  - (1 + max(d - 1, 1)) dt / tau_c)
+    A_minus = a_minus exp(-s/tau_minus + (d - 1) dt / tau_c)
+
+These depend on the delay and are common properties of a NEST synapse model, so each
+distinct delay of a projection gets a model of its own. *Dopamine.* ``Simulator.reward``
+(between runs) sets the level ``d`` at the current time ``T``. NEST's dopamine spikes could
+not do it: the volume transmitter counts a spike's multiplicity (an integer, the weight is
+ignored, only positive), and a spike that acts at ``T`` would have had to be sent before
+``T``. Instead the kernel's ``min_delay`` is ``dt`` and the volume transmitter delivers
+every step, so at the end of every step NEST brings every ``stdp_dopamine_synapse`` up to
+that time (weight, ``c``, ``n``); before the next run the engine sets every connection's
+``n`` to the simulator's new level, which then is NEST's level at ``T`` exactly. The same
+update makes the weights that ``Simulator.weights`` reads current (up to the end of the
+last step, as neurosim's), with or without presynaptic spikes since. It costs one update of
+every dopamine synapse per step.
+
+*What cannot agree.* Pairs with ``-s <= Δt < 0`` as for STDP (hence the same opt-in,
+``stdp_edge_pairs_differ``), and the displaced events: between neurosim's time of an event
+and NEST's, ``c`` differs, and so does ``w`` by the integral of that difference times the
+dopamine level (for a potentiation with ``c``-jump ``a`` at level ``n``: about
+``a n d dt``); a spike also transmits the weight as of its stamp, one step after neurosim's.
+While the dopamine level is 0 (before the first reward) none of this changes a weight, and
+rewards with no spike of the projection after them (the distal-reward protocol's
+reward phase) give the same weights to rounding; spikes under a non-zero level do not.
+Since that depends on the script, RewardSTDP also needs
+``engine_options={"reward_timing_differs": True}``. Refused: nearest pairing
+(``stdp_dopamine_synapse`` is all-to-all) and inhibitory conductance projections (negative
+NEST weights). Spike sources pass through ``parrot_neuron`` s, as for STDP.
+
 Randomness
 ----------
 ``PoissonSource`` spikes are drawn here from the simulator's generator, in the order neurosim's
@@ -159,7 +236,11 @@ Options (``Simulator(..., engine="nest", engine_options={...})``)
     Run one-step delays with a NEST delay of ``dt`` (see Delays) instead of refusing them.
 ``stdp_edge_pairs_differ`` : bool, default False
     Run STDP projections, accepting that pairs with ``-s <= Δt < 0`` change the weight
-    differently (see STDP); without it plastic projections are refused.
+    differently (see STDP); without it STDP and RewardSTDP projections are refused.
+``reward_timing_differs`` : bool, default False
+    Run RewardSTDP projections, accepting that NEST changes the eligibility at other times
+    than neurosim, which changes the weights while the dopamine level is non-zero (see
+    Reward-modulated STDP); without it they are refused.
 
 One NEST kernel per process
 ---------------------------
@@ -194,14 +275,15 @@ import numpy as np
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor, StateMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
-from ..plasticity import STDP
+from ..plasticity import STDP, STDP_FIELDS, RewardSTDP, TsodyksMarkram
 from ..records import SpikeRecord, StateRecord
 from ..synapses import KIND_ALPHA, KIND_DELTA, KIND_EXP
 
 __all__ = ["NestEngine", "OPTIONS"]
 
 #: The options ``engine_options`` accepts, with their defaults.
-OPTIONS = {"threads": 1, "lengthen_one_step_delays": False, "stdp_edge_pairs_differ": False}
+OPTIONS = {"threads": 1, "lengthen_one_step_delays": False, "stdp_edge_pairs_differ": False,
+           "reward_timing_differs": False}
 
 ENGINE = "engine 'nest'"
 
@@ -251,7 +333,7 @@ def check_options(options):
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ValueError(f"Simulator: engine_options['threads'] must be an integer >= 1, got "
                          f"{threads!r}")
-    for key in ("lengthen_one_step_delays", "stdp_edge_pairs_differ"):
+    for key in ("lengthen_one_step_delays", "stdp_edge_pairs_differ", "reward_timing_differs"):
         if not isinstance(out[key], bool):
             raise TypeError(f"Simulator: engine_options[{key!r}] must be a bool, got "
                             f"{out[key]!r}")
@@ -402,9 +484,41 @@ def _plan_stdp(proj, d, dt, sign):
                 mu_plus=mu, mu_minus=mu, **{"lambda": lam, "alpha": alpha})
 
 
-_NEST_COUNTERPART = {"TripletSTDP": "stdp_triplet_synapse",
-                     "RewardSTDP": "stdp_dopamine_synapse",
-                     "TsodyksMarkram": "tsodyks2_synapse"}
+_NEST_COUNTERPART = {"TripletSTDP": "stdp_triplet_synapse"}
+
+
+def _plan_tsodyks(proj):
+    """``tsodyks2_synapse`` parameters for the TsodyksMarkram projection ``proj`` (see
+    "Short-term plasticity" in the module docstring): NEST's ``u`` starts at ``U``, which is
+    neurosim's ``u`` after the jump of the first spike."""
+    rule = proj.plasticity
+    return dict(U=rule.U, u=rule.U, x=1.0, tau_rec=rule.tau_rec, tau_fac=rule.tau_fac)
+
+
+def _plan_reward(proj, d, dt, sign):
+    """Groups of ``stdp_dopamine_synapse`` common properties for the RewardSTDP projection
+    ``proj``, one per distinct neurosim delay in ``d`` (steps): ``[(d_value, common), ...]``.
+    The conversion is derived in the module docstring ("Reward-modulated STDP")."""
+    rule = proj.plasticity
+    where = f"on projection {proj.name!r}"
+    if rule.pairing != "all":
+        _refuse(f"plasticity RewardSTDP(pairing={rule.pairing!r}) ({where}): NEST's "
+                f"stdp_dopamine_synapse pairs all-to-all only")
+    if sign < 0:
+        _refuse(f"plasticity on an inhibitory conductance projection ({where}): NEST's "
+                f"stdp_dopamine_synapse would see negative weights")
+    groups = []
+    for dv in np.unique(d.astype(np.int64)).tolist():
+        d_nest = max(dv - 1, 1)                  # NEST delay, steps
+        shift = (dv + d_nest) * dt               # NEST's pair interval minus neurosim's
+        early = (dv - 1) * dt                    # NEST's depression comes this much earlier
+        late = (1 + d_nest) * dt                 # NEST's potentiation this much later
+        groups.append((dv, {
+            "A_plus": rule.a_plus * math.exp(shift / rule.tau_plus - late / rule.tau_c),
+            "A_minus": rule.a_minus * math.exp(-shift / rule.tau_minus + early / rule.tau_c),
+            "tau_plus": rule.tau_plus, "tau_c": rule.tau_c, "tau_n": rule.tau_d, "b": 0.0,
+            "Wmin": rule.w_min, "Wmax": rule.w_max}))
+    return groups
 
 
 def _current_schedules(sim, scale):
@@ -446,7 +560,12 @@ class NestEngine:
                 _refuse(f"the monitor {type(mon).__name__}")
         incoming = {id(p): [] for p in pops}
         for proj, table in zip(net.projections, sim._tables):
-            incoming[id(proj.post)].append((proj, table[2]))
+            w = table[2]
+            rule = getattr(proj, "plasticity", None)
+            if rule is not None and rule.changes_weights:
+                # the receptor (by sign) must suit every weight the rule can reach
+                w = np.append(w, [rule.w_min, rule.w_max])
+            incoming[id(proj.post)].append((proj, w))
         plans = {}
         scale = np.ones(sim._n_total)
         for i, pop in enumerate(pops):
@@ -462,38 +581,61 @@ class NestEngine:
                         f"for the same delay, so neurosim's d steps are NEST's d - 1 and NEST's "
                         f"minimum is 1; use delays >= {2 * dt!r} ms, or engine_options="
                         f"{{'lengthen_one_step_delays': True}} to run them one step longer")
-        # Plasticity: every refusal before NEST is touched (see "STDP" in the docstring).
-        self._stdp = {}
+        # Plasticity: every refusal before NEST is touched (see "STDP", "Short-term
+        # plasticity" and "Reward-modulated STDP" in the docstring).
+        self._stdp, self._tsodyks, self._reward = {}, {}, {}
         tau_minus = {}
         for proj, table in zip(net.projections, sim._tables):
-            if getattr(proj, "plasticity", None) is None:
+            rule = getattr(proj, "plasticity", None)
+            if rule is None:
                 continue
             i_post = sim._pop_index[id(proj.post)]
-            spec = _plan_stdp(proj, table[3], dt, plans[i_post]["signs"][id(proj)])
+            sign = plans[i_post]["signs"][id(proj)]
+            if isinstance(rule, TsodyksMarkram):
+                self._tsodyks[id(proj)] = _plan_tsodyks(proj)
+                continue
+            if isinstance(rule, RewardSTDP):
+                self._reward[id(proj)] = _plan_reward(proj, table[3], dt, sign)
+                if not self._options["reward_timing_differs"]:
+                    _refuse(f"plasticity (RewardSTDP on projection {proj.name!r}) without "
+                            f"engine_options={{'reward_timing_differs': True}}: NEST's "
+                            f"stdp_dopamine_synapse changes the eligibility trace at a "
+                            f"presynaptic spike's emission ((d - 1) steps before its arrival) "
+                            f"and at a postsynaptic spike's return through the dendritic delay "
+                            f"(d steps after it), and a spike transmits the weight of one step "
+                            f"after its emission; while the dopamine level is non-zero these "
+                            f"shifts change the weights (by about c d delay). The weights agree "
+                            f"to rounding only while no spike of the projection meets a "
+                            f"non-zero dopamine level. Pass the option to accept this "
+                            f"difference")
+            else:
+                self._stdp[id(proj)] = _plan_stdp(proj, table[3], dt, sign)
             if not self._options["stdp_edge_pairs_differ"]:
                 d_max = int(table[3].max()) if table[3].size else 2
                 edge = int(_stdp_shift_steps(np.int64(d_max)))
-                _refuse(f"plasticity (STDP on projection {proj.name!r}) without "
-                        f"engine_options={{'stdp_edge_pairs_differ': True}}: NEST's "
-                        f"stdp_synapse treats the delay as dendritic, so a pair with "
+                model = ("stdp_dopamine_synapse" if isinstance(rule, RewardSTDP)
+                         else "stdp_synapse")
+                _refuse(f"plasticity ({type(rule).__name__} on projection {proj.name!r}) "
+                        f"without engine_options={{'stdp_edge_pairs_differ': True}}: NEST's "
+                        f"{model} treats the delay as dendritic, so a pair with "
                         f"-{edge} dt <= t_post - (t_pre + delay) < 0 (up to {edge * dt!r} ms "
                         f"here) is depressed by neurosim but potentiated (or, at the edge, "
                         f"left alone) by NEST; every other pair gives the same weight change. "
                         f"Pass the option to accept this difference")
-            prev = tau_minus.setdefault(i_post, proj.plasticity.tau_minus)
-            if prev != proj.plasticity.tau_minus:
+            prev = tau_minus.setdefault(i_post, rule.tau_minus)
+            if prev != rule.tau_minus:
                 _refuse(f"plasticity rules with different tau_minus ({prev!r} and "
-                        f"{proj.plasticity.tau_minus!r} ms) onto one population "
+                        f"{rule.tau_minus!r} ms) onto one population "
                         f"({proj.post.name!r}): NEST keeps tau_minus on the neuron")
-            self._stdp[id(proj)] = spec
         for i_post, tm in tau_minus.items():
             plans[i_post]["params"]["tau_minus"] = tm
         # Spike sources cannot drive a NEST plastic synapse: their spikes pass through a
         # parrot_neuron (generator at k dt, parrot delay dt, so the parrot fires at (k + 1) dt
         # like a neuron of step k). A spike of step 0 would need a generator time of 0.
+        plastic = set(self._stdp) | set(self._tsodyks) | set(self._reward)
         self._parroted = set()
         for proj in net.projections:
-            if id(proj) in self._stdp and not isinstance(proj.pre.model, NeuronModel):
+            if id(proj) in plastic and not isinstance(proj.pre.model, NeuronModel):
                 self._parroted.add(sim._pop_index[id(proj.pre)])
         for i in self._parroted:
             if isinstance(pops[i].model, SpikeTimes):
@@ -501,9 +643,10 @@ class NestEngine:
                 local = sim._st[1] - lo
                 if ((local >= 0) & (local < pops[i].n) & (sim._st[0] == 0)).any():
                     _refuse(f"a spike at t = 0 of the source {pops[i].name!r} on a plastic "
-                            f"projection: its spikes reach NEST's stdp_synapse through a "
-                            f"parrot_neuron one step later, and NEST's spike_generator "
-                            f"cannot fire at 0; start spike times at >= {dt!r} ms")
+                            f"projection: its spikes reach NEST's plastic synapse models "
+                            f"through a parrot_neuron one step later, and NEST's "
+                            f"spike_generator cannot fire at 0; start spike times at >= "
+                            f"{dt!r} ms")
         schedules = _current_schedules(sim, scale)
         for g, (steps, _) in schedules.items():
             if (steps == 1).any():
@@ -525,7 +668,9 @@ class NestEngine:
         nest_delays = [np.maximum(d.astype(np.int64) - 1, 1) for (_, _, _, d) in sim._tables]
         max_d = max([int(x.max()) for x in nest_delays if x.size] + [1])
         self._has_state = any(isinstance(m, StateMonitor) for m in sim._monitors)
-        if self._has_state:
+        if self._has_state or self._reward:
+            # (reward: the volume transmitter then brings every stdp_dopamine_synapse up to
+            # date at the end of every step; see "Reward-modulated STDP")
             nest.set(min_delay=dt, max_delay=max_d * dt)
 
         self._nodes = []
@@ -552,27 +697,54 @@ class NestEngine:
             self._nodes.append(nodes)
         self._first_id = [int(n[0].global_id) for n in self._nodes]
 
-        self._stdp_conns = {}
-        for proj, (pre, post, w, _), nd in zip(net.projections, sim._tables, nest_delays):
+        # Plastic projections get synapse models of their own (copied), so that their
+        # connections can be found again: one per projection, and for RewardSTDP one per
+        # distinct delay (its amplitudes depend on the delay and are common properties).
+        self._plastic_conns = {}   # id(proj) -> [(connections, mask, pre ids, post ids)]
+        self._reward_conns = []    # [(rule index in sim._pl, [connections])]
+        vt = nest.Create("volume_transmitter") if self._reward else None
+        n_models = 0
+        for proj, (pre, post, w, d), nd in zip(net.projections, sim._tables, nest_delays):
             if not pre.size:
                 continue
             i_pre, i_post = sim._pop_index[id(proj.pre)], sim._pop_index[id(proj.post)]
             sign = plans[i_post]["signs"][id(proj)]
-            spec = {"synapse_model": "static_synapse",
-                    "weight": np.asarray(w, dtype=float) * sign,
-                    "delay": nd.astype(float) * dt}
-            if id(proj) in self._stdp:
-                # A model of its own per projection, so that its connections can be found.
-                model = f"stdp_synapse_neurosim_{len(self._stdp_conns)}"
-                nest.CopyModel("stdp_synapse", model)
-                spec.update(self._stdp[id(proj)], synapse_model=model)
-            nest.Connect(pre.astype(np.int64) + self._first_id[i_pre],
-                         post.astype(np.int64) + self._first_id[i_post], "one_to_one", spec)
-            if id(proj) in self._stdp:
-                # One connection per synapse, in the table's order: read back in that order.
-                conns = nest.GetConnections(synapse_model=model)
-                self._stdp_conns[id(proj)] = (conns, pre.astype(np.int64) + self._first_id[i_pre],
-                                              post.astype(np.int64) + self._first_id[i_post])
+            pre_g = pre.astype(np.int64) + self._first_id[i_pre]
+            post_g = post.astype(np.int64) + self._first_id[i_post]
+            weight = np.asarray(w, dtype=float) * sign
+            delay = nd.astype(float) * dt
+            key = id(proj)
+            if key in self._stdp:
+                groups = [(None, "stdp_synapse", {}, self._stdp[key])]
+            elif key in self._tsodyks:
+                groups = [(None, "tsodyks2_synapse", {}, self._tsodyks[key])]
+            elif key in self._reward:
+                groups = [(d == dv, "stdp_dopamine_synapse",
+                           {**common, "volume_transmitter": vt}, {})
+                          for dv, common in self._reward[key]]
+            else:
+                nest.Connect(pre_g, post_g, "one_to_one",
+                             {"synapse_model": "static_synapse", "weight": weight,
+                              "delay": delay})
+                continue
+            found = []
+            for mask, base, common, spec in groups:
+                sel = slice(None) if mask is None else mask
+                model = f"{base}_neurosim_{n_models}"
+                n_models += 1
+                nest.CopyModel(base, model, common)
+                nest.Connect(pre_g[sel], post_g[sel], "one_to_one",
+                             {**spec, "synapse_model": model, "weight": weight[sel],
+                              "delay": delay[sel]})
+                found.append((nest.GetConnections(synapse_model=model), mask, pre_g[sel],
+                              post_g[sel]))
+            self._plastic_conns[key] = found
+            if key in self._reward:
+                r = next(r for p, r in sim._reward_rules if p is proj)
+                self._reward_conns.append((r, [f[0] for f in found]))
+        # The dopamine level NEST's synapses hold, per reward rule: (level, step) as last
+        # copied from the simulator (it starts at 0, as NEST's n).
+        self._dopamine_sent = {r: (0.0, 0) for r, _ in self._reward_conns}
 
         self._add_currents(sim, schedules, scale)
         self._add_noise(sim, net, plans)
@@ -682,8 +854,8 @@ class NestEngine:
             if shift == 0 and (steps[sel] == 0).any():
                 _refuse(f"a spike at t = 0 of the Poisson source {sim._pops[i].name!r} on a "
                         f"plastic projection (drawn in this run): its spikes reach NEST's "
-                        f"stdp_synapse through a parrot_neuron, and NEST's spike_generator "
-                        f"cannot fire at 0")
+                        f"plastic synapse models through a parrot_neuron, and NEST's "
+                        f"spike_generator cannot fire at 0")
             self._poisson_spikes[i].append((steps[sel], local))
             self._generators[i].set([{"spike_times": t}
                                      for t in self._source_times(steps[sel], local, n, shift)])
@@ -696,8 +868,33 @@ class NestEngine:
                                f"network per process); build it again to continue")
         step0 = self._sim.step
         self._draw_poisson(step0, n_steps)
+        self._send_dopamine()
         self._nest.Simulate(n_steps * self._dt)
         self._collect(step0 + n_steps)
+
+    def _send_dopamine(self):
+        """Copy the dopamine levels that :meth:`neurosim.Simulator.reward` set since the last
+        run into NEST's synapses (their ``n``; see "Reward-modulated STDP").
+
+        ``Simulator.reward`` keeps the level of rule ``r`` in the simulator's own tables
+        (``dopa[r]`` as of step ``dopa_step[r]``), whatever the engine; a reward is given
+        between runs, so a level that changed was set at the current step, the time to which
+        the volume transmitter has brought every synapse (their ``n`` is the level now)."""
+        if not self._reward_conns:
+            return
+        sim = self._sim
+        dopa = sim._pl[STDP_FIELDS.index("dopa")]
+        dopa_step = sim._pl[STDP_FIELDS.index("dopa_step")]
+        for r, conns in self._reward_conns:
+            now = (float(dopa[r]), int(dopa_step[r]))
+            if now == self._dopamine_sent[r]:
+                continue
+            if now[1] != sim.step:  # pragma: no cover - Simulator.reward sets the step now
+                raise RuntimeError(f"{ENGINE}: a dopamine level set at step {now[1]} reached "
+                                   f"the engine at step {sim.step}")
+            for c in conns:
+                c.set(n=now[0])
+            self._dopamine_sent[r] = now
 
     def _collect(self, step_now):
         """Copy the recorders' events out of NEST (and clear them)."""
@@ -767,35 +964,41 @@ class NestEngine:
                            variable=monitor.variable, population=pop.name)
 
     def weights(self, projection):
-        """The weights of a plastic projection as NEST holds them, in the synapse table's
-        order (static projections: their unchanged weights).
+        """The weights of a projection as NEST holds them, in the synapse table's order
+        (static and TsodyksMarkram projections: their unchanged weights).
 
-        NEST applies a synapse's changes when a presynaptic spike passes it: each weight is
-        the one after that synapse's last presynaptic spike, without the potentiation by
-        postsynaptic spikes since then (NEST adds it at the next presynaptic spike; neurosim
-        adds it at once)."""
+        STDP: NEST applies a synapse's changes when a presynaptic spike passes it, so each
+        weight is the one after that synapse's last presynaptic spike, without the
+        potentiation by postsynaptic spikes since then (NEST adds it at the next presynaptic
+        spike; neurosim adds it at once). RewardSTDP: the volume transmitter brings every
+        synapse up to the end of the last step, so the weights are those of now."""
         if _KERNEL["owner"] is not self:
             raise RuntimeError(f"{ENGINE}: this Simulator's network was discarded when another "
                                f"Simulator(engine='nest') reset NEST's kernel")
         sim = self._sim
         k = next(j for j, p in enumerate(sim.network.projections) if p is projection)
         pre, post, w, _ = sim._tables[k]
-        if id(projection) not in self._stdp_conns:
+        if id(projection) not in self._plastic_conns or id(projection) in self._tsodyks:
             return np.asarray(w, dtype=float).copy()
-        conns, pre_g, post_g = self._stdp_conns[id(projection)]
-        got = conns.get(["source", "target", "weight"])
-        src = np.asarray(got["source"], dtype=np.int64).reshape(-1)
-        tgt = np.asarray(got["target"], dtype=np.int64).reshape(-1)
-        wn = np.asarray(got["weight"], dtype=float).reshape(-1)
-        if src.size != pre_g.size:  # pragma: no cover - one connection per synapse
-            raise RuntimeError(f"{ENGINE}: found {src.size} NEST connections for the "
-                               f"{pre_g.size} synapses of projection {projection.name!r}")
-        # NEST lists connections by source and, per pair, in creation order: match pairs
-        # (multapses keep their relative order under a stable sort).
-        mine = np.lexsort((np.arange(pre_g.size), post_g, pre_g))
-        theirs = np.lexsort((np.arange(src.size), tgt, src))
-        out = np.empty(pre_g.size)
-        out[mine] = wn[theirs]
+        out = np.empty(pre.size)
+        for conns, mask, pre_g, post_g in self._plastic_conns[id(projection)]:
+            got = conns.get(["source", "target", "weight"])
+            src = np.asarray(got["source"], dtype=np.int64).reshape(-1)
+            tgt = np.asarray(got["target"], dtype=np.int64).reshape(-1)
+            wn = np.asarray(got["weight"], dtype=float).reshape(-1)
+            if src.size != pre_g.size:  # pragma: no cover - one connection per synapse
+                raise RuntimeError(f"{ENGINE}: found {src.size} NEST connections for the "
+                                   f"{pre_g.size} synapses of projection {projection.name!r}")
+            # NEST lists connections by source and, per pair, in creation order: match pairs
+            # (multapses keep their relative order under a stable sort).
+            mine = np.lexsort((np.arange(pre_g.size), post_g, pre_g))
+            theirs = np.lexsort((np.arange(src.size), tgt, src))
+            part = np.empty(pre_g.size)
+            part[mine] = wn[theirs]
+            if mask is None:
+                out[:] = part
+            else:
+                out[mask] = part
         return out
 
     def set_rate(self, population, rates_hz):
