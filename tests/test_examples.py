@@ -49,7 +49,8 @@ def test_digits_example_writes_its_learning_curves(tmp_path):
 
 
 @pytest.mark.parametrize("script", ["neurosim_01_lif_analytic.py", "neurosim_02_delay_chain.py",
-                                    "neurosim_03_cuba.py", "neurosim_04_izhikevich_classes.py"])
+                                    "neurosim_03_cuba.py", "neurosim_04_izhikevich_classes.py",
+                                    "neurosim_13_masquelier_pattern.py"])
 def test_neurosim_examples_run_and_write_their_figure(script, tmp_path):
     r = run(script, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
