@@ -22,8 +22,9 @@ __all__ = ["Connector", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegr
 BYTES_PER_SYNAPSE = 16
 #: Transient memory per synapse while a table is built (index pairs, draws, concatenations,
 #: table positions): the peak measured with tracemalloc while building CUBA with fixed
-#: in-degree 80 at 64000 neurons was 82 B per synapse, 66 B above what is kept.
-_BUILD_BYTES_PER_SYNAPSE = 72
+#: in-degree 80 at 64000 neurons was 82 B per synapse, plus the 8 B table positions that
+#: numba allocates (invisible to tracemalloc): 74 B above what is kept.
+_BUILD_BYTES_PER_SYNAPSE = 80
 
 
 class Connector:
