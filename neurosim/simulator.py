@@ -95,10 +95,11 @@ ENGINES = ("neurosim", "brian2", "nest")
 #: Steps per call of the compiled loop (see :meth:`Simulator.run`).
 CHUNK_STEPS = 1000
 #: Memory kept per synapse with weight-changing plasticity, on top of its CSR entry: the
-#: plasticity tables' indices (position, rule, trace slot, delay, postsynaptic order: 5 x 8 B),
-#: presynaptic traces and last arrival (3 x 8 B), eligibility and its step (2 x 8 B) -- 88 B,
-#: measured equal to ``sum(a.nbytes for a in sim._pl) / n_synapses`` up to the per-neuron part.
-PLASTIC_BYTES_PER_SYNAPSE = 88
+#: plasticity tables' indices (position twice, rule, trace slot, delay, postsynaptic order:
+#: 6 x 8 B; trace group twice: 2 x 4 B), eligibility and its step (2 x 8 B) -- 72 B, measured
+#: equal to the growth of ``sum(a.nbytes for a in sim._pl)`` per synapse. The presynaptic
+#: traces (24 B) are kept per (presynaptic neuron, delay, rule), not per synapse.
+PLASTIC_BYTES_PER_SYNAPSE = 72
 #: Transient memory per plastic synapse while its tables are built (sort keys, inverse orders).
 _PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
 #: Extra memory per Tsodyks-Markram synapse: parameters (3 x 8 B), u, x and last spike step.
@@ -590,9 +591,12 @@ class Simulator:
         # Plastic synapses are indexed by (presynaptic neuron, delay): the kernel finds the
         # arrivals of one delay by bisection. p_of[i] is the index of the i-th one.
         all_pos, all_q = cat(pl_pos, np.int64), cat(pl_q, np.int64)
+        all_rule = cat([np.full(pos.size, r, dtype=np.int64) for r, pos in enumerate(pl_pos)],
+                       np.int64)
         del inv_main, pl_pos
         pl_row = np.searchsorted(indptr, all_pos, side="right") - 1  # row of each
-        order = np.lexsort((delay[all_pos], pl_row))
+        order = np.lexsort((all_rule, delay[all_pos], pl_row))
+        del all_rule
         p_of = np.empty(order.size, dtype=np.int64)
         p_of[order] = np.arange(order.size)
         pl = build_stdp_tables(rules, dt, n_total, pl_row[order],

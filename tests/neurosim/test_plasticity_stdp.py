@@ -308,3 +308,45 @@ def test_weight_record_save_and_load(tmp_path):
         np.testing.assert_array_equal(getattr(back, name), getattr(rec, name))
     with pytest.raises(ValueError):
         rec.values[0, 0] = 1.0          # records are read-only
+
+
+def test_synapses_sharing_presynaptic_traces_follow_the_reference():
+    """Synapses with the same presynaptic neuron, delay and rule share one presynaptic trace in
+    the engine. Here they do in many ways at once: 6 presynaptic trains fan out to relays of
+    two populations under two rules (different time constants, additive and multiplicative),
+    with delays that repeat within a neuron's synapses and differ between them. Every synapse
+    against the reference with its own arrivals and its own postsynaptic train."""
+    rng = np.random.default_rng(11)
+    rules = [ns.STDP(a_plus=0.02, a_minus=0.021, tau_plus=15.0, tau_minus=25.0, w_min=0.0,
+                     w_max=1.0),
+             ns.STDP(a_plus=0.05, a_minus=0.04, tau_plus=8.0, tau_minus=30.0, w_min=0.0,
+                     w_max=1.0, dependence="multiplicative")]
+    n_pre, n_posts = 6, (3, 2)
+    pre_times = [sorted(set(np.round(rng.uniform(0.1, 300, 20), 1).tolist()))
+                 for _ in range(n_pre)]
+    net = ns.Network()
+    pre = net.population(n_pre, ns.SpikeTimes(pre_times), name="pre")
+    given = []
+    for j, (rule, n_post) in enumerate(zip(rules, n_posts)):
+        post_times = [sorted(set(np.round(rng.uniform(5, 330, 15), 1).tolist()))
+                      for _ in range(n_post)]
+        teacher = net.population(n_post, ns.SpikeTimes(
+            [[round(t - DT, 10) for t in ts] for ts in post_times]), name=f"teacher{j}")
+        post = net.population(n_post, RELAY, name=f"post{j}")
+        net.connect(teacher, post, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+        pairs = np.array([[i, m] for i in range(n_pre) for m in range(n_post)])
+        delays = np.round(rng.choice([0.1, 0.5, 2.0], len(pairs)), 10)
+        w0 = rng.uniform(0.2, 0.8, len(pairs))
+        proj = net.connect(pre, post, ns.FromList(pairs, weights=w0, delays=delays),
+                           synapse=ns.Delta(), plasticity=rule)
+        given.append((proj, rule, post_times, pairs, delays, w0))
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    sim.run(350.0)
+    shared = 0
+    for proj, rule, post_times, pairs, delays, w0 in given:
+        expected = [reference([k + int(round(d / DT)) for k in steps(pre_times[i])],
+                              steps(post_times[m]), w, rule)
+                    for (i, m), d, w in zip(pairs, delays, w0)]
+        np.testing.assert_allclose(sim.weights(proj).weight, expected, rtol=0, atol=1e-12)
+        shared += len(pairs) - len({(i, d) for (i, _), d in zip(pairs, delays)})
+    assert shared > 5  # the case under test: several synapses per (neuron, delay, rule)
