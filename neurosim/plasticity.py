@@ -41,6 +41,15 @@ Pairing (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459):
 - ``pairing="all"``: every pre/post pair interacts; a spike adds 1 to its trace.
 - ``pairing="nearest"``: symmetric nearest-spike; a spike *sets* its trace to 1, so a
   postsynaptic spike pairs only with the latest presynaptic arrival and vice versa.
+- ``pairing="reduced"`` (:class:`STDP` only): reduced symmetric nearest-neighbour (Burkitt,
+  Meffin & Grayden 2004, Neural Comput. 16:885; Morrison et al. 2008, Fig. 7C), the rule of
+  Masquelier, Guyonneau & Thorpe 2008: a pair counts only if no other spike of either side
+  lies between its two spikes. So a presynaptic arrival depresses (with the latest
+  postsynaptic spike) only if it is the first arrival since that spike, and a postsynaptic
+  spike potentiates (with the latest arrival) only if it is the first postsynaptic spike
+  since that arrival. Within a step an arrival counts as before a postsynaptic spike, as
+  above. It needs no extra state: the steps of the last arrival and of the last
+  postsynaptic spike, which the traces keep anyway, decide.
 
 Cost: a weight-changing rule keeps about 100 bytes per plastic synapse on top of the 16 of a
 static one (traces, indices both ways, the eligibility of the reward rule), plus a history of
@@ -65,7 +74,9 @@ from . import _checks
 __all__ = ["Plasticity", "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
            "PAIRINGS", "DEPENDENCES"]
 
-PAIRINGS = ("all", "nearest")
+PAIRINGS = ("all", "nearest", "reduced")
+#: Pairing codes in the compiled kernels (the P_NEAREST column).
+_PAIRING_CODE = {"all": 0.0, "nearest": 1.0, "reduced": 2.0}
 DEPENDENCES = ("additive", "multiplicative")
 
 # Rule kinds in the compiled kernels.
@@ -127,7 +138,8 @@ def _validate_common(obj, *, rates, taus):
     if not obj.w_min < obj.w_max:
         raise ValueError(f"{name}.w_min must be < {name}.w_max ({obj.w_max!r}), got "
                          f"{obj.w_min!r}")
-    _checks.choice(name, "pairing", obj.pairing, PAIRINGS)
+    _checks.choice(name, "pairing", obj.pairing, PAIRINGS if isinstance(obj, STDP)
+                   else PAIRINGS[:2])
 
 
 @dataclass(frozen=True)
@@ -162,7 +174,8 @@ class STDP(Plasticity):
         Trace time constants, ms, > 0.
     w_min, w_max : float
         Hard bounds, weight unit, ``w_min < w_max``; initial weights must lie inside.
-    pairing : {"all", "nearest"}
+    pairing : {"all", "nearest", "reduced"}
+        See "Pairing" in :mod:`neurosim.plasticity`.
     dependence : {"additive", "multiplicative"}
     """
 
@@ -207,7 +220,7 @@ class STDP(Plasticity):
         return (self.tau_plus, self.tau_minus, math.inf, math.inf, math.inf, math.inf)
 
     def _params(self):
-        return (KIND_STDP, self.pairing == "nearest", self.dependence == "multiplicative",
+        return (KIND_STDP, _PAIRING_CODE[self.pairing], self.dependence == "multiplicative",
                 self.a_plus, self.a_minus, self.w_min, self.w_max, 0.0, 0.0)
 
 
@@ -454,7 +467,7 @@ def build_stdp_tables(rules, dt, n_total, pre_g, delay, pos, post_q, n_q, q_rule
         q_pos=pos.astype(np.int64)[order],
         c=np.zeros(n_p), c_last=np.zeros(n_p, dtype=np.int64),
         ppre_ptr=ppre_ptr, q_ptr=q_ptr, q_syn=order.astype(np.int64),
-        o1=np.zeros(n_q), o2=np.zeros(n_q), o_last=np.zeros(n_q, dtype=np.int64),
+        o1=np.zeros(n_q), o2=np.zeros(n_q), o_last=np.full(n_q, -1, dtype=np.int64),
         rule_post=np.ascontiguousarray(q_rule_start[:n_rules], dtype=np.int64).reshape(-1, 3),
         d_values=d_values, has_out=has_plastic_out,
         hist=np.zeros((n_hist, int(has_plastic_out.sum()) + int(burst) + 1), dtype=np.int64),
@@ -548,7 +561,7 @@ def plasticity_step(k, fired, n_fired, weight, pl):
     # when the rule changes from one synapse to the next.
     n_lut = lut.shape[2]
     r_prev = -1
-    triplet = nearest = mult = reward = False
+    triplet = nearest = reduced = mult = reward = False
     a_minus = a3_minus = w_min = tau_m = tau_p = tau_x = 0.0
     for i in range(d_values.shape[0]):
         d = d_values[i]
@@ -576,6 +589,7 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                     r_prev = r
                     triplet = par[r, P_TRIPLET] != 0.0
                     nearest = par[r, P_NEAREST] != 0.0
+                    reduced = par[r, P_NEAREST] == 2.0
                     mult = par[r, P_MULT] != 0.0
                     reward = par[r, P_KIND] == KIND_REWARD
                     a_minus = par[r, P_A_MINUS]
@@ -584,7 +598,8 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                     tau_m = taus[r, T_MINUS]
                     tau_p = taus[r, T_PLUS]
                     tau_x = taus[r, T_X]
-                n_x = k - np.int64(grp_tr[gi, 2])
+                a_prev = np.int64(grp_tr[gi, 2])  # step of the previous arrival
+                n_x = k - a_prev
                 x1 = grp_tr[gi, 0] * (lut[r, T_PLUS, n_x] if n_x < n_lut
                                       else math.exp(-n_x * dt / tau_p))
                 x2 = 0.0
@@ -596,6 +611,8 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                     n_o = k - o_last[q]
                     o1 = o1v[q] * (lut[r, T_MINUS, n_o] if n_o < n_lut
                                    else math.exp(-n_o * dt / tau_m))
+                    if reduced and a_prev > o_last[q]:
+                        o1 = 0.0  # not the first arrival since the last postsynaptic spike
                     if reward:
                         _reward_catch_up(p, k, weight, pl)
                         c[p] -= a_minus * o1
@@ -627,6 +644,8 @@ def plasticity_step(k, fired, n_fired, weight, pl):
             o2 = o2v[q] * _decay(lut, taus, dt, r, T_Y, n_o) if triplet else 0.0
             gain = par[r, P_A_PLUS] + par[r, P_A3_PLUS] * o2
             a_plus = par[r, P_A_PLUS]
+            reduced = par[r, P_NEAREST] == 2.0
+            q_prev = o_last[q]  # step of the previous postsynaptic spike
             reward = par[r, P_KIND] == KIND_REWARD
             mult = par[r, P_MULT] != 0.0
             w_max = par[r, P_W_MAX]
@@ -634,8 +653,11 @@ def plasticity_step(k, fired, n_fired, weight, pl):
             lut_p = lut[r, T_PLUS]
             for m in range(q_ptr[q], q_ptr[q + 1]):
                 gi = q_grp[m]
-                n_x = k - np.int64(grp_tr[gi, 2])
+                a_last = np.int64(grp_tr[gi, 2])
+                n_x = k - a_last
                 x1 = grp_tr[gi, 0] * (lut_p[n_x] if n_x < n_lut else math.exp(-n_x * dt / tau_p))
+                if reduced and q_prev >= a_last:
+                    x1 = 0.0  # a postsynaptic spike since the last arrival has paired with it
                 if reward:
                     p = q_syn[m]
                     _reward_catch_up(p, k, weight, pl)

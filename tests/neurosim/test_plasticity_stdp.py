@@ -49,12 +49,21 @@ def steps(times):
 
 def reference(arrival_steps, post_steps, w0, rule):
     """The pair rule applied event by event with explicit sums over earlier spikes (no
-    traces): arrivals before postsynaptic spikes within a step."""
-    nearest = rule.pairing == "nearest"
+    traces): arrivals before postsynaptic spikes within a step. Reduced pairing: a pair
+    counts only if no other spike lies between its two spikes, i.e. only when the previous
+    event was of the other side."""
+    nearest = rule.pairing in ("nearest", "reduced")
+    reduced = rule.pairing == "reduced"
     mult = rule.dependence == "multiplicative"
     events = sorted([(k, 0) for k in arrival_steps] + [(k, 1) for k in post_steps])
     w, seen_pre, seen_post = w0, [], []
+    last_kind = None
     for k, kind in events:
+        blocked = reduced and last_kind == kind
+        last_kind = kind
+        if blocked:
+            (seen_pre if kind == 0 else seen_post).append(k)
+            continue
         if kind == 0:
             earlier = seen_post[-1:] if nearest else seen_post
             s = sum(math.exp(-((k - kp) * DT) / rule.tau_minus) for kp in earlier)
@@ -101,7 +110,7 @@ def test_delay_shifts_the_interval_exactly():
 
 
 @pytest.mark.parametrize("rate_hz", [1.0, 20.0])
-@pytest.mark.parametrize("pairing", ["all", "nearest"])
+@pytest.mark.parametrize("pairing", ["all", "nearest", "reduced"])
 @pytest.mark.parametrize("dependence", ["additive", "multiplicative"])
 @pytest.mark.parametrize("offset", [6.0, -6.0, 0.0])
 def test_repeated_pairings_match_the_reference(rate_hz, pairing, dependence, offset):
@@ -350,3 +359,35 @@ def test_synapses_sharing_presynaptic_traces_follow_the_reference():
         np.testing.assert_allclose(sim.weights(proj).weight, expected, rtol=0, atol=1e-12)
         shared += len(pairs) - len({(i, d) for (i, _), d in zip(pairs, delays)})
     assert shared > 5  # the case under test: several synapses per (neuron, delay, rule)
+
+
+@pytest.mark.parametrize("dependence", ["additive", "multiplicative"])
+def test_reduced_pairing_on_random_trains_matches_the_reference(dependence):
+    """Random trains (bursts of several arrivals between postsynaptic spikes and vice versa,
+    same-step coincidences included) with heterogeneous delays: the reduced rule against the
+    event-by-event reference, and against nearest pairing, which must differ."""
+    rng = np.random.default_rng(21)
+    out = {}
+    for pairing in ("reduced", "nearest"):
+        rule = ns.STDP(a_plus=0.04, a_minus=0.035, tau_plus=16.8, tau_minus=33.7, w_min=0.0,
+                       w_max=1.0, pairing=pairing, dependence=dependence)
+        pre = [sorted(set(np.round(rng.uniform(0, 400, 40), 1).tolist())) for _ in range(10)]
+        post = sorted(set(np.round(rng.uniform(5, 450, 40), 1).tolist()))
+        delays = np.round(rng.integers(1, 30, 10) * DT, 10)
+        w0 = rng.uniform(0.3, 0.7, 10)
+        sim, proj, rec, _ = scripted(pre, post, rule, w0=w0, delays=delays, duration=500.0)
+        np.testing.assert_array_equal(rec.steps, steps(post))
+        expected = [reference([k + int(round(d / DT)) for k in steps(p)], steps(post), w, rule)
+                    for p, d, w in zip(pre, delays, w0)]
+        np.testing.assert_allclose(sim.weights(proj).weight, expected, rtol=0, atol=1e-12)
+        out[pairing] = np.array(expected)
+        rng = np.random.default_rng(21)  # the same trains for the other pairing
+    assert np.abs(out["reduced"] - out["nearest"]).max() > 1e-3
+
+
+def test_reduced_pairing_is_only_for_pair_stdp():
+    ns.STDP(pairing="reduced")
+    with pytest.raises(ValueError, match="pairing"):
+        ns.TripletSTDP(pairing="reduced")
+    with pytest.raises(ValueError, match="pairing"):
+        ns.RewardSTDP(pairing="reduced")
