@@ -49,7 +49,7 @@ _FORMAT = "neurosim.checkpoint"
 MUTABLE = frozenset({
     "state", "refrac", "i_inj", "i_det", "x1", "x2", "work", "ring", "poisson_p", "fired",
     "csr.weight", "inj.ptr", "st.ptr", "stp.u", "stp.x", "stp.last",
-    "pl.pre_tr", "pl.c", "pl.c_last", "pl.o1", "pl.o2", "pl.o_last", "pl.hist", "pl.hist_n",
+    "pl.grp_tr", "pl.c", "pl.c_last", "pl.o1", "pl.o2", "pl.o_last", "pl.hist", "pl.hist_n",
     "pl.dopa", "pl.dopa_step",
 })
 

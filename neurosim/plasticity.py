@@ -41,6 +41,15 @@ Pairing (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459):
 - ``pairing="all"``: every pre/post pair interacts; a spike adds 1 to its trace.
 - ``pairing="nearest"``: symmetric nearest-spike; a spike *sets* its trace to 1, so a
   postsynaptic spike pairs only with the latest presynaptic arrival and vice versa.
+- ``pairing="reduced"`` (:class:`STDP` only): reduced symmetric nearest-neighbour (Burkitt,
+  Meffin & Grayden 2004, Neural Comput. 16:885; Morrison et al. 2008, Fig. 7C), the rule of
+  Masquelier, Guyonneau & Thorpe 2008: a pair counts only if no other spike of either side
+  lies between its two spikes. So a presynaptic arrival depresses (with the latest
+  postsynaptic spike) only if it is the first arrival since that spike, and a postsynaptic
+  spike potentiates (with the latest arrival) only if it is the first postsynaptic spike
+  since that arrival. Within a step an arrival counts as before a postsynaptic spike, as
+  above. It needs no extra state: the steps of the last arrival and of the last
+  postsynaptic spike, which the traces keep anyway, decide.
 
 Cost: a weight-changing rule keeps about 100 bytes per plastic synapse on top of the 16 of a
 static one (traces, indices both ways, the eligibility of the reward rule), plus a history of
@@ -65,7 +74,9 @@ from . import _checks
 __all__ = ["Plasticity", "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
            "PAIRINGS", "DEPENDENCES"]
 
-PAIRINGS = ("all", "nearest")
+PAIRINGS = ("all", "nearest", "reduced")
+#: Pairing codes in the compiled kernels (the P_NEAREST column).
+_PAIRING_CODE = {"all": 0.0, "nearest": 1.0, "reduced": 2.0}
 DEPENDENCES = ("additive", "multiplicative")
 
 # Rule kinds in the compiled kernels.
@@ -127,7 +138,8 @@ def _validate_common(obj, *, rates, taus):
     if not obj.w_min < obj.w_max:
         raise ValueError(f"{name}.w_min must be < {name}.w_max ({obj.w_max!r}), got "
                          f"{obj.w_min!r}")
-    _checks.choice(name, "pairing", obj.pairing, PAIRINGS)
+    _checks.choice(name, "pairing", obj.pairing, PAIRINGS if isinstance(obj, STDP)
+                   else PAIRINGS[:2])
 
 
 @dataclass(frozen=True)
@@ -162,7 +174,8 @@ class STDP(Plasticity):
         Trace time constants, ms, > 0.
     w_min, w_max : float
         Hard bounds, weight unit, ``w_min < w_max``; initial weights must lie inside.
-    pairing : {"all", "nearest"}
+    pairing : {"all", "nearest", "reduced"}
+        See "Pairing" in :mod:`neurosim.plasticity`.
     dependence : {"additive", "multiplicative"}
     """
 
@@ -207,7 +220,7 @@ class STDP(Plasticity):
         return (self.tau_plus, self.tau_minus, math.inf, math.inf, math.inf, math.inf)
 
     def _params(self):
-        return (KIND_STDP, self.pairing == "nearest", self.dependence == "multiplicative",
+        return (KIND_STDP, _PAIRING_CODE[self.pairing], self.dependence == "multiplicative",
                 self.a_plus, self.a_minus, self.w_min, self.w_max, 0.0, 0.0)
 
 
@@ -394,7 +407,7 @@ def build_stdp_tables(rules, dt, n_total, pre_g, delay, pos, post_q, n_q, q_rule
         Neurons in the network.
     pre_g, delay, pos : arrays over plastic synapses
         Global presynaptic neuron, delay (steps) and position in the main CSR table; already
-        sorted by (pre, delay).
+        sorted by (pre, delay, rule).
     post_q : array over plastic synapses
         Index of the synapse's (rule, postsynaptic neuron) trace slot.
     n_q : int
@@ -438,15 +451,23 @@ def build_stdp_tables(rules, dt, n_total, pre_g, delay, pos, post_q, n_q, q_rule
         lo = q_rule_start[r, 2]
         hi = q_rule_start[r + 1, 2] if r + 1 < n_rules else n_q
         p_rule[(post_q >= lo) & (post_q < hi)] = r
+    # Synapses with the same presynaptic neuron, delay and rule see the same arrivals, so they
+    # share one presynaptic trace (a "group"): consecutive in this order.
+    new_group = np.ones(n_p, dtype=bool)
+    if n_p:
+        new_group[1:] = ((pre_g[1:] != pre_g[:-1]) | (delay[1:] != delay[:-1])
+                         | (p_rule[1:] != p_rule[:-1]))
+    p_grp = (np.cumsum(new_group) - 1).astype(np.int32)
+    n_grp = int(new_group.sum())
     return dict(
         par=par, taus=taus, lut=lut, dt=np.array([dt]),
         p_pos=pos.astype(np.int64), p_rule=p_rule, p_q=post_q.astype(np.int64),
         p_delay=delay.astype(np.int64),
-        pre_tr=np.zeros((n_p, 3)),
+        grp_tr=np.zeros((n_grp, 3)), p_grp=p_grp, q_grp=p_grp[order],
         q_pos=pos.astype(np.int64)[order],
         c=np.zeros(n_p), c_last=np.zeros(n_p, dtype=np.int64),
         ppre_ptr=ppre_ptr, q_ptr=q_ptr, q_syn=order.astype(np.int64),
-        o1=np.zeros(n_q), o2=np.zeros(n_q), o_last=np.zeros(n_q, dtype=np.int64),
+        o1=np.zeros(n_q), o2=np.zeros(n_q), o_last=np.full(n_q, -1, dtype=np.int64),
         rule_post=np.ascontiguousarray(q_rule_start[:n_rules], dtype=np.int64).reshape(-1, 3),
         d_values=d_values, has_out=has_plastic_out,
         hist=np.zeros((n_hist, int(has_plastic_out.sum()) + int(burst) + 1), dtype=np.int64),
@@ -456,11 +477,14 @@ def build_stdp_tables(rules, dt, n_total, pre_g, delay, pos, post_q, n_q, q_rule
 
 
 #: Order of the arrays in the tuple the compiled loop receives.
-#: ``pre_tr[p]`` holds a synapse's presynaptic traces and the step of its last arrival,
-#: ``(x1, x2, step)``, side by side (one cache line when a postsynaptic spike visits it);
-#: ``q_pos[m]`` is the table position of the ``m``-th synapse in postsynaptic order.
-STDP_FIELDS = ("par", "taus", "lut", "dt", "p_pos", "p_rule", "p_q", "p_delay", "pre_tr",
-               "q_pos", "c", "c_last", "ppre_ptr", "q_ptr", "q_syn", "o1", "o2", "o_last",
+#: ``grp_tr[p_grp[p]]`` holds the presynaptic traces of synapse ``p`` and the step of its last
+#: arrival, ``(x1, x2, step)``: one row per group of synapses with the same presynaptic neuron,
+#: delay and rule (they see the same arrivals), small enough to stay in cache when a
+#: postsynaptic spike visits its synapses (``q_grp[m]`` for the ``m``-th synapse in
+#: postsynaptic order); ``q_pos[m]`` is that synapse's table position.
+STDP_FIELDS = ("par", "taus", "lut", "dt", "p_pos", "p_rule", "p_q", "p_delay", "grp_tr",
+               "p_grp", "q_grp", "q_pos", "c", "c_last", "ppre_ptr", "q_ptr", "q_syn", "o1",
+               "o2", "o_last",
                "rule_post", "d_values", "has_out", "hist", "hist_n", "dopa", "dopa_step")
 
 
@@ -476,9 +500,9 @@ def _decay(lut, taus, dt, r, which, n):
 def _reward_catch_up(p, k, weight, pl):
     """Bring the reward synapse ``p`` to step ``k``: integrate ``dw/dt = c d`` exactly over
     the steps since its last update and decay ``c`` (equations in :class:`RewardSTDP`)."""
-    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, pre_tr, q_pos, c, c_last, ppre_ptr,
-     q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist, hist_n, dopa,
-     dopa_step) = pl
+    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, grp_tr, p_grp, q_grp, q_pos, c,
+     c_last, ppre_ptr, q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist,
+     hist_n, dopa, dopa_step) = pl
     n = k - c_last[p]
     if n <= 0:
         return
@@ -496,9 +520,9 @@ def _reward_catch_up(p, k, weight, pl):
 def reward_catch_up_fired(k, fired, n_fired, weight, pl):
     """Before the spikes of step ``k`` are pushed, bring the reward synapses of the neurons
     that fired up to step ``k`` so that they transmit their current weight."""
-    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, pre_tr, q_pos, c, c_last, ppre_ptr,
-     q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist, hist_n, dopa,
-     dopa_step) = pl
+    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, grp_tr, p_grp, q_grp, q_pos, c,
+     c_last, ppre_ptr, q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist,
+     hist_n, dopa, dopa_step) = pl
     if p_rule.shape[0] == 0:
         return
     any_reward = False
@@ -525,14 +549,20 @@ def plasticity_step(k, fired, n_fired, weight, pl):
     step's arrivals), then bump their postsynaptic traces; (c) the neurons of step ``k``
     that have plastic synapses are written into the history.
     """
-    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, pre_tr, q_pos, c, c_last, ppre_ptr,
-     q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist, hist_n, dopa,
-     dopa_step) = pl
+    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, grp_tr, p_grp, q_grp, q_pos, c,
+     c_last, ppre_ptr, q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist,
+     hist_n, dopa, dopa_step) = pl
     if p_pos.shape[0] == 0:
         return
     dt = dtv[0]
     n_hist = hist.shape[0]
-    # (a) presynaptic arrivals
+    # (a) presynaptic arrivals. Elements are indexed directly (grp_tr[gi, 0], not a row view:
+    # a view per synapse costs a reference count), and the rule's constants are reloaded only
+    # when the rule changes from one synapse to the next.
+    n_lut = lut.shape[2]
+    r_prev = -1
+    triplet = nearest = reduced = mult = reward = False
+    a_minus = a3_minus = w_min = tau_m = tau_p = tau_x = 0.0
     for i in range(d_values.shape[0]):
         d = d_values[i]
         if k - d < 0:
@@ -542,7 +572,8 @@ def plasticity_step(k, fired, n_fired, weight, pl):
             g = hist[row, h]
             # synapses of g are sorted by delay: binary search for the first with delay d
             lo = ppre_ptr[g]
-            hi = ppre_ptr[g + 1]
+            end = ppre_ptr[g + 1]
+            hi = end
             while lo < hi:
                 mid = (lo + hi) // 2
                 if p_delay[mid] < d:
@@ -550,34 +581,56 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                 else:
                     hi = mid
             p = lo
-            while p < ppre_ptr[g + 1] and p_delay[p] == d:
+            while p < end and p_delay[p] == d:
+                # one group: same presynaptic neuron, delay and rule
+                gi = p_grp[p]
                 r = p_rule[p]
-                q = p_q[p]
-                n_o = k - o_last[q]
-                o1 = o1v[q] * _decay(lut, taus, dt, r, T_MINUS, n_o)
-                tr = pre_tr[p]
-                n_x = k - np.int64(tr[2])
-                x1 = tr[0] * _decay(lut, taus, dt, r, T_PLUS, n_x)
-                triplet = par[r, P_TRIPLET] != 0.0
-                x2 = tr[1] * _decay(lut, taus, dt, r, T_X, n_x) if triplet else 0.0
-                s = p_pos[p]
-                if par[r, P_KIND] == KIND_REWARD:
-                    _reward_catch_up(p, k, weight, pl)
-                    c[p] -= par[r, P_A_MINUS] * o1
+                if r != r_prev:
+                    r_prev = r
+                    triplet = par[r, P_TRIPLET] != 0.0
+                    nearest = par[r, P_NEAREST] != 0.0
+                    reduced = par[r, P_NEAREST] == 2.0
+                    mult = par[r, P_MULT] != 0.0
+                    reward = par[r, P_KIND] == KIND_REWARD
+                    a_minus = par[r, P_A_MINUS]
+                    a3_minus = par[r, P_A3_MINUS]
+                    w_min = par[r, P_W_MIN]
+                    tau_m = taus[r, T_MINUS]
+                    tau_p = taus[r, T_PLUS]
+                    tau_x = taus[r, T_X]
+                a_prev = np.int64(grp_tr[gi, 2])  # step of the previous arrival
+                n_x = k - a_prev
+                x1 = grp_tr[gi, 0] * (lut[r, T_PLUS, n_x] if n_x < n_lut
+                                      else math.exp(-n_x * dt / tau_p))
+                x2 = 0.0
+                if triplet:
+                    x2 = grp_tr[gi, 1] * (lut[r, T_X, n_x] if n_x < n_lut
+                                          else math.exp(-n_x * dt / tau_x))
+                while p < end and p_grp[p] == gi:
+                    q = p_q[p]
+                    n_o = k - o_last[q]
+                    o1 = o1v[q] * (lut[r, T_MINUS, n_o] if n_o < n_lut
+                                   else math.exp(-n_o * dt / tau_m))
+                    if reduced and a_prev > o_last[q]:
+                        o1 = 0.0  # not the first arrival since the last postsynaptic spike
+                    if reward:
+                        _reward_catch_up(p, k, weight, pl)
+                        c[p] -= a_minus * o1
+                    else:
+                        s = p_pos[p]
+                        dep = o1 * (a_minus + a3_minus * x2)
+                        w = weight[s]
+                        if mult:
+                            dep *= w - w_min
+                        weight[s] = max(w - dep, w_min)
+                    p += 1
+                if nearest:
+                    grp_tr[gi, 0] = 1.0
+                    grp_tr[gi, 1] = 1.0 if triplet else 0.0
                 else:
-                    dep = o1 * (par[r, P_A_MINUS] + par[r, P_A3_MINUS] * x2)
-                    w = weight[s]
-                    if par[r, P_MULT] != 0.0:
-                        dep *= w - par[r, P_W_MIN]
-                    weight[s] = max(w - dep, par[r, P_W_MIN])
-                if par[r, P_NEAREST] != 0.0:
-                    tr[0] = 1.0
-                    tr[1] = 1.0 if triplet else 0.0
-                else:
-                    tr[0] = x1 + 1.0
-                    tr[1] = x2 + 1.0 if triplet else 0.0
-                tr[2] = k
-                p += 1
+                    grp_tr[gi, 0] = x1 + 1.0
+                    grp_tr[gi, 1] = x2 + 1.0 if triplet else 0.0
+                grp_tr[gi, 2] = k
     # (b) postsynaptic spikes
     for f in range(n_fired):
         g = fired[f]
@@ -590,16 +643,25 @@ def plasticity_step(k, fired, n_fired, weight, pl):
             triplet = par[r, P_TRIPLET] != 0.0
             o2 = o2v[q] * _decay(lut, taus, dt, r, T_Y, n_o) if triplet else 0.0
             gain = par[r, P_A_PLUS] + par[r, P_A3_PLUS] * o2
+            a_plus = par[r, P_A_PLUS]
+            reduced = par[r, P_NEAREST] == 2.0
+            q_prev = o_last[q]  # step of the previous postsynaptic spike
             reward = par[r, P_KIND] == KIND_REWARD
             mult = par[r, P_MULT] != 0.0
             w_max = par[r, P_W_MAX]
+            tau_p = taus[r, T_PLUS]
+            lut_p = lut[r, T_PLUS]
             for m in range(q_ptr[q], q_ptr[q + 1]):
-                p = q_syn[m]
-                tr = pre_tr[p]
-                x1 = tr[0] * _decay(lut, taus, dt, r, T_PLUS, k - np.int64(tr[2]))
+                gi = q_grp[m]
+                a_last = np.int64(grp_tr[gi, 2])
+                n_x = k - a_last
+                x1 = grp_tr[gi, 0] * (lut_p[n_x] if n_x < n_lut else math.exp(-n_x * dt / tau_p))
+                if reduced and q_prev >= a_last:
+                    x1 = 0.0  # a postsynaptic spike since the last arrival has paired with it
                 if reward:
+                    p = q_syn[m]
                     _reward_catch_up(p, k, weight, pl)
-                    c[p] += par[r, P_A_PLUS] * x1
+                    c[p] += a_plus * x1
                 else:
                     s = q_pos[m]
                     w = weight[s]
@@ -629,9 +691,9 @@ def plasticity_step(k, fired, n_fired, weight, pl):
 def weight_now(k, s, p, weight, pl):
     """The weight of synapse ``s`` of the main table at step ``k``, without changing any
     state: as stored, or brought up to step ``k`` if it is the reward synapse ``p >= 0``."""
-    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, pre_tr, q_pos, c, c_last, ppre_ptr,
-     q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist, hist_n, dopa,
-     dopa_step) = pl
+    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, grp_tr, p_grp, q_grp, q_pos, c,
+     c_last, ppre_ptr, q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist,
+     hist_n, dopa, dopa_step) = pl
     w = weight[s]
     if p >= 0 and par[p_rule[p], P_KIND] == KIND_REWARD and k > c_last[p]:
         r = p_rule[p]
@@ -654,9 +716,9 @@ def weights_now(k, weight, pl, out_pos, out_p, out):
 def reward_catch_up_rule(k, r, weight, pl):
     """Bring every synapse of reward rule ``r`` up to step ``k`` (before its dopamine
     level jumps)."""
-    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, pre_tr, q_pos, c, c_last, ppre_ptr,
-     q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist, hist_n, dopa,
-     dopa_step) = pl
+    (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, grp_tr, p_grp, q_grp, q_pos, c,
+     c_last, ppre_ptr, q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist,
+     hist_n, dopa, dopa_step) = pl
     for p in range(p_rule.shape[0]):
         if p_rule[p] == r:
             _reward_catch_up(p, k, weight, pl)

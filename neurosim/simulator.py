@@ -95,10 +95,11 @@ ENGINES = ("neurosim", "brian2", "nest")
 #: Steps per call of the compiled loop (see :meth:`Simulator.run`).
 CHUNK_STEPS = 1000
 #: Memory kept per synapse with weight-changing plasticity, on top of its CSR entry: the
-#: plasticity tables' indices (position, rule, trace slot, delay, postsynaptic order: 5 x 8 B),
-#: presynaptic traces and last arrival (3 x 8 B), eligibility and its step (2 x 8 B) -- 88 B,
-#: measured equal to ``sum(a.nbytes for a in sim._pl) / n_synapses`` up to the per-neuron part.
-PLASTIC_BYTES_PER_SYNAPSE = 88
+#: plasticity tables' indices (position twice, rule, trace slot, delay, postsynaptic order:
+#: 6 x 8 B; trace group twice: 2 x 4 B), eligibility and its step (2 x 8 B) -- 72 B, measured
+#: equal to the growth of ``sum(a.nbytes for a in sim._pl)`` per synapse. The presynaptic
+#: traces (24 B) are kept per (presynaptic neuron, delay, rule), not per synapse.
+PLASTIC_BYTES_PER_SYNAPSE = 72
 #: Transient memory per plastic synapse while its tables are built (sort keys, inverse orders).
 _PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
 #: Extra memory per Tsodyks-Markram synapse: parameters (3 x 8 B), u, x and last spike step.
@@ -113,10 +114,17 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
                st_step, st_idx, st_ptr, poisson_p, rng,
                fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
                probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
-               probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out):
+               probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out,
+               has_lif, has_adex, has_izh, has_hh, has_poisson, has_stp, has_pl):
     """Advance the network by up to ``n_steps`` steps from ``step0`` (order in the module
     docstring). Returns the number of steps done: fewer than ``n_steps`` only when the spike
-    buffer could overflow in the next step, so the caller can grow it and call again."""
+    buffer could overflow in the next step, so the caller can grow it and call again.
+
+    The ``has_*`` arguments are ``None`` when the network has no population of that model (no
+    short-term or weight-changing plasticity) and ``True`` when it has. Numba removes the
+    branches guarded by ``x is not None`` for a ``None`` argument before compiling, and
+    compiles (and caches) one machine-code version per combination: a network of LIF neurons
+    compiles only the LIF kernel, not the other models' and the plasticity kernels."""
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
     for k in range(step0, step0 + n_steps):
@@ -142,22 +150,32 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
             end = pop_start[p + 1]
             chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
             if kind == 0:
+                if has_lif is None:
+                    continue
                 n_fired = lif_step(start, end, pop_par[p], state, refrac, i_inj, chans, ch_kind,
                                    ch_cond, ch_start, ch_coef, ch_erev, x1, x2, work, ring_row,
                                    fired, n_fired)
             elif kind == 1:
+                if has_adex is None:
+                    continue
                 n_fired = adex_step(start, end, pop_par[p], state, refrac, i_inj, chans,
                                     ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2, work,
                                     ring_row, fired, n_fired)
             elif kind == 2:
+                if has_izh is None:
+                    continue
                 n_fired = izhikevich_step(start, end, pop_par[p], state, refrac, i_inj, chans,
                                           ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
                                           work, ring_row, fired, n_fired)
             elif kind == 3:
+                if has_hh is None:
+                    continue
                 n_fired = hodgkin_huxley_step(start, end, pop_par[p], state, refrac, i_inj,
                                               chans, ch_kind, ch_cond, ch_start, ch_coef,
                                               ch_erev, x1, x2, work, ring_row, fired, n_fired)
             elif kind == 10:
+                if has_poisson is None:
+                    continue
                 for g in range(start, end):
                     if rng.random() < poisson_p[g]:
                         fired[n_fired] = g
@@ -168,13 +186,15 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
                 n_fired += 1
             st_ptr[0] += 1
         # 4. push spikes into the delay buffers
-        reward_catch_up_fired(k, fired, n_fired, weight, pl)
+        if has_pl is not None:
+            reward_catch_up_fired(k, fired, n_fired, weight, pl)
         push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)
-        if stp[1].shape[0] > 0:
+        if has_stp is not None:
             push_spikes_stp(k, fired, n_fired, stp[0], stp[1], stp[2], stp[3], stp[4], stp[5],
                             stp[6], stp[7], stp[8][0], ring)
         # 5. plasticity
-        plasticity_step(k, fired, n_fired, weight, pl)
+        if has_pl is not None:
+            plasticity_step(k, fired, n_fired, weight, pl)
         # 6. record
         c0 = spk_count[0]
         for f in range(n_fired):
@@ -193,8 +213,11 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
             m = wr_every[q]
             if (k + 1) % m == 0:
                 j = (k + 1) // m - 1 - wr_base[q]
-                wr_out[wr_off[q] + j * wr_stride[q]] = weight_now(k + 1, wr_pos[q], wr_p[q],
-                                                                  weight, pl)
+                if has_pl is None:
+                    wr_out[wr_off[q] + j * wr_stride[q]] = weight[wr_pos[q]]
+                else:
+                    wr_out[wr_off[q] + j * wr_stride[q]] = weight_now(k + 1, wr_pos[q],
+                                                                      wr_p[q], weight, pl)
     return n_steps
 
 
@@ -407,6 +430,8 @@ class Simulator:
         tables = []
         proj_slot = []  # per projection: (table, offset in that table's concatenation, count)
         n_main = n_stp = 0
+        blocks = {}
+        row_fill = np.zeros(n_total, dtype=np.int32)  # main-table synapses per row so far
         if keep_tables and net.weight_monitors:
             raise ValueError("record_weights: only engine 'neurosim' records weights; "
                              "use sim.weights(projection) at the end instead")
@@ -449,14 +474,22 @@ class Simulator:
             w_all.append(w)
             d_all.append(d)
             proj_slot.append(("main", n_main, n_syn))
+            # A static projection whose synapses come sorted by presynaptic neuron (every
+            # connector but a shuffled FromList) keeps no per-synapse index: its table
+            # positions follow from how many synapses each row has (_RowBlocks).
+            base = int(pop_start[pop_index[id(proj.pre)]])
+            counts = np.bincount(pre, minlength=proj.pre.n).astype(np.int32)
+            if proj.plasticity is None and bool(np.all(pre[1:] >= pre[:-1])):
+                blocks[id(proj)] = _RowBlocks(base, counts,
+                                              row_fill[base:base + proj.pre.n].copy())
+            row_fill[base:base + proj.pre.n] += counts
             n_main += n_syn
         # inv_main[i] is the table position of the i-th synapse in projection order (to_csr
         # sorts stably by presynaptic neuron).
-        pre_cat = cat(pre_all, np.int64)
-        inv_main = csr_positions(pre_cat, n_total)[1]
-        indptr, target, weight, delay = to_csr(pre_cat, cat(tgt_all, np.int64),
-                                               cat(w_all, np.float64), cat(d_all, np.int32),
-                                               n_total)
+        indptr, target, weight, delay, inv_main = to_csr(
+            cat(pre_all, np.int64), cat(tgt_all, np.int64), cat(w_all, np.float64),
+            cat(d_all, np.int32), n_total, positions=True)
+        del pre_all, tgt_all, w_all, d_all
         stp_pre = cat(stp_parts[0], np.int64)
         stp_indptr, stp_target, stp_weight, stp_delay = to_csr(
             stp_pre, cat(stp_parts[1], np.int64), cat(stp_parts[2], np.float64),
@@ -543,7 +576,10 @@ class Simulator:
         proj_tables = {}
         for proj, c, (table, off, n) in zip(net.projections, proj_channel, proj_slot):
             pos = (inv_main if table == "main" else inv_stp)[off:off + n]
-            proj_tables[id(proj)] = [table, pos, None]
+            if id(proj) in blocks:
+                proj_tables[id(proj)] = [table, blocks[id(proj)], None]
+            else:  # a copy, so that the whole inv_main can be freed
+                proj_tables[id(proj)] = [table, pos.copy(), None]
             if proj.plasticity is None or table != "main":
                 continue
             i_post = pop_index[id(proj.post)]
@@ -555,13 +591,18 @@ class Simulator:
         # Plastic synapses are indexed by (presynaptic neuron, delay): the kernel finds the
         # arrivals of one delay by bisection. p_of[i] is the index of the i-th one.
         all_pos, all_q = cat(pl_pos, np.int64), cat(pl_q, np.int64)
-        row_of = np.repeat(np.arange(n_total, dtype=np.int64), np.diff(indptr))
-        order = np.lexsort((delay[all_pos], row_of[all_pos]))
+        all_rule = cat([np.full(pos.size, r, dtype=np.int64) for r, pos in enumerate(pl_pos)],
+                       np.int64)
+        del inv_main, pl_pos
+        pl_row = np.searchsorted(indptr, all_pos, side="right") - 1  # row of each
+        order = np.lexsort((all_rule, delay[all_pos], pl_row))
+        del all_rule
         p_of = np.empty(order.size, dtype=np.int64)
         p_of[order] = np.arange(order.size)
-        pl = build_stdp_tables(rules, dt, n_total, row_of[all_pos[order]],
+        pl = build_stdp_tables(rules, dt, n_total, pl_row[order],
                                delay[all_pos[order]], all_pos[order], all_q[order], n_q,
                                np.array(q_rule, dtype=np.int64).reshape(-1, 3), burst=st_burst)
+        del pl_row, all_pos, all_q, order
         off = 0
         self._reward_rules = []
         for r, proj in enumerate(p for p in net.projections
@@ -606,6 +647,11 @@ class Simulator:
         self._ring = ring_buffer(n_slots, max_delay)
         self._csr = (indptr, target, weight, delay)
         self._poisson_p = poisson_p
+        # Which parts of the compiled loop this network needs (see _run_steps).
+        present = set(int(k) for k in pop_kind)
+        self._kernel_flags = tuple(True if flag else None for flag in (
+            0 in present, 1 in present, 2 in present, 3 in present, 10 in present,
+            stp_target.size > 0, len(rules) > 0))
         self._fired = np.zeros(n_total + st_burst, dtype=np.int64)
         self._rec_mask = rec_mask
         self._spk_room = int(rec_mask.sum()) + st_burst
@@ -813,7 +859,7 @@ class Simulator:
         for mon in self._weight_monitors:
             m = self._every_steps[mon]
             n_samples = (step0 + n_steps) // m - step0 // m
-            _, pos, p_idx = self._proj_tables[id(mon.projection)]
+            _, pos, p_idx = self._table_of(mon.projection)
             cols = np.arange(pos.size) if mon.synapses is None else mon.synapses
             w_offsets[mon] = (w_total, n_samples, cols.size)
             for col, j in enumerate(cols):
@@ -886,7 +932,7 @@ class Simulator:
                 *self._channels, self._x1, self._x2, self._work, self._ring, *self._csr,
                 *self._inj, *self._noise, *self._st, self._poisson_p, self.rng, self._fired,
                 self._rec_mask, spk_step, spk_idx, count, self._spk_room, *probe, probe_out,
-                self._stp, self._pl, *wprobe)
+                self._stp, self._pl, *wprobe, *self._kernel_flags)
             self.step += got
             done += got
             n = int(count[0])
@@ -950,7 +996,7 @@ class Simulator:
                                variable=monitor.variable, population=monitor.population.name)
         if isinstance(monitor, WeightMonitor) and monitor in self._weight_chunks:
             chunks = self._weight_chunks[monitor]
-            table, pos, _ = self._proj_tables[id(monitor.projection)]
+            table, pos, _ = self._table_of(monitor.projection)
             cols = np.arange(pos.size) if monitor.synapses is None else monitor.synapses
             pre, post = self._pre_post(monitor.projection)
             times = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0)
@@ -968,10 +1014,18 @@ class Simulator:
                 id(projection) not in self._proj_tables:
             raise ValueError(f"{what}: {projection!r} is not a projection of this simulator's "
                              f"network")
-        return self._proj_tables[id(projection)]
+        return self._table_of(projection)
+
+    def _table_of(self, projection):
+        """``(table, positions, plastic indices)`` of a projection's synapses, in the order
+        the connector made them."""
+        table, pos, p_idx = self._proj_tables[id(projection)]
+        if isinstance(pos, _RowBlocks):
+            pos = pos.positions(self._csr[0])
+        return table, pos, p_idx
 
     def _pre_post(self, projection):
-        table, pos, _ = self._proj_tables[id(projection)]
+        table, pos, _ = self._table_of(projection)
         indptr, target = (self._csr if table == "main" else self._stp)[:2]
         rows = np.repeat(np.arange(self._n_total, dtype=np.int64), np.diff(indptr))
         pre = rows[pos] - self._pop_start[self._pop_index[id(projection.pre)]]
@@ -1090,6 +1144,31 @@ class _DeferredInterrupt:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
         return False
+
+
+class _RowBlocks:
+    """Where a static projection's synapses lie in the main table, without a per-synapse index.
+
+    The table is sorted stably by presynaptic neuron, so a projection whose synapses come sorted
+    by presynaptic neuron occupies, in each row, one contiguous block in its own order, after
+    the blocks of the projections built before it from the same row: row ``base + i`` holds
+    its ``counts[i]`` synapses from ``indptr[base + i] + before[i]`` on. Two int32 per
+    presynaptic neuron instead of one int64 per synapse.
+    """
+
+    def __init__(self, base, counts, before):
+        self.base = base
+        self.counts = counts
+        self.before = before
+        self.size = int(counts.sum(dtype=np.int64))
+
+    def positions(self, indptr):
+        """The table position of each synapse, in the connector's order (int64)."""
+        n_pre = self.counts.size
+        first = indptr[self.base:self.base + n_pre] + self.before
+        ends = np.cumsum(self.counts, dtype=np.int64)
+        shift = np.repeat(first - (ends - self.counts), self.counts)
+        return np.arange(self.size, dtype=np.int64) + shift
 
 
 def cat(parts, dtype):

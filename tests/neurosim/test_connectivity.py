@@ -155,3 +155,79 @@ def test_csr_positions_is_the_inverse_of_a_stable_sort():
         got = to_csr(pre, tgt, w, d, n_rows)
         for a, b in zip(got, (indptr, tgt[order], w[order], d[order])):
             assert np.array_equal(a, b)
+
+
+def test_every_rule_but_from_list_returns_pairs_sorted_by_presynaptic_neuron():
+    for conn, same in ((ns.AllToAll(allow_autapses=False), True), (ns.OneToOne(), False),
+                       (ns.FixedProbability(0.3), False), (ns.FixedInDegree(6), False),
+                       (ns.FixedInDegree(6, allow_autapses=False), True),
+                       (ns.FixedOutDegree(6), False),
+                       (ns.FromMatrix(np.random.default_rng(3).random((20, 20)) > 0.5), False)):
+        pre, post = _pairs(conn, 20, 20, same=same, seed=4)
+        assert np.all(np.diff(pre) >= 0), conn
+    # FixedInDegree's sorting keeps the pairs it drew, in (pre, post) order.
+    rng = np.random.default_rng(5)
+    pre, post = ns.FixedInDegree(4).pairs(15, 12, rng, same=False)
+    np.testing.assert_array_equal(np.bincount(post, minlength=12), 4)
+    assert np.all(np.diff(pre * 12 + post) > 0)
+
+
+def test_weight_tables_keep_each_projections_own_order():
+    # Three projections share presynaptic rows (and one channel): two come sorted by
+    # presynaptic neuron (positions found from the row counts, no per-synapse index) and one
+    # FromList in a shuffled order (positions kept). Each weight table must list exactly the
+    # projection's pairs, weights and delays in the order they were given.
+    rng = np.random.default_rng(0)
+    net = ns.Network()
+    a = net.population(30, ns.LIF(), name="a")
+    b = net.population(25, ns.LIF(), name="b")
+    given = []
+    for shuffled in (False, True, False):
+        pairs = np.argwhere(rng.random((30, 25)) < 0.3)
+        if shuffled:
+            pairs = pairs[rng.permutation(len(pairs))]
+        w = rng.normal(size=len(pairs))
+        d = rng.integers(1, 6, len(pairs)) * 0.1
+        given.append((net.connect(a, b, ns.FromList(pairs, weights=w, delays=d),
+                                  synapse=ns.ExpCurrent(tau=5.0)), pairs, w, d))
+    net.connect(a, a, ns.FixedInDegree(5), synapse=ns.ExpCurrent(tau=5.0), weight=1.0)
+    sim = ns.Simulator(net, dt=0.1, seed=0)
+    for proj, pairs, w, d in given:
+        table = sim.weights(proj)
+        np.testing.assert_array_equal(table.pre, pairs[:, 0])
+        np.testing.assert_array_equal(table.post, pairs[:, 1])
+        np.testing.assert_array_equal(table.weight, w)
+        np.testing.assert_allclose(table.delay, d, rtol=1e-12)
+
+
+def test_static_synapses_keep_16_bytes_each_plus_a_per_neuron_cost():
+    import gc
+    import tracemalloc
+
+    def build(n, k):
+        net = ns.Network()
+        ne = n * 4 // 5
+        exc = net.population(ne, ns.LIF(), name="exc")
+        inh = net.population(n - ne, ns.LIF(), name="inh")
+        for pre, w, kk in ((exc, 20.0, k * 4 // 5), (inh, -100.0, k // 5)):
+            for post in (exc, inh):
+                net.connect(pre, post, ns.FixedInDegree(kk), synapse=ns.ExpCurrent(tau=5.0),
+                            weight=w, delay=ns.Uniform(0.1, 2.0))
+        return net
+
+    kept = {}
+    for k in (20, 100):
+        net = build(5000, k)
+        gc.collect()
+        tracemalloc.start()
+        sim = ns.Simulator(net, dt=0.1, seed=0)
+        kept[k] = (tracemalloc.get_traced_memory()[0], sim.n_synapses)
+        tracemalloc.stop()
+        del sim
+    # Two networks that differ only in synapse count: the difference per extra synapse is
+    # the per-synapse cost (int32 target, float64 weight, int32 delay = 16 B).
+    (m1, s1), (m2, s2) = kept[20], kept[100]
+    per_synapse = (m2 - m1) / (s2 - s1)
+    assert per_synapse <= 16.5, per_synapse
+    per_neuron = (m1 - 16 * s1) / 5000
+    assert per_neuron < 500, per_neuron

@@ -155,7 +155,10 @@ def test_memory_estimate_refuses_before_allocating(monkeypatch):
     net = ns.Network()
     a = net.population(2000, ns.LIF(), name="a")
     net.connect(a, a, ns.AllToAll())
-    with pytest.raises(MemoryError, match=r"about 4,000,000 synapses, which need about 0\.2 GiB"):
+    from neurosim.connectivity import _BUILD_BYTES_PER_SYNAPSE, BYTES_PER_SYNAPSE
+    need = 4_000_000 * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE) / 2**30   # 0.33 GiB
+    with pytest.raises(MemoryError, match=rf"about 4,000,000 synapses, which need about "
+                                          rf"{need:.1f} GiB"):
         ns.Simulator(net, dt=0.1)
 
 

@@ -49,12 +49,21 @@ def steps(times):
 
 def reference(arrival_steps, post_steps, w0, rule):
     """The pair rule applied event by event with explicit sums over earlier spikes (no
-    traces): arrivals before postsynaptic spikes within a step."""
-    nearest = rule.pairing == "nearest"
+    traces): arrivals before postsynaptic spikes within a step. Reduced pairing: a pair
+    counts only if no other spike lies between its two spikes, i.e. only when the previous
+    event was of the other side."""
+    nearest = rule.pairing in ("nearest", "reduced")
+    reduced = rule.pairing == "reduced"
     mult = rule.dependence == "multiplicative"
     events = sorted([(k, 0) for k in arrival_steps] + [(k, 1) for k in post_steps])
     w, seen_pre, seen_post = w0, [], []
+    last_kind = None
     for k, kind in events:
+        blocked = reduced and last_kind == kind
+        last_kind = kind
+        if blocked:
+            (seen_pre if kind == 0 else seen_post).append(k)
+            continue
         if kind == 0:
             earlier = seen_post[-1:] if nearest else seen_post
             s = sum(math.exp(-((k - kp) * DT) / rule.tau_minus) for kp in earlier)
@@ -101,7 +110,7 @@ def test_delay_shifts_the_interval_exactly():
 
 
 @pytest.mark.parametrize("rate_hz", [1.0, 20.0])
-@pytest.mark.parametrize("pairing", ["all", "nearest"])
+@pytest.mark.parametrize("pairing", ["all", "nearest", "reduced"])
 @pytest.mark.parametrize("dependence", ["additive", "multiplicative"])
 @pytest.mark.parametrize("offset", [6.0, -6.0, 0.0])
 def test_repeated_pairings_match_the_reference(rate_hz, pairing, dependence, offset):
@@ -308,3 +317,77 @@ def test_weight_record_save_and_load(tmp_path):
         np.testing.assert_array_equal(getattr(back, name), getattr(rec, name))
     with pytest.raises(ValueError):
         rec.values[0, 0] = 1.0          # records are read-only
+
+
+def test_synapses_sharing_presynaptic_traces_follow_the_reference():
+    """Synapses with the same presynaptic neuron, delay and rule share one presynaptic trace in
+    the engine. Here they do in many ways at once: 6 presynaptic trains fan out to relays of
+    two populations under two rules (different time constants, additive and multiplicative),
+    with delays that repeat within a neuron's synapses and differ between them. Every synapse
+    against the reference with its own arrivals and its own postsynaptic train."""
+    rng = np.random.default_rng(11)
+    rules = [ns.STDP(a_plus=0.02, a_minus=0.021, tau_plus=15.0, tau_minus=25.0, w_min=0.0,
+                     w_max=1.0),
+             ns.STDP(a_plus=0.05, a_minus=0.04, tau_plus=8.0, tau_minus=30.0, w_min=0.0,
+                     w_max=1.0, dependence="multiplicative")]
+    n_pre, n_posts = 6, (3, 2)
+    pre_times = [sorted(set(np.round(rng.uniform(0.1, 300, 20), 1).tolist()))
+                 for _ in range(n_pre)]
+    net = ns.Network()
+    pre = net.population(n_pre, ns.SpikeTimes(pre_times), name="pre")
+    given = []
+    for j, (rule, n_post) in enumerate(zip(rules, n_posts)):
+        post_times = [sorted(set(np.round(rng.uniform(5, 330, 15), 1).tolist()))
+                      for _ in range(n_post)]
+        teacher = net.population(n_post, ns.SpikeTimes(
+            [[round(t - DT, 10) for t in ts] for ts in post_times]), name=f"teacher{j}")
+        post = net.population(n_post, RELAY, name=f"post{j}")
+        net.connect(teacher, post, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+        pairs = np.array([[i, m] for i in range(n_pre) for m in range(n_post)])
+        delays = np.round(rng.choice([0.1, 0.5, 2.0], len(pairs)), 10)
+        w0 = rng.uniform(0.2, 0.8, len(pairs))
+        proj = net.connect(pre, post, ns.FromList(pairs, weights=w0, delays=delays),
+                           synapse=ns.Delta(), plasticity=rule)
+        given.append((proj, rule, post_times, pairs, delays, w0))
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    sim.run(350.0)
+    shared = 0
+    for proj, rule, post_times, pairs, delays, w0 in given:
+        expected = [reference([k + int(round(d / DT)) for k in steps(pre_times[i])],
+                              steps(post_times[m]), w, rule)
+                    for (i, m), d, w in zip(pairs, delays, w0)]
+        np.testing.assert_allclose(sim.weights(proj).weight, expected, rtol=0, atol=1e-12)
+        shared += len(pairs) - len({(i, d) for (i, _), d in zip(pairs, delays)})
+    assert shared > 5  # the case under test: several synapses per (neuron, delay, rule)
+
+
+@pytest.mark.parametrize("dependence", ["additive", "multiplicative"])
+def test_reduced_pairing_on_random_trains_matches_the_reference(dependence):
+    """Random trains (bursts of several arrivals between postsynaptic spikes and vice versa,
+    same-step coincidences included) with heterogeneous delays: the reduced rule against the
+    event-by-event reference, and against nearest pairing, which must differ."""
+    rng = np.random.default_rng(21)
+    out = {}
+    for pairing in ("reduced", "nearest"):
+        rule = ns.STDP(a_plus=0.04, a_minus=0.035, tau_plus=16.8, tau_minus=33.7, w_min=0.0,
+                       w_max=1.0, pairing=pairing, dependence=dependence)
+        pre = [sorted(set(np.round(rng.uniform(0, 400, 40), 1).tolist())) for _ in range(10)]
+        post = sorted(set(np.round(rng.uniform(5, 450, 40), 1).tolist()))
+        delays = np.round(rng.integers(1, 30, 10) * DT, 10)
+        w0 = rng.uniform(0.3, 0.7, 10)
+        sim, proj, rec, _ = scripted(pre, post, rule, w0=w0, delays=delays, duration=500.0)
+        np.testing.assert_array_equal(rec.steps, steps(post))
+        expected = [reference([k + int(round(d / DT)) for k in steps(p)], steps(post), w, rule)
+                    for p, d, w in zip(pre, delays, w0)]
+        np.testing.assert_allclose(sim.weights(proj).weight, expected, rtol=0, atol=1e-12)
+        out[pairing] = np.array(expected)
+        rng = np.random.default_rng(21)  # the same trains for the other pairing
+    assert np.abs(out["reduced"] - out["nearest"]).max() > 1e-3
+
+
+def test_reduced_pairing_is_only_for_pair_stdp():
+    ns.STDP(pairing="reduced")
+    with pytest.raises(ValueError, match="pairing"):
+        ns.TripletSTDP(pairing="reduced")
+    with pytest.raises(ValueError, match="pairing"):
+        ns.RewardSTDP(pairing="reduced")
