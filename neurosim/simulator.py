@@ -63,6 +63,11 @@ from .distributions import Distribution, draw
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from .network import Network, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import (
+    KIND_ADEX,
+    KIND_HH,
+    KIND_IZHIKEVICH,
+    KIND_LIF,
+    KIND_POISSON,
     LIF,
     N_CHANNEL_COEFS,
     N_PARAMS,
@@ -115,13 +120,13 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
                fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
                probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
                probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out,
-               has_lif, has_adex, has_izh, has_hh, has_poisson, has_stp, has_pl):
+               has_lif, has_adex, has_izh, has_hh, has_poisson, has_stp, has_pl, has_noise):
     """Advance the network by up to ``n_steps`` steps from ``step0`` (order in the module
     docstring). Returns the number of steps done: fewer than ``n_steps`` only when the spike
     buffer could overflow in the next step, so the caller can grow it and call again.
 
     The ``has_*`` arguments are ``None`` when the network has no population of that model (no
-    short-term or weight-changing plasticity) and ``True`` when it has. Numba removes the
+    short-term or weight-changing plasticity, no noise current) and ``True`` when it has. Numba removes the
     branches guarded by ``x is not None`` for a ``None`` argument before compiling, and
     compiles (and caches) one machine-code version per combination: a network of LIF neurons
     compiles only the LIF kernel, not the other models' and the plasticity kernels."""
@@ -137,11 +142,12 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
             i_det[g] += inj_val[inj_ptr[0]]
             i_inj[g] = i_det[g]
             inj_ptr[0] += 1
-        for q in range(nz_idx.shape[0]):
-            i_inj[nz_idx[q]] = i_det[nz_idx[q]]
-        for q in range(nz_idx.shape[0]):
-            if nz_start[q] <= k < nz_stop[q]:
-                i_inj[nz_idx[q]] += nz_mean[q] + nz_std[q] * rng.standard_normal()
+        if has_noise is not None:
+            for q in range(nz_idx.shape[0]):
+                i_inj[nz_idx[q]] = i_det[nz_idx[q]]
+            for q in range(nz_idx.shape[0]):
+                if nz_start[q] <= k < nz_stop[q]:
+                    i_inj[nz_idx[q]] += nz_mean[q] + nz_std[q] * rng.standard_normal()
         # 2.-3. integrate, threshold, reset, refractoriness; sources emit
         n_fired = k - k  # an int64 zero (a literal 0 would compile every kernel twice)
         for p in range(n_pops):
@@ -650,8 +656,9 @@ class Simulator:
         # Which parts of the compiled loop this network needs (see _run_steps).
         present = set(int(k) for k in pop_kind)
         self._kernel_flags = tuple(True if flag else None for flag in (
-            0 in present, 1 in present, 2 in present, 3 in present, 10 in present,
-            stp_target.size > 0, len(rules) > 0))
+            KIND_LIF in present, KIND_ADEX in present, KIND_IZHIKEVICH in present,
+            KIND_HH in present, KIND_POISSON in present,
+            stp_target.size > 0, len(rules) > 0, self._noise[0].size > 0))
         self._fired = np.zeros(n_total + st_burst, dtype=np.int64)
         self._rec_mask = rec_mask
         self._spk_room = int(rec_mask.sum()) + st_burst
