@@ -32,9 +32,10 @@ in step 4, before the plasticity of its own step); a change during its flight ac
 spikes. NEST instead updates the weight when the spike is delivered and sends the new one.
 
 Traces are kept event-driven: each holds its value at its last event and is decayed exactly,
-``x(t) = x(t_last) exp(-(t - t_last)/tau)``, when it is next read. Presynaptic traces belong to
-a synapse (with heterogeneous delays the arrivals of one neuron's spike differ between its
-synapses), postsynaptic traces to a (rule, neuron) pair.
+``x(t) = x(t_last) exp(-(t - t_last)/tau)``, when it is next read. A presynaptic trace belongs
+to the synapses of one presynaptic neuron with one delay and one rule (they see the same
+arrivals; with heterogeneous delays the arrivals of one spike differ between its synapses),
+a postsynaptic trace to a (rule, neuron) pair.
 
 Pairing (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459):
 
@@ -51,10 +52,11 @@ Pairing (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459):
   above. It needs no extra state: the steps of the last arrival and of the last
   postsynaptic spike, which the traces keep anyway, decide.
 
-Cost: a weight-changing rule keeps about 100 bytes per plastic synapse on top of the 16 of a
-static one (traces, indices both ways, the eligibility of the reward rule), plus a history of
-which neurons fired over the longest plastic delay. Each arrival and each postsynaptic spike
-costs one exact trace decay (from a look-up table) per synapse it touches.
+Cost: a weight-changing rule keeps 72 bytes per plastic synapse on top of the 16 of a static
+one (indices both ways, the eligibility of the reward rule), 24 bytes per presynaptic trace
+(per presynaptic neuron, delay and rule), and a history of which neurons fired over the
+longest plastic delay. Each arrival costs one trace decay per trace and one per synapse (the
+postsynaptic trace); each postsynaptic spike one per synapse it touches (look-up tables).
 
 Short-term plasticity (:class:`TsodyksMarkram`) depends only on the intervals between a
 synapse's own spikes, which a delay does not change, so it is evaluated when the spike is
