@@ -201,6 +201,16 @@ def _neuron_group(b2, pop, channels, dt, name):
     return b2.NeuronGroup(pop.n, "\n".join(eqs + extra), name=name, dt=dt * b2.ms, **kwargs)
 
 
+def _connect(s, pre, post):
+    """Connect Brian2 synapses from index arrays; a projection that drew no synapse is connected
+    with ``False`` (Brian2's ``connect(i=[], j=[])`` fails on the empty arrays, and an unconnected
+    ``Synapses`` object is an error at run time)."""
+    if len(pre):
+        s.connect(i=pre, j=post)
+    else:
+        s.connect(False)
+
+
 def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt, name):
     """Synapses with STDP written as Brian2 equations, following neurosim's conventions.
 
@@ -238,7 +248,7 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
                     on_pre={"emit": "w_sent = w", "pre": re.sub(r"\bw\b", "w_sent", on_transmit),
                             "plast": plast},
                     on_post={"post": on_post}, dt=dt * b2.ms, name=name)
-    s.connect(i=pre, j=post)
+    _connect(s, pre, post)
     s.w = w
     s.emit.delay = 0 * b2.ms
     s.pre.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
@@ -331,7 +341,8 @@ class Brian2Engine:
         self._group_of = {id(p): g for p, g in zip(pops, self._groups)}
         self._syn_of = {}
 
-        for proj, c, (pre, post, w, d) in zip(net.projections, sim._proj_channel, sim._tables):
+        for k, (proj, c, (pre, post, w, d)) in enumerate(zip(net.projections, sim._proj_channel,
+                                                             sim._tables)):
             syn = proj.synapse
             if syn.kind == KIND_DELTA:
                 on_pre = "v_post += w * int(not_refractory_post)" if hasattr(
@@ -340,13 +351,22 @@ class Brian2Engine:
                 on_pre = f"y{c}_post += w * {_f(math.e)}"
             else:
                 on_pre = f"x{c}_post += w"
-            name = f"ns_syn_{len(self._net.objects)}_{id(proj)}"
+            # Names that are the same in every process: Brian2 writes them into the generated
+            # code, so a name that changed between processes (an id()) defeated the cython
+            # cache and recompiled every synapse code object in every process.
+            name = f"ns_syn{k}"
             if proj.plasticity is None:
+                delays = (np.asarray(d, dtype=float) - 1.0) * dt
+                # One delay for the whole projection: Brian2's homogeneous (scalar) delay,
+                # without a per-synapse delay array (8 bytes per synapse; same speed).
+                same = delays.size > 0 and bool((delays == delays[0]).all())
                 s = b2.Synapses(self._group_of[id(proj.pre)], self._group_of[id(proj.post)],
-                                "w : 1", on_pre=on_pre, dt=dt * b2.ms, name=name)
-                s.connect(i=pre, j=post)
+                                "w : 1", on_pre=on_pre, dt=dt * b2.ms, name=name,
+                                delay=delays[0] * b2.ms if same else None)
+                _connect(s, pre, post)
                 s.w = w
-                s.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
+                if not same:
+                    s.delay = delays * b2.ms
             else:
                 s = _plastic_synapses(b2, self._group_of[id(proj.pre)],
                                       self._group_of[id(proj.post)], on_pre, proj.plasticity,
@@ -355,16 +375,16 @@ class Brian2Engine:
             self._net.add(s)
 
         self._mons = {}
-        for mon in sim._monitors:
+        for k, mon in enumerate(sim._monitors):
             group = self._group_of[id(mon.population)]
             if isinstance(mon, SpikeMonitor):
-                m = b2.SpikeMonitor(group)
+                m = b2.SpikeMonitor(group, name=f"ns_mon{k}")
             else:
                 # At the start of step k Brian2 sees the state after step k - 1, which is
                 # neurosim's sample after step k - 1 (time k dt); see record().
                 every = sim._every_steps[mon] * dt
                 m = b2.StateMonitor(group, _b2_name(mon.variable), record=mon.neurons,
-                                    dt=every * b2.ms, when="start")
+                                    dt=every * b2.ms, when="start", name=f"ns_mon{k}")
             self._mons[id(mon)] = m
             self._net.add(m)
 
