@@ -7,7 +7,7 @@ pattern of half of them is pasted in at random times (a quarter of the 50 ms win
 two in a row), jittered by 1 ms, and every afferent gets 10 Hz of extra Poisson noise, so the
 pattern has the same rates as the rest and is invisible in any one afferent. One LIF neuron
 listens to all of them through plastic synapses (additive STDP, weights in [0, 1] times
-``W_MAX``, all starting equal). After some hundreds of presentations it fires inside the
+``W_MAX``, all starting equal). After about a hundred presentations it fires inside the
 pattern and almost nowhere else, its latency from the pattern start falls, and its strong
 weights are those of pattern afferents.
 
@@ -25,20 +25,47 @@ What differs from the paper, and why:
   the paper's kernel exp(-t/tau_m) - exp(-t/tau_s) exactly; the paper's SRM neuron also flushes
   its PSPs and adds a negative after-potential at a spike, for which the reset here goes
   0.7 thresholds below rest (the SRM after-potential reaches about -0.7 threshold).
-- Learning rule. The paper uses the *reduced* nearest-neighbour rule (only the first pre spike
-  after a post spike depresses, only the first post spike after a pre spike potentiates;
-  Hathway & Goodman). neurosim has all-pairs and symmetric nearest-spike pairing only. With
-  nearest-spike pairing every input spike after a postsynaptic spike depresses (64 Hz inputs),
-  so depression wins at low output rates and loses at high ones; over a broad sweep of
-  a_-/a_+ (0.25-3) and initial weights the neuron either fell silent or saturated all weights,
-  as Hathway & Goodman report for this rule. All-pairs STDP keeps the sign of the mean drift
-  independent of the output rate (a_+ tau_+ versus a_- tau_-), like the reduced rule, and
-  does reproduce the outcome with a_- tau_- / (a_+ tau_+) = 1.08 (a_-/a_+ = 0.54; paper:
-  0.85 with its rule) and a learning rate a_+ = 2^-7 (paper 2^-5, too coarse for the steep
-  rate-versus-weight curve of a LIF with 1000 inputs). This balance is narrow: a_-/a_+ = 0.52
-  leaves the neuron firing outside the pattern, 0.56 silences it, and of input seeds 1-7
-  four (1, 4, 5, 7) find the pattern while three (2, 3, 6) fall silent first; the test uses
-  seed 1.
+- Refractory period t_ref = 10 ms (the paper's SRM has none as such). After a spike the SRM
+  flushes its PSPs and starts again from the after-potential, so at the initial weights it
+  fires regularly at 62 Hz (interspike interval 16 ms, simulated on this input); the LIF
+  above, whose synaptic current survives the reset, fires at 95 Hz without a refractory
+  period, 61 Hz with 6 ms and 49 Hz with 10 ms. This matters for the learning rule: with the
+  reduced pairing each postsynaptic interval pairs at most once per afferent on each side, so
+  for 64 Hz Poisson inputs and a regular output LTP and LTD balance at an interval of about
+  16 ms (a_- / a_+ = 0.85, tau_+ = 16.8 ms, tau_- = 33.7 ms): shorter intervals potentiate,
+  longer ones depress. With t_ref = 5 ms (64 Hz) the LIF drives all weights to w_max; with
+  6 ms (the SRM's rate) it learns the pattern in 8 of 8 input seeds, but its chance latency
+  at the start is then only ~8 ms, so the test's "latency falls by 3 ms" criterion (median
+  latency in the first versus the last 10 s) fails for 3 of them. 10 ms starts the neuron at
+  49 Hz, clearly on the depression side.
+
+Learning rule: the paper's, additive STDP with the reduced nearest-neighbour pairing
+(``pairing="reduced"``: a pair counts only if no other spike of either side lies between its
+spikes; Hathway & Goodman), a_+ = 2^-5 w_max, a_- = 0.85 a_+, tau_+ = 16.8 ms, tau_- = 33.7 ms,
+weights in [0, w_max], all starting at 0.475 w_max.
+
+Robustness, with "found" meaning every criterion of the test
+(``tests/neurosim/test_masquelier_example.py``: early false alarms > 10 Hz; late hit rate
+>= 0.9, late false alarms <= 1 Hz, late median latency < 10 ms and >= 3 ms below the early one;
+pattern/other weight means > 2.5, > 10 % of pattern weights above 0.8 w_max, > 75 % of the
+others below 0.2 w_max, the 50 strongest all pattern), over input seeds 1-8:
+
+- this example (reduced, t_ref = 10 ms): 8 of 8.
+- neighbouring t_ref: 6 ms 5/8, 8 ms 6/8, 12 ms 6/8. Every miss but seed 5 at 8 and 12 ms
+  (late hit rate 0.84) fails the latency-margin criterion alone: the neuron is selective, but
+  its first 10 s are already partly learned. So the 8/8 is partly luck of that criterion;
+  selectivity itself was reached in 30 of these 32 runs.
+- the previous version of this example (all-pairs STDP, a_-/a_+ = 0.54, a_+ = 2^-7, no
+  refractory period): 2 of 8 (seeds 1, 7; seeds 4 and 5 are selective but miss the latency
+  margin, seeds 2, 3, 6, 8 fall silent); the same all-pairs rule with t_ref = 10 ms: 3 of 8
+  (1, 6, 7). The all-pairs runs that miss fall silent before they pick up the pattern (late
+  output under 1 Hz, no weight above 0.8 w_max); under the reduced rule every seed becomes
+  selective. For uncorrelated spikes the all-pairs drift has the sign of a_+ tau_+ - a_- tau_-
+  whatever the output rate, so it had to be set just short of balance; the reduced rule's
+  sign follows the output interval (above), so the paper's clearly depression-dominated
+  a_- tau_- / (a_+ tau_+) = 1.7 works.
+
+The test uses seed 1.
 
 Run: python examples/neurosim_13_masquelier_pattern.py [--out out/neurosim_13_masquelier_pattern.png]
 """
@@ -62,9 +89,12 @@ MAX_RATE = 90.0         # Hz
 TAU_M, TAU_SYN, C_M, E_LEAK = 10.0, 2.5, 250.0, -70.0
 PEAK = 0.1              # mV: PSP peak of a maximal weight
 THRESHOLD = 0.5 * N_PATTERN      # in PSP peaks of a maximal weight (paper: 500 for 1000)
+RESET = 0.7             # reset, thresholds below rest (SRM after-potential minimum)
+T_REF = 10.0            # ms; stand-in for the SRM's flush of its PSPs at a spike
 W_INIT = 0.475          # fraction of W_MAX
-A_PLUS = 2.0 ** -7      # fraction of W_MAX
-A_RATIO = 0.54          # a_minus / a_plus
+A_PLUS = 2.0 ** -5      # fraction of W_MAX
+A_RATIO = 0.85          # a_minus / a_plus
+PAIRING = "reduced"
 TAU_PLUS, TAU_MINUS = 16.8, 33.7
 
 
@@ -178,10 +208,10 @@ def run(duration=100000.0, seed=1, plastic=True):
     aff = net.population(N_AFFERENTS, ns.SpikeTimes(trains), name="afferents")
     v_th = E_LEAK + THRESHOLD * PEAK
     cell = net.population(1, ns.LIF(tau_m=TAU_M, c_m=C_M, e_leak=E_LEAK, v_th=v_th,
-                                    v_reset=E_LEAK - 0.7 * (v_th - E_LEAK), t_ref=0.0),
+                                    v_reset=E_LEAK - RESET * (v_th - E_LEAK), t_ref=T_REF),
                           name="cell")
     rule = ns.STDP(a_plus=A_PLUS * W_MAX, a_minus=A_RATIO * A_PLUS * W_MAX, tau_plus=TAU_PLUS,
-                   tau_minus=TAU_MINUS, w_min=0.0, w_max=W_MAX, pairing="all")
+                   tau_minus=TAU_MINUS, w_min=0.0, w_max=W_MAX, pairing=PAIRING)
     proj = net.connect(aff, cell, ns.AllToAll(), synapse=ns.ExpCurrent(tau=TAU_SYN),
                        weight=W_INIT * W_MAX, delay=DT, plasticity=rule if plastic else None)
     out = net.record_spikes(cell)
