@@ -18,7 +18,7 @@ Conventions bridged (see :mod:`neurosim.simulator`):
 Schemes: LIF with current synapses ``exact``; LIF with conductances, and Hodgkin-Huxley with
 ``scheme="exponential_euler"``, Brian2's ``exponential_euler``; AdEx, Izhikevich and
 Hodgkin-Huxley with ``scheme="rk4"`` Brian2's ``rk4``; Euler schemes Brian2's ``euler``.
-Plasticity: :class:`~neurosim.STDP` and :class:`~neurosim.TripletSTDP` run as Brian2
+Plasticity: :class:`~neurosim.STDP` (any pairing) and :class:`~neurosim.TripletSTDP` run as Brian2
 synaptic equations with event-driven traces (:func:`_plastic_synapses`), with neurosim's timing
 convention (a presynaptic spike counts when it arrives, in step ``k + d``; arrivals before
 postsynaptic spikes within a step) and the weight a spike transmits taken when it leaves.
@@ -222,7 +222,10 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
     synapse before it arrives (interval shorter than the delay) transmits the successor's
     weight here, unlike neurosim.
     """
-    nearest = rule.pairing == "nearest"
+    nearest = rule.pairing in ("nearest", "reduced")
+    # Reduced pairing (STDP only): a flag per side says whether the other side spiked since
+    # this side's last event; a spike pairs only if it did, and clears the flag it used.
+    reduced = rule.pairing == "reduced"
     if isinstance(rule, TripletSTDP):
         a_plus, a_minus, a3_plus, a3_minus = rule.a2_plus, rule.a2_minus, rule.a3_plus, \
             rule.a3_minus
@@ -236,14 +239,19 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
     f_plus = f"({_f(rule.w_max)} - w)" if mult else "1"
     model = f"""w : 1
         w_sent : 1
+        pre_new : 1
+        post_new : 1
         dr1/dt = -r1 / ({_f(rule.tau_plus)}*ms) : 1 (event-driven)
         dr2/dt = -r2 / ({_f(tau_x)}*ms) : 1 (event-driven)
         do1/dt = -o1 / ({_f(rule.tau_minus)}*ms) : 1 (event-driven)
         do2/dt = -o2 / ({_f(tau_y)}*ms) : 1 (event-driven)"""
-    plast = (f"w = clip(w - o1 * ({_f(a_minus)} + {_f(a3_minus)} * r2) * {f_minus}, "
-             f"{_f(rule.w_min)}, {_f(rule.w_max)})\nr1 {bump}\nr2 {bump}")
-    on_post = (f"w = clip(w + r1 * ({_f(a_plus)} + {_f(a3_plus)} * o2) * {f_plus}, "
-               f"{_f(rule.w_min)}, {_f(rule.w_max)})\no1 {bump}\no2 {bump}")
+    gate_pre, gate_post = ("post_new", "pre_new") if reduced else ("1", "1")
+    plast = (f"w = clip(w - o1 * ({_f(a_minus)} + {_f(a3_minus)} * r2) * {f_minus} * "
+             f"{gate_pre}, {_f(rule.w_min)}, {_f(rule.w_max)})\nr1 {bump}\nr2 {bump}\n"
+             f"post_new = 0\npre_new = 1")
+    on_post = (f"w = clip(w + r1 * ({_f(a_plus)} + {_f(a3_plus)} * o2) * {f_plus} * "
+               f"{gate_post}, {_f(rule.w_min)}, {_f(rule.w_max)})\no1 {bump}\no2 {bump}\n"
+               f"pre_new = 0\npost_new = 1")
     s = b2.Synapses(source, target, model,
                     on_pre={"emit": "w_sent = w", "pre": re.sub(r"\bw\b", "w_sent", on_transmit),
                             "plast": plast},

@@ -30,18 +30,30 @@ def brian2_weights(pre_times, post_steps, delays, w0, rule):
     pre = b2.SpikeGeneratorGroup(len(pre_times), idx, times * b2.ms, dt=dt)
     post = b2.SpikeGeneratorGroup(1, np.zeros(len(post_steps), dtype=int),
                                   np.asarray(post_steps) * DT * b2.ms, dt=dt)
-    reset_pre = "apre = 1" if rule.pairing == "nearest" else "apre += 1"
-    reset_post = "apost = 1" if rule.pairing == "nearest" else "apost += 1"
+    nearest = rule.pairing in ("nearest", "reduced")
+    reset_pre = "apre = 1" if nearest else "apre += 1"
+    reset_post = "apost = 1" if nearest else "apost += 1"
     f_minus = "(w - w_min)" if rule.dependence == "multiplicative" else "1"
     f_plus = "(w_max - w)" if rule.dependence == "multiplicative" else "1"
+    # Reduced pairing with two flags per synapse: an arrival may depress only while
+    # post_fresh (a postsynaptic spike came since the last arrival), a postsynaptic spike may
+    # potentiate only while pre_fresh; each side's event clears its own permission.
+    gate_pre, gate_post = (("post_fresh", "pre_fresh") if rule.pairing == "reduced"
+                           else ("1", "1"))
     syn = b2.Synapses(
         pre, post,
         """w : 1
+           pre_fresh : 1
+           post_fresh : 1
            dapre/dt = -apre / tau_plus : 1 (event-driven)
            dapost/dt = -apost / tau_minus : 1 (event-driven)""",
-        on_pre=f"""w = clip(w - a_minus * apost * {f_minus}, w_min, w_max)
+        on_pre=f"""w = clip(w - a_minus * apost * {f_minus} * {gate_pre}, w_min, w_max)
+                   post_fresh = 0
+                   pre_fresh = 1
                    {reset_pre}""",
-        on_post=f"""w = clip(w + a_plus * apre * {f_plus}, w_min, w_max)
+        on_post=f"""w = clip(w + a_plus * apre * {f_plus} * {gate_post}, w_min, w_max)
+                    pre_fresh = 0
+                    post_fresh = 1
                     {reset_post}""",
         namespace=dict(tau_plus=rule.tau_plus * b2.ms, tau_minus=rule.tau_minus * b2.ms,
                        a_plus=rule.a_plus, a_minus=rule.a_minus, w_min=rule.w_min,
@@ -59,7 +71,8 @@ def brian2_weights(pre_times, post_steps, delays, w0, rule):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("pairing,dependence", [("all", "additive"),
-                                                ("nearest", "multiplicative")])
+                                                ("nearest", "multiplicative"),
+                                                ("reduced", "additive")])
 def test_scripted_stdp_agrees_with_brian2(pairing, dependence):
     rng = np.random.default_rng(11)
     rule = ns.STDP(a_plus=0.05, a_minus=0.055, tau_plus=16.8, tau_minus=33.7, w_min=0.0,
@@ -115,7 +128,9 @@ def _plastic_network(rule_in, rule_rec, seed=2):
 @pytest.mark.parametrize("rec_rule", [
     ns.STDP(a_plus=0.2, a_minus=0.25, tau_plus=15.0, tau_minus=25.0, w_min=0.0, w_max=300.0,
             pairing="nearest", dependence="multiplicative"),
-    ns.TripletSTDP(a2_plus=5.0, a3_plus=10.0, a2_minus=8.0, a3_minus=1.0, w_max=300.0)])
+    ns.TripletSTDP(a2_plus=5.0, a3_plus=10.0, a2_minus=8.0, a3_minus=1.0, w_max=300.0),
+    ns.STDP(a_plus=20.0, a_minus=25.0, tau_plus=15.0, tau_minus=25.0, w_min=0.0, w_max=300.0,
+            pairing="reduced")])
 def test_plastic_network_is_identical_on_the_brian2_engine(rec_rule):
     """Simulator(engine="brian2") runs STDP as Brian2 equations (neurosim.engines.brian2):
     the same spikes and the same weights as the built-in engine."""
