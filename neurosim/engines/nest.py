@@ -667,6 +667,10 @@ class NestEngine:
         nest.SetDefaults("static_synapse", {"delay": dt})
         nest_delays = [np.maximum(d.astype(np.int64) - 1, 1) for (_, _, _, d) in sim._tables]
         max_d = max([int(x.max()) for x in nest_delays if x.size] + [1])
+        # NEST derives its communication interval (min_delay) from every connection, devices
+        # included: spike recorders are connected with the network's shortest delay, so that
+        # they do not force an exchange every step (recorded times do not depend on it).
+        self._rec_delay = min([int(x.min()) for x in nest_delays if x.size] + [max_d]) * dt
         self._has_state = any(isinstance(m, StateMonitor) for m in sim._monitors)
         if self._has_state or self._reward:
             # (reward: the volume transmitter then brings every stdp_dopamine_synapse up to
@@ -758,7 +762,7 @@ class NestEngine:
                 self._spikes[id(mon)] = []
                 if i in plans:
                     rec = nest.Create("spike_recorder")
-                    nest.Connect(self._nodes[i], rec)
+                    nest.Connect(self._nodes[i], rec, syn_spec={"delay": self._rec_delay})
                     self._recorders[id(mon)] = rec
             else:
                 every = sim._every_steps[mon]

@@ -413,3 +413,24 @@ def test_noise_current_window_is_exact():
     va, vb = out["neurosim"][0], out["nest"][0]
     assert va.values.max() > LIF.e_leak + 0.5
     np.testing.assert_allclose(vb.values, va.values, rtol=0, atol=1e-9)
+
+
+def test_spike_recorders_do_not_shorten_the_communication_interval():
+    """NEST exchanges spikes every min_delay, the shortest delay of any connection, devices
+    included. With delays of 1-3 ms the recorders must not pull it down to one step, and
+    spikes of the last steps of each run must still be recorded, as on neurosim."""
+    import nest
+
+    def build():
+        net = ns.Network()
+        cells = net.population(400, ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-49.0, v_th=-50.0,
+                                           v_reset=-60.0, t_ref=5.0),
+                               name="cells", v=ns.Uniform(-60.0, -50.0))
+        net.connect(cells, cells, ns.FixedProbability(0.1), synapse=ns.ExpCurrent(tau=5.0),
+                    weight=ns.Uniform(-40.0, 30.0), delay=ns.Uniform(1.0, 3.0))
+        return net, [net.record_spikes(cells)]
+    out = _run_both(build, durations=(50.0, 37.3))
+    assert nest.GetKernelStatus("min_delay") == pytest.approx(0.9)   # 1 ms = NEST's 0.9 ms
+    a, b = out["neurosim"][0], out["nest"][0]
+    assert len(a) > 100 and a.steps.max() >= 870        # spikes up to the last steps
+    assert sorted(zip(a.steps, a.neurons)) == sorted(zip(b.steps, b.neurons))
