@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 from . import _checks
-from .synapses import KIND_ALPHA, KIND_DELTA
+from .synapses import KIND_ALPHA, KIND_DELTA, KIND_EXP
 from .units import to_steps
 
 __all__ = ["Model", "NeuronModel", "LIF", "AdEx", "Izhikevich", "HodgkinHuxley",
@@ -387,16 +387,6 @@ def lif_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_
     v_all = state[0, start:end]
     ref_left = refrac[start:end]
     i_ext = i_inj[start:end]
-    if not cond and 1 <= chans.shape[0] <= 2:
-        c0 = chans[0]
-        c1 = chans[chans.shape[0] - 1]
-        if ch_kind[c0] == 1 and ch_kind[c1] == 1:
-            # The common case (exponential current synapses, e.g. CUBA): one fused pass.
-            return _lif_exact_exp(start, n, chans.shape[0], par, v_all, ref_left, i_ext,
-                                  ring_row[ch_start[c0]:ch_start[c0] + n], x1[ch_start[c0]:],
-                                  ch_coef[c0, 0], ch_coef[c0, 2],
-                                  ring_row[ch_start[c1]:ch_start[c1] + n], x1[ch_start[c1]:],
-                                  ch_coef[c1, 0], ch_coef[c1, 2], fired, n_fired)
     _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
                    work, ring_row, v_all, ref_left, not cond)
     # Integrate block by block in a branch-free loop (a refractory neuron keeps its v), so
@@ -445,6 +435,30 @@ def lif_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_
                     n_fired += 1
     return n_fired
 
+
+
+def lif_fused(model, conductance, channel_kinds):
+    """Whether a population runs :func:`lif_exp_current_step` rather than :func:`lif_step`:
+    an exactly integrated LIF (no conductance channel) whose one or two channels are
+    exponential current channels -- the common case (e.g. CUBA)."""
+    return (isinstance(model, LIF) and not conductance and 1 <= len(channel_kinds) <= 2
+            and all(k == KIND_EXP for k in channel_kinds))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def lif_exp_current_step(start, end, par, state, refrac, i_inj, chans, ch_start, ch_coef, x1,
+                         ring_row, fired, n_fired):
+    """:func:`lif_step` for a population that :func:`lif_fused` accepts: the channels, the
+    integration and the threshold in one pass (:func:`_lif_exact_exp`)."""
+    n = end - start
+    c0 = chans[0]
+    c1 = chans[chans.shape[0] - 1]
+    return _lif_exact_exp(start, n, chans.shape[0], par, state[0, start:end],
+                          refrac[start:end], i_inj[start:end],
+                          ring_row[ch_start[c0]:ch_start[c0] + n], x1[ch_start[c0]:],
+                          ch_coef[c0, 0], ch_coef[c0, 2],
+                          ring_row[ch_start[c1]:ch_start[c1] + n], x1[ch_start[c1]:],
+                          ch_coef[c1, 0], ch_coef[c1, 2], fired, n_fired)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -77,6 +77,8 @@ from .neurons import (
     channel_coefficients,
     hodgkin_huxley_step,
     izhikevich_step,
+    lif_exp_current_step,
+    lif_fused,
     lif_step,
 )
 from .plasticity import (
@@ -120,7 +122,8 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
                fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
                probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
                probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out,
-               has_lif, has_adex, has_izh, has_hh, has_poisson, has_stp, has_pl, has_noise):
+               pop_fused, has_lif, has_lif_fused, has_adex, has_izh, has_hh, has_poisson,
+               has_stp, has_pl, has_noise):
     """Advance the network by up to ``n_steps`` steps from ``step0`` (order in the module
     docstring). Returns the number of steps done: fewer than ``n_steps`` only when the spike
     buffer could overflow in the next step, so the caller can grow it and call again.
@@ -129,7 +132,9 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
     short-term or weight-changing plasticity, no noise current) and ``True`` when it has. Numba removes the
     branches guarded by ``x is not None`` for a ``None`` argument before compiling, and
     compiles (and caches) one machine-code version per combination: a network of LIF neurons
-    compiles only the LIF kernel, not the other models' and the plasticity kernels."""
+    compiles only the LIF kernel, not the other models' and the plasticity kernels.
+    ``pop_fused[p]`` marks LIF populations that take the one-pass kernel
+    (:func:`neurosim.neurons.lif_fused`); ``has_lif`` then stands for the others."""
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
     for k in range(step0, step0 + n_steps):
@@ -156,6 +161,11 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
             end = pop_start[p + 1]
             chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
             if kind == 0:
+                if has_lif_fused is not None and pop_fused[p]:
+                    n_fired = lif_exp_current_step(start, end, pop_par[p], state, refrac,
+                                                   i_inj, chans, ch_start, ch_coef, x1,
+                                                   ring_row, fired, n_fired)
+                    continue
                 if has_lif is None:
                     continue
                 n_fired = lif_step(start, end, pop_par[p], state, refrac, i_inj, chans, ch_kind,
@@ -655,8 +665,13 @@ class Simulator:
         self._poisson_p = poisson_p
         # Which parts of the compiled loop this network needs (see _run_steps).
         present = set(int(k) for k in pop_kind)
-        self._kernel_flags = tuple(True if flag else None for flag in (
-            KIND_LIF in present, KIND_ADEX in present, KIND_IZHIKEVICH in present,
+        pop_fused = np.array([lif_fused(p.model, bool(conductance_pop[i]),
+                                        [ch_kind[c] for c in pop_ch[pop_ch_ptr[i]:
+                                                                    pop_ch_ptr[i + 1]]])
+                              for i, p in enumerate(pops)], dtype=np.bool_)
+        generic_lif = any(k == KIND_LIF and not f for k, f in zip(pop_kind, pop_fused))
+        self._kernel_flags = (pop_fused,) + tuple(True if flag else None for flag in (
+            generic_lif, bool(pop_fused.any()), KIND_ADEX in present, KIND_IZHIKEVICH in present,
             KIND_HH in present, KIND_POISSON in present,
             stp_target.size > 0, len(rules) > 0, self._noise[0].size > 0))
         self._fired = np.zeros(n_total + st_burst, dtype=np.int64)
