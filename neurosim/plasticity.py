@@ -608,6 +608,16 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                 if triplet:
                     x2 = grp_tr[gi, 1] * (lut[r, T_X, n_x] if n_x < n_lut
                                           else math.exp(-n_x * dt / tau_x))
+                # Two loops rather than one with a branch: the reward catch-up inlined into
+                # the weight loop made its code markedly slower (register pressure).
+                while reward and p < end and p_grp[p] == gi:
+                    q = p_q[p]
+                    n_o = k - o_last[q]
+                    o1 = o1v[q] * (lut[r, T_MINUS, n_o] if n_o < n_lut
+                                   else math.exp(-n_o * dt / tau_m))
+                    _reward_catch_up(p, k, weight, pl)
+                    c[p] -= a_minus * o1
+                    p += 1
                 while p < end and p_grp[p] == gi:
                     q = p_q[p]
                     n_o = k - o_last[q]
@@ -615,16 +625,12 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                                    else math.exp(-n_o * dt / tau_m))
                     if reduced and a_prev > o_last[q]:
                         o1 = 0.0  # not the first arrival since the last postsynaptic spike
-                    if reward:
-                        _reward_catch_up(p, k, weight, pl)
-                        c[p] -= a_minus * o1
-                    else:
-                        s = p_pos[p]
-                        dep = o1 * (a_minus + a3_minus * x2)
-                        w = weight[s]
-                        if mult:
-                            dep *= w - w_min
-                        weight[s] = max(w - dep, w_min)
+                    s = p_pos[p]
+                    dep = o1 * (a_minus + a3_minus * x2)
+                    w = weight[s]
+                    if mult:
+                        dep *= w - w_min
+                    weight[s] = max(w - dep, w_min)
                     p += 1
                 if nearest:
                     grp_tr[gi, 0] = 1.0
@@ -653,18 +659,24 @@ def plasticity_step(k, fired, n_fired, weight, pl):
             w_max = par[r, P_W_MAX]
             tau_p = taus[r, T_PLUS]
             lut_p = lut[r, T_PLUS]
-            for m in range(q_ptr[q], q_ptr[q + 1]):
-                gi = q_grp[m]
-                a_last = np.int64(grp_tr[gi, 2])
-                n_x = k - a_last
-                x1 = grp_tr[gi, 0] * (lut_p[n_x] if n_x < n_lut else math.exp(-n_x * dt / tau_p))
-                if reduced and q_prev >= a_last:
-                    x1 = 0.0  # a postsynaptic spike since the last arrival has paired with it
-                if reward:
+            if reward:  # a loop of its own, as in (a)
+                for m in range(q_ptr[q], q_ptr[q + 1]):
+                    gi = q_grp[m]
+                    n_x = k - np.int64(grp_tr[gi, 2])
+                    x1 = grp_tr[gi, 0] * (lut_p[n_x] if n_x < n_lut
+                                          else math.exp(-n_x * dt / tau_p))
                     p = q_syn[m]
                     _reward_catch_up(p, k, weight, pl)
                     c[p] += a_plus * x1
-                else:
+            else:
+                for m in range(q_ptr[q], q_ptr[q + 1]):
+                    gi = q_grp[m]
+                    a_last = np.int64(grp_tr[gi, 2])
+                    n_x = k - a_last
+                    x1 = grp_tr[gi, 0] * (lut_p[n_x] if n_x < n_lut
+                                          else math.exp(-n_x * dt / tau_p))
+                    if reduced and q_prev >= a_last:
+                        x1 = 0.0  # a postsynaptic spike since that arrival has paired with it
                     s = q_pos[m]
                     w = weight[s]
                     pot = x1 * gain
