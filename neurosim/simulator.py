@@ -448,9 +448,6 @@ class Simulator:
         n_main = n_stp = 0
         blocks = {}
         row_fill = np.zeros(n_total, dtype=np.int32)  # main-table synapses per row so far
-        if keep_tables and net.weight_monitors:
-            raise ValueError("record_weights: only engine 'neurosim' records weights; "
-                             "use sim.weights(projection) at the end instead")
         for proj, c in zip(net.projections, proj_channel):
             same = proj.pre is proj.post
             pre, post = proj.connector.pairs(proj.pre.n, proj.post.n, rng, same=same)
@@ -1021,9 +1018,12 @@ class Simulator:
             table, pos, _ = self._table_of(monitor.projection)
             cols = np.arange(pos.size) if monitor.synapses is None else monitor.synapses
             pre, post = self._pre_post(monitor.projection)
-            times = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0)
-            values = np.concatenate([c[1] for c in chunks]) if chunks else \
-                np.zeros((0, cols.size))
+            if self._backend is not None:
+                times, values = self._backend.record_weights(monitor, cols)
+            else:
+                times = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0)
+                values = np.concatenate([c[1] for c in chunks]) if chunks else \
+                    np.zeros((0, cols.size))
             return WeightRecord(times=times, values=values, synapses=cols, pre=pre[cols],
                                 post=post[cols], projection=monitor.projection.name)
         raise KeyError(f"{monitor!r} is not a monitor of this simulator's network (make one with "

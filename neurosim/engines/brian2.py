@@ -22,7 +22,8 @@ Plasticity: :class:`~neurosim.STDP` (any pairing) and :class:`~neurosim.TripletS
 synaptic equations with event-driven traces (:func:`_plastic_synapses`), with neurosim's timing
 convention (a presynaptic spike counts when it arrives, in step ``k + d``; arrivals before
 postsynaptic spikes within a step) and the weight a spike transmits taken when it leaves.
-``RewardSTDP`` and ``TsodyksMarkram`` are refused at construction.
+``RewardSTDP`` and ``TsodyksMarkram`` are refused at construction. Weight monitors
+(``net.record_weights``) are Brian2 ``StateMonitor`` s of ``w``, sampled as neurosim samples.
 
 Synaptic inputs enter Brian2's integrators continuously rather than as step means, so
 non-LIF models agree to the scheme's accuracy, not bitwise. ``NoisyCurrent`` draws its
@@ -395,6 +396,16 @@ class Brian2Engine:
                                     dt=every * b2.ms, when="start", name=f"ns_mon{k}")
             self._mons[id(mon)] = m
             self._net.add(m)
+        # Weight monitors: a StateMonitor of w on the projection's Synapses, whose synapse
+        # indices are the projection's table order (connect(i=pre, j=post) in that order).
+        for k, mon in enumerate(sim._weight_monitors):
+            n = sim._table_of(mon.projection)[1].size
+            cols = np.arange(n) if mon.synapses is None else mon.synapses
+            m = b2.StateMonitor(self._syn_of[id(mon.projection)], "w", record=cols,
+                                dt=sim._every_steps[mon] * dt * b2.ms, when="start",
+                                name=f"ns_wmon{k}")
+            self._mons[id(mon)] = m
+            self._net.add(m)
 
         # Step currents: a per-step Python operation that applies due switches (cheap on the
         # numpy target, and exact to the step).
@@ -476,6 +487,8 @@ class Brian2Engine:
             results = {"record": {}, "weights": {}, "state": {}}
             for mon in sim._monitors:
                 results["record"][id(mon)] = self._record_now(mon)
+            for mon in sim._weight_monitors:
+                results["record"][id(mon)] = self._weights_now(mon)
             for proj in sim.network.projections:
                 results["weights"][id(proj)] = np.array(self._syn_of[id(proj)].w[:])
             for pop in sim._pops:
@@ -534,6 +547,26 @@ class Brian2Engine:
         return StateRecord(times=steps * sim.dt, values=values,
                            neurons=monitor.neurons, variable=monitor.variable,
                            population=monitor.population.name)
+
+    def record_weights(self, monitor, cols):
+        """``(times, values)`` of a weight monitor, sampled as neurosim samples them."""
+        if self._standalone:
+            return self._standalone_build()["record"][id(monitor)]
+        return self._weights_now(monitor)
+
+    def _weights_now(self, monitor):
+        b2, sim = self._b2, self._sim
+        m = self._mons[id(monitor)]
+        n_rec = np.asarray(m.record).size
+        values = np.asarray(m.w).T.reshape(-1, n_rec)
+        steps = np.rint(np.asarray(m.t / b2.ms) / sim.dt).astype(np.int64)
+        # As for state records: drop the sample at t = 0 and add the one after the last step.
+        values, steps = values[steps > 0], steps[steps > 0]
+        if sim.step > 0 and sim.step % sim._every_steps[monitor] == 0:
+            now = np.asarray(self._syn_of[id(monitor.projection)].w[:])
+            values = np.vstack([values, now[np.asarray(m.record)][None, :]])
+            steps = np.append(steps, sim.step)
+        return steps * sim.dt, values
 
     def weights(self, projection):
         """Current weights of a projection, in the order of its synapse table."""

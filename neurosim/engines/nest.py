@@ -558,6 +558,12 @@ class NestEngine:
         for mon in net.monitors:
             if not isinstance(mon, (SpikeMonitor, StateMonitor)):
                 _refuse(f"the monitor {type(mon).__name__}")
+        if net.weight_monitors:
+            _refuse(f"record_weights (projection {net.weight_monitors[0].projection.name!r}): "
+                    f"NEST's plastic synapses bring their weight up to date only at their "
+                    f"presynaptic spikes, so weights sampled in between are not the rule's; "
+                    f"use sim.weights(projection) after a run, or engine 'neurosim' or "
+                    f"'brian2'")
         incoming = {id(p): [] for p in pops}
         for proj, table in zip(net.projections, sim._tables):
             w = table[2]

@@ -35,7 +35,8 @@ def _cuba(n_exc=80, n_inh=20):
     # An unconnected, silent Poisson source: exercises set_rate between scheduled runs.
     quiet = net.population(2, ns.PoissonSource(rate=0.0), name="quiet")
     return dict(net=net, exc=exc, quiet=quiet, spikes=net.record_spikes(exc),
-                trace=net.record(exc, "v", neurons=[0, 3], every=0.7))
+                trace=net.record(exc, "v", neurons=[0, 3], every=0.7),
+                wrec=net.record_weights(net.projections[1], every=2.5, synapses=[0, 4, 9]))
 
 
 def _simulate(engine, options=None):
@@ -81,6 +82,10 @@ def test_standalone_gives_the_spikes_of_the_builtin_engine(standalone):
                                rtol=0, atol=1e-9)
     for pa, pb in zip(ref_parts["net"].projections, parts["net"].projections):
         np.testing.assert_array_equal(ref.weights(pa).weight, sim.weights(pb).weight)
+    wa, wb = ref.data[ref_parts["wrec"]], sim.data[parts["wrec"]]   # static: constant rows
+    assert wa.values.shape == (40, 3)
+    np.testing.assert_array_equal(wa.times, wb.times)
+    np.testing.assert_array_equal(wa.values, wb.values)
     assert sim.t == pytest.approx(100.0)
 
 

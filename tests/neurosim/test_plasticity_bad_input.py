@@ -125,11 +125,13 @@ def test_other_engines_refuse_plasticity_at_construction():
     net.connect(a, b, ns.AllToAll(), weight=0.5, plasticity=ns.TsodyksMarkram())
     with pytest.raises(NotImplementedError, match=r"does not run TsodyksMarkram"):
         ns.Simulator(net, dt=0.1, engine="brian2")
+    pytest.importorskip("nest")
     net, a, b = _pair()
     proj = net.connect(a, b, ns.AllToAll(), weight=0.5)
     net.record_weights(proj)
-    with pytest.raises(ValueError, match=r"only engine 'neurosim' records weights"):
-        ns.Simulator(net, dt=0.1, engine="brian2")
+    with pytest.raises(NotImplementedError, match=r"engine 'nest' does not support "
+                                                  r"record_weights \(projection 'a->b#0'\)"):
+        ns.Simulator(net, dt=0.1, engine="nest")
 
 
 def test_static_projection_weights_are_reported_and_recorded_as_constants():

@@ -121,6 +121,7 @@ def _plastic_network(rule_in, rule_rec, seed=2):
     rec = net.connect(cells, cells, ns.FixedProbability(0.5, allow_autapses=False),
                       synapse=ns.ExpCurrent(tau=2.0), weight=ns.Uniform(50.0, 200.0),
                       delay=1.5, plasticity=rule_rec)
+    net.record_weights(inp, every=1.0, synapses=np.arange(0, 120, 7))
     return net, inp, rec, net.record_spikes(cells)
 
 
@@ -143,8 +144,15 @@ def test_plastic_network_is_identical_on_the_brian2_engine(rec_rule):
         w0 = (sim.weights(inp).weight.copy(), sim.weights(rec).weight.copy())
         sim.run(250.0)
         sim.run(200.0)
-        out[engine] = (sim.data[mon], sim.weights(inp), sim.weights(rec), w0)
-    (sa, ia, ra, w0a), (sb, ib, rb, w0b) = out["neurosim"], out["brian2"]
+        out[engine] = (sim.data[mon], sim.weights(inp), sim.weights(rec), w0,
+                       sim.data[net.weight_monitors[0]])
+    (sa, ia, ra, w0a, wa), (sb, ib, rb, w0b, wb) = out["neurosim"], out["brian2"]
+    # the weight records: same samples (every 1 ms, the weight after each sampled step)
+    assert wa.values.shape == (450, 18)
+    np.testing.assert_array_equal(wa.times, wb.times)
+    np.testing.assert_array_equal(wa.pre, wb.pre)
+    np.testing.assert_allclose(wa.values, wb.values, rtol=0, atol=1e-9)
+    assert np.abs(np.diff(wa.values, axis=0)).max() > 1.0
     assert len(sa) > 30
     assert sorted(zip(sa.steps, sa.neurons)) == sorted(zip(sb.steps, sb.neurons))
     np.testing.assert_array_equal(w0a[0], w0b[0])
