@@ -446,15 +446,16 @@ def lif_fused(model, conductance, channel_kinds):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def lif_exp_current_step(start, end, par, state, refrac, i_inj, chans, ch_start, ch_coef, x1,
-                         ring_row, fired, n_fired):
+def lif_exp_current_step(start, end, par, state, refrac, i_inj, use_inj, chans, ch_start,
+                         ch_coef, x1, ring_row, fired, n_fired):
     """:func:`lif_step` for a population that :func:`lif_fused` accepts: the channels, the
-    integration and the threshold in one pass (:func:`_lif_exact_exp`)."""
+    integration and the threshold in one pass (:func:`_lif_exact_exp`). ``use_inj`` False
+    says that no current is injected into these neurons (``i_inj`` is not read)."""
     n = end - start
     c0 = chans[0]
     c1 = chans[chans.shape[0] - 1]
     return _lif_exact_exp(start, n, chans.shape[0], par, state[0, start:end],
-                          refrac[start:end], i_inj[start:end],
+                          refrac[start:end], i_inj[start:end], use_inj,
                           ring_row[ch_start[c0]:ch_start[c0] + n], x1[ch_start[c0]:],
                           ch_coef[c0, 0], ch_coef[c0, 2],
                           ring_row[ch_start[c1]:ch_start[c1] + n], x1[ch_start[c1]:],
@@ -462,8 +463,8 @@ def lif_exp_current_step(start, end, par, state, refrac, i_inj, chans, ch_start,
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _lif_exact_exp(start, n, n_ch, par, v_all, ref_left, i_ext, arr_a, x_a, d_a, k_a, arr_b,
-                   x_b, d_b, k_b, fired, n_fired):
+def _lif_exact_exp(start, n, n_ch, par, v_all, ref_left, i_ext, use_inj, arr_a, x_a, d_a, k_a,
+                   arr_b, x_b, d_b, k_b, fired, n_fired):
     """:func:`lif_step` for an exactly integrated LIF population whose one or two channels are
     exponential current channels (``n_ch``; with one, channel ``b`` is channel ``a`` and is not
     touched): the channels, the integration and the threshold test in one pass per block.
@@ -501,7 +502,10 @@ def _lif_exact_exp(start, n, n_ch, par, v_all, ref_left, i_ext, arr_a, x_a, d_a,
                 xa[j] = d_a * a
                 xb[j] = d_b * b
                 v = vb[j]
-                v_inf = e_l + (i_e + ib[j]) * r_m
+                # without injection i_inj is 0 and (i_e + 0.0) r_m is i_e r_m exactly; not
+                # reading it spares 8 bytes of memory traffic per neuron and step
+                inj = ib[j] if use_inj else 0.0
+                v_inf = e_l + (i_e + inj) * r_m
                 v_new = v_inf + (v - v_inf) * p22 + v_lin
                 held = rb[j] > 0
                 v = v if held else v_new
@@ -515,7 +519,8 @@ def _lif_exact_exp(start, n, n_ch, par, v_all, ref_left, i_ext, arr_a, x_a, d_a,
                 v_lin = 0.0 + k_a * a
                 xa[j] = d_a * a
                 v = vb[j]
-                v_inf = e_l + (i_e + ib[j]) * r_m
+                inj = ib[j] if use_inj else 0.0
+                v_inf = e_l + (i_e + inj) * r_m
                 v_new = v_inf + (v - v_inf) * p22 + v_lin
                 held = rb[j] > 0
                 v = v if held else v_new

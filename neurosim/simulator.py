@@ -134,7 +134,8 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
     compiles (and caches) one machine-code version per combination: a network of LIF neurons
     compiles only the LIF kernel, not the other models' and the plasticity kernels.
     ``pop_fused[p]`` marks LIF populations that take the one-pass kernel
-    (:func:`neurosim.neurons.lif_fused`); ``has_lif`` then stands for the others."""
+    (:func:`neurosim.neurons.lif_fused`): 1 without, 2 with injected current; ``has_lif``
+    then stands for the others."""
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
     for k in range(step0, step0 + n_steps):
@@ -161,10 +162,10 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
             end = pop_start[p + 1]
             chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
             if kind == 0:
-                if has_lif_fused is not None and pop_fused[p]:
+                if has_lif_fused is not None and pop_fused[p] != 0:
                     n_fired = lif_exp_current_step(start, end, pop_par[p], state, refrac,
-                                                   i_inj, chans, ch_start, ch_coef, x1,
-                                                   ring_row, fired, n_fired)
+                                                   i_inj, pop_fused[p] == 2, chans, ch_start,
+                                                   ch_coef, x1, ring_row, fired, n_fired)
                     continue
                 if has_lif is None:
                     continue
@@ -662,10 +663,12 @@ class Simulator:
         self._poisson_p = poisson_p
         # Which parts of the compiled loop this network needs (see _run_steps).
         present = set(int(k) for k in pop_kind)
-        pop_fused = np.array([lif_fused(p.model, bool(conductance_pop[i]),
-                                        [ch_kind[c] for c in pop_ch[pop_ch_ptr[i]:
-                                                                    pop_ch_ptr[i + 1]]])
-                              for i, p in enumerate(pops)], dtype=np.bool_)
+        injected = {id(inj.population) for inj in net.injections}
+        pop_fused = np.array([0 if not lif_fused(p.model, bool(conductance_pop[i]),
+                                                 [ch_kind[c] for c in pop_ch[pop_ch_ptr[i]:
+                                                                             pop_ch_ptr[i + 1]]])
+                              else 2 if id(p) in injected else 1
+                              for i, p in enumerate(pops)], dtype=np.int8)
         generic_lif = any(k == KIND_LIF and not f for k, f in zip(pop_kind, pop_fused))
         self._kernel_flags = (pop_fused,) + tuple(True if flag else None for flag in (
             generic_lif, bool(pop_fused.any()), KIND_ADEX in present, KIND_IZHIKEVICH in present,
