@@ -420,9 +420,16 @@ def run_worker(cfg, timeout):
     env = _env()
     if cfg["lib"] == "ours":
         env["NUMBA_CACHE_DIR"] = cfg["numba_dir"]
+    return run_script_worker(os.path.abspath(__file__), cfg, timeout, env)
+
+
+def run_script_worker(script, cfg, timeout, env):
+    """Run ``script --worker cfg`` in a fresh Python with ``env``; its line ``@@RESULT {...}``
+    is the result. Returns (result dict or None, error text); ``whole`` is measured here,
+    from before the process starts."""
     t0 = time.time()
     try:
-        p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker",
+        p = subprocess.run([sys.executable, script, "--worker",
                             json.dumps(cfg)], capture_output=True, text=True, timeout=timeout,
                            env=env, cwd=tempfile.gettempdir())
     except subprocess.TimeoutExpired:

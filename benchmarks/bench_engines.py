@@ -47,7 +47,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -209,22 +208,7 @@ def run_engine_worker(cfg, timeout, numba_dir):
     """One measurement in a fresh Python; returns (result dict or None, error text)."""
     env = bc._env()
     env["NUMBA_CACHE_DIR"] = numba_dir
-    t0 = time.time()
-    try:
-        p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker",
-                            json.dumps(cfg)], capture_output=True, text=True, timeout=timeout,
-                           env=env, cwd=tempfile.gettempdir())
-    except subprocess.TimeoutExpired:
-        return None, f"timeout (> {timeout:.0f} s)"
-    for line in p.stdout.splitlines():
-        if line.startswith("@@RESULT "):
-            r = json.loads(line[len("@@RESULT "):])
-            r["whole"] = r["t_done_epoch"] - t0
-            r["py_start"] = r["t_start_epoch"] - t0
-            r["loop"] = min(r["loops"])
-            return r, ""
-    tail = (p.stderr or p.stdout).strip().splitlines()[-3:]
-    return None, "failed: " + " | ".join(tail)[-300:]
+    return bc.run_script_worker(os.path.abspath(__file__), cfg, timeout, env)
 
 
 KEYS = ("whole", "t_import", "t_build", "t_first", "loop", "t_collect", "peak_mb",
