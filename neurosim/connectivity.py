@@ -20,11 +20,12 @@ __all__ = ["Connector", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegr
 
 #: Memory of one synapse in the engine: int32 target, float64 weight, int32 delay.
 BYTES_PER_SYNAPSE = 16
-#: Transient memory per synapse while a table is built (index pairs, draws, concatenations,
-#: table positions): the peak measured with tracemalloc while building CUBA with fixed
-#: in-degree 80 at 64000 neurons was 82 B per synapse, plus the 8 B table positions that
-#: numba allocates (invisible to tracemalloc): 74 B above what is kept.
-_BUILD_BYTES_PER_SYNAPSE = 80
+#: Transient memory per synapse while a table is built (index pairs and draws of each
+#: projection, table positions): the peak measured with tracemalloc while building CUBA with
+#: fixed in-degree 80 at 64000 neurons was 46 B per synapse, plus the 8 B positions that
+#: numba allocates while FixedInDegree sorts its pairs (invisible to tracemalloc): 38 B above
+#: what is kept, rounded up.
+_BUILD_BYTES_PER_SYNAPSE = 48
 
 
 class Connector:
@@ -341,6 +342,63 @@ def to_csr(pre, target, weight, delay_steps, n_rows, *, positions=False):
     if positions:
         return indptr, out_target, out_weight, out_delay, pos
     return indptr, out_target, out_weight, out_delay
+
+
+def to_csr_parts(parts, n_rows, *, positions=None):
+    """:func:`to_csr` of the concatenation of ``parts``, without concatenating them.
+
+    Parameters
+    ----------
+    parts : list of (pre, target, weight, delay_steps) tuples of arrays
+        One per projection, in order; ``pre`` are global row indices.
+    n_rows : int
+    positions : list of bool, optional
+        Per part, whether to return the table position of each of its synapses.
+
+    Returns
+    -------
+    indptr, target, weight, delay_steps
+        As :func:`to_csr` of the concatenated parts (within a row, part order, then input
+        order).
+    pos : list
+        Per part, an int64 array of table positions where asked for, else ``None``.
+    """
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    counts = np.zeros(n_rows, dtype=np.int64)
+    for pre, *_ in parts:
+        counts += np.bincount(pre, minlength=n_rows)
+    np.cumsum(counts, out=indptr[1:])
+    del counts
+    n = int(indptr[-1])
+    out_target = np.empty(n, dtype=np.int32)
+    out_weight = np.empty(n, dtype=np.float64)
+    out_delay = np.empty(n, dtype=np.int32)
+    nxt = indptr[:-1].copy()
+    out_pos = []
+    for i, (pre, target, weight, delay) in enumerate(parts):
+        want = bool(positions[i]) if positions is not None else False
+        pos = np.empty(len(pre) if want else 0, dtype=np.int64)
+        _place_part(np.ascontiguousarray(pre, dtype=np.int64),
+                    np.ascontiguousarray(target, dtype=np.int64),
+                    np.ascontiguousarray(weight, dtype=np.float64),
+                    np.ascontiguousarray(delay, dtype=np.int32), nxt, out_target, out_weight,
+                    out_delay, pos, want)
+        out_pos.append(pos if want else None)
+    return indptr, out_target, out_weight, out_delay, out_pos
+
+
+@numba.njit(cache=True, nogil=True)
+def _place_part(pre, target, weight, delay, nxt, out_target, out_weight, out_delay, pos, want):
+    # Each synapse takes the next free position of its row (a counting sort, part by part).
+    for i in range(pre.shape[0]):
+        r = pre[i]
+        q = nxt[r]
+        nxt[r] = q + 1
+        out_target[q] = target[i]
+        out_weight[q] = weight[i]
+        out_delay[q] = delay[i]
+        if want:
+            pos[i] = q
 
 
 def csr_positions(pre, n_rows):

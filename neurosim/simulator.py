@@ -57,7 +57,13 @@ import numba
 import numpy as np
 
 from . import _checks
-from .connectivity import _BUILD_BYTES_PER_SYNAPSE, BYTES_PER_SYNAPSE, csr_positions, to_csr
+from .connectivity import (
+    _BUILD_BYTES_PER_SYNAPSE,
+    BYTES_PER_SYNAPSE,
+    csr_positions,
+    to_csr,
+    to_csr_parts,
+)
 from .delays import delay_steps, push_spikes, ring_buffer
 from .distributions import Distribution, draw
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
@@ -498,11 +504,14 @@ class Simulator:
                                               row_fill[base:base + proj.pre.n].copy())
             row_fill[base:base + proj.pre.n] += counts
             n_main += n_syn
-        # inv_main[i] is the table position of the i-th synapse in projection order (to_csr
-        # sorts stably by presynaptic neuron).
-        indptr, target, weight, delay, inv_main = to_csr(
-            cat(pre_all, np.int64), cat(tgt_all, np.int64), cat(w_all, np.float64),
-            cat(d_all, np.int32), n_total, positions=True)
+        # One CSR table sorted stably by presynaptic neuron, built part by part (no
+        # concatenated copy); the table positions of a projection's synapses are kept where
+        # they cannot be found from row counts (plastic or unsorted projections, _RowBlocks).
+        main_projs = [p for p, slot in zip(net.projections, proj_slot) if slot[0] == "main"]
+        indptr, target, weight, delay, main_pos = to_csr_parts(
+            list(zip(pre_all, tgt_all, w_all, d_all)), n_total,
+            positions=[id(p) not in blocks for p in main_projs])
+        main_pos = dict(zip((id(p) for p in main_projs), main_pos))
         del pre_all, tgt_all, w_all, d_all
         stp_pre = cat(stp_parts[0], np.int64)
         stp_indptr, stp_target, stp_weight, stp_delay = to_csr(
@@ -589,11 +598,11 @@ class Simulator:
         rules, pl_pos, pl_q, q_rule, n_q = [], [], [], [], 0
         proj_tables = {}
         for proj, c, (table, off, n) in zip(net.projections, proj_channel, proj_slot):
-            pos = (inv_main if table == "main" else inv_stp)[off:off + n]
+            pos = main_pos[id(proj)] if table == "main" else inv_stp[off:off + n]
             if id(proj) in blocks:
                 proj_tables[id(proj)] = [table, blocks[id(proj)], None]
-            else:  # a copy, so that the whole inv_main can be freed
-                proj_tables[id(proj)] = [table, pos.copy(), None]
+            else:  # (a slice of inv_stp is copied, so that the whole can be freed)
+                proj_tables[id(proj)] = [table, pos if table == "main" else pos.copy(), None]
             if proj.plasticity is None or table != "main":
                 continue
             i_post = pop_index[id(proj.post)]
@@ -607,7 +616,7 @@ class Simulator:
         all_pos, all_q = cat(pl_pos, np.int64), cat(pl_q, np.int64)
         all_rule = cat([np.full(pos.size, r, dtype=np.int64) for r, pos in enumerate(pl_pos)],
                        np.int64)
-        del inv_main, pl_pos
+        del main_pos, pl_pos
         pl_row = np.searchsorted(indptr, all_pos, side="right") - 1  # row of each
         order = np.lexsort((all_rule, delay[all_pos], pl_row))
         del all_rule

@@ -249,8 +249,8 @@ def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
     per_synapse = (sum(a.nbytes for a in dense._pl) - sum(a.nbytes for a in sparse._pl)) \
         / (dense.n_synapses - sparse.n_synapses)
     assert per_synapse == simulator.PLASTIC_BYTES_PER_SYNAPSE
-    # 40,000 synapses: 96 B each static, 96 + 120 B each plastic. 5 MiB is enough for the
-    # static network's estimate (3.7 MiB) but not for the plastic one's (8.2 MiB).
+    # 40,000 synapses: 64 B each static, 64 + 120 B each plastic. 5 MiB is enough for the
+    # static network's estimate (2.4 MiB) but not for the plastic one's (7.0 MiB).
     monkeypatch.setattr(simulator, "_available_memory", lambda: 5 * 2**20)
     ns.Simulator(network(None), dt=0.1)
     with pytest.raises(MemoryError, match=r"about 40,000 synapses.*40,000 plastic, 72 B more "

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.connectivity import csr_positions, to_csr
+from neurosim.connectivity import csr_positions, to_csr, to_csr_parts
 
 
 def _pairs(connector, n_pre, n_post, same=False, seed=0):
@@ -231,3 +231,24 @@ def test_static_synapses_keep_16_bytes_each_plus_a_per_neuron_cost():
     assert per_synapse <= 16.5, per_synapse
     per_neuron = (m1 - 16 * s1) / 5000
     assert per_neuron < 500, per_neuron
+
+
+def test_csr_built_part_by_part_equals_the_csr_of_the_concatenation():
+    rng = np.random.default_rng(4)
+    n_rows = 50
+    parts = []
+    for n in (0, 300, 1, 2000, 77):
+        parts.append((rng.integers(0, n_rows, n), rng.integers(0, 90, n), rng.normal(size=n),
+                      rng.integers(1, 9, n)))
+    want = [True, False, True, True, False]
+    indptr, t, w, d, pos = to_csr_parts(parts, n_rows, positions=want)
+    cat = [np.concatenate([p[i] for p in parts]) for i in range(4)]
+    ref = to_csr(*cat, n_rows, positions=True)
+    for a, b in zip((indptr, t, w, d), ref[:4]):
+        np.testing.assert_array_equal(a, b)
+    offsets = np.cumsum([0] + [len(p[0]) for p in parts])
+    for i, p in enumerate(pos):
+        if want[i]:
+            np.testing.assert_array_equal(p, ref[4][offsets[i]:offsets[i + 1]])
+        else:
+            assert p is None
