@@ -135,10 +135,11 @@ def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
     buffer could overflow in the next step, so the caller can grow it and call again.
 
     The ``has_*`` arguments are ``None`` when the network has no population of that model (no
-    short-term or weight-changing plasticity, no noise current) and ``True`` when it has. Numba removes the
-    branches guarded by ``x is not None`` for a ``None`` argument before compiling, and
-    compiles (and caches) one machine-code version per combination: a network of LIF neurons
-    compiles only the LIF kernel, not the other models' and the plasticity kernels.
+    short-term or weight-changing plasticity, no noise current) and ``True`` when it has.
+    Numba removes the branches guarded by ``x is not None`` for a ``None`` argument before
+    compiling, and compiles (and caches) one machine-code version per combination: a network
+    of LIF neurons compiles only the LIF kernel, not the other models' and the plasticity
+    kernels.
     ``pop_fused[p]`` marks LIF populations that take the one-pass kernel
     (:func:`neurosim.neurons.lif_fused`): 1 without, 2 with injected current; ``has_lif``
     then stands for the others."""
