@@ -87,48 +87,50 @@ def _sizes(cfg):
 
 
 # ---------------------------------------------------------------------------------------- ours
-def _ours_build(ns, cfg):
+def network_description(ns, workload, n, min_delay=DT, seed=0):
+    """The neurosim description of a workload with ``n`` neurons: ``(net, (exc, inh)
+    spike monitors)``. ``min_delay`` is the delay of the workloads without delays
+    (bench_engines.py runs this same description on every engine with 0.2 ms); ``seed``
+    draws COBA's initial conductances."""
     import numpy as np
-    n, n_e, n_i = _sizes(cfg)
+    n_e = int(round(0.8 * n))
     net = ns.Network()
-    if cfg["workload"] == "coba":
-        c = COBA
-        lif = ns.LIF(tau_m=c["tau_m"], c_m=c["c_m"], e_leak=c["e_l"], v_th=c["v_th"],
-                     v_reset=c["v_r"], t_ref=c["t_ref"])
+    c = COBA if workload == "coba" else CUBA
+    lif = ns.LIF(tau_m=c["tau_m"], c_m=c["c_m"], e_leak=c["e_l"], v_th=c["v_th"],
+                 v_reset=c["v_r"], t_ref=c["t_ref"])
+    if workload == "coba":
         v0 = ns.Normal(-65.0, 5.0)
         syn_e = ns.ExpConductance(tau=c["tau_e"], e_rev=c["e_e"])
         syn_i = ns.ExpConductance(tau=c["tau_i"], e_rev=c["e_i"])
-        w_e, w_i = c["w_e"], c["w_i"]
     else:
-        c = CUBA
-        lif = ns.LIF(tau_m=c["tau_m"], c_m=c["c_m"], e_leak=c["e_l"], v_th=c["v_th"],
-                     v_reset=c["v_r"], t_ref=c["t_ref"])
         v0 = ns.Uniform(c["v_r"], c["v_th"])
         syn_e = ns.ExpCurrent(tau=c["tau_e"])
         syn_i = ns.ExpCurrent(tau=c["tau_i"])
-        w_e, w_i = c["w_e"], c["w_i"]
+    w_e, w_i = c["w_e"], c["w_i"]
     exc = net.population(n_e, lif, name="exc", v=v0)
-    inh = net.population(n_i, lif, name="inh", v=v0)
-    delay = ns.Uniform(1.0, 5.0) if cfg["workload"] == "delays" else DT
+    inh = net.population(n - n_e, lif, name="inh", v=v0)
+    delay = ns.Uniform(1.0, 5.0) if workload == "delays" else min_delay
     for pre, syn, w, k in ((exc, syn_e, w_e, 64), (inh, syn_i, w_i, 16)):
         for post in (exc, inh):
-            rule = (ns.FixedInDegree(k) if cfg["workload"] == "scaling"
-                    else ns.FixedProbability(0.02))
+            rule = ns.FixedInDegree(k) if workload == "scaling" else ns.FixedProbability(0.02)
             net.connect(pre, post, rule, synapse=syn, weight=w, delay=delay)
-    if cfg["workload"] == "coba":
+    if workload == "coba":
         # Brette's initial conductances: one spike per neuron at t = 0 through one-to-one
         # synapses whose weights are the initial ge, gi (neurosim has no public way to set a
         # synaptic state; they arrive at 0.1 ms instead of 0).
-        rng = np.random.default_rng(cfg["seed"] + 7)
+        rng = np.random.default_rng(seed + 7)
         for pop in (exc, inh):
             kick = net.population(pop.n, ns.SpikeTimes([[0.0]] * pop.n), name=f"kick_{pop.name}")
             ge0 = np.clip(10.0 * (4.0 + 1.5 * rng.standard_normal(pop.n)), 0.0, None)
             gi0 = np.clip(10.0 * (20.0 + 12.0 * rng.standard_normal(pop.n)), 0.0, None)
             net.connect(kick, pop, ns.OneToOne(), synapse=syn_e, weight=ge0, delay=DT)
             net.connect(kick, pop, ns.OneToOne(), synapse=syn_i, weight=gi0, delay=DT)
-    mons = (net.record_spikes(exc), net.record_spikes(inh))
-    sim = ns.Simulator(net, dt=DT, seed=cfg["seed"])
-    return sim, mons
+    return net, (net.record_spikes(exc), net.record_spikes(inh))
+
+
+def _ours_build(ns, cfg):
+    net, mons = network_description(ns, cfg["workload"], cfg["n"], seed=cfg["seed"])
+    return ns.Simulator(net, dt=DT, seed=cfg["seed"]), mons
 
 
 def _ours_once(cfg, t_import0):

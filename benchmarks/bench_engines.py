@@ -57,7 +57,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_cuba as bc  # noqa: E402  (helpers: formatting, RSS, environment, native drives)
 
 DT = bc.DT
-CUBA = bc.CUBA
 ENGINES = ("neurosim", "brian2_cython", "brian2_standalone", "nest")
 ENGINE_NAMES = {"neurosim": "neurosim (numba)", "brian2_cython": "Brian2 cython (runtime)",
                 "brian2_standalone": "Brian2 C++ standalone", "nest": "NEST"}
@@ -80,21 +79,9 @@ MIN_DELAY = 2 * DT  # ms: the smallest delay all engines express (see the module
 # ================================================================================================
 
 def describe(ns, workload, n):
-    """The one network description every engine runs: CUBA (units ms, mV, pA, pF)."""
-    c = CUBA
-    n_e = int(round(0.8 * n))
-    net = ns.Network()
-    lif = ns.LIF(tau_m=c["tau_m"], c_m=c["c_m"], e_leak=c["e_l"], v_th=c["v_th"],
-                 v_reset=c["v_r"], t_ref=c["t_ref"])
-    exc = net.population(n_e, lif, name="exc", v=ns.Uniform(c["v_r"], c["v_th"]))
-    inh = net.population(n - n_e, lif, name="inh", v=ns.Uniform(c["v_r"], c["v_th"]))
-    delay = ns.Uniform(1.0, 5.0) if workload == "delays" else MIN_DELAY
-    for pre, tau, w, k in ((exc, c["tau_e"], c["w_e"], 64), (inh, c["tau_i"], c["w_i"], 16)):
-        syn = ns.ExpCurrent(tau=tau)
-        for post in (exc, inh):
-            rule = ns.FixedInDegree(k) if workload == "scaling" else ns.FixedProbability(0.02)
-            net.connect(pre, post, rule, synapse=syn, weight=w, delay=delay)
-    return net, (net.record_spikes(exc), net.record_spikes(inh))
+    """The one network description every engine runs: bench_cuba.py's CUBA (units ms, mV,
+    pA, pF), with the smallest delay every engine expresses."""
+    return bc.network_description(ns, workload, n, min_delay=MIN_DELAY)
 
 
 def _import_engine(cfg):
