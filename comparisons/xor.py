@@ -410,13 +410,7 @@ def _plot_spiking(fig, data, below):
     ax.legend(ncol=2, **below)
 
     ax = axes[2]
-    runs = sp["variants"]["critic"]["runs"]
-    w0 = np.concatenate([r["w_before"] for r in runs])
-    w1 = np.concatenate([r["w_after"] for r in runs])
-    pat = np.concatenate([r["syn_pattern"] for r in runs])
-    outp = np.concatenate([r["syn_output"] for r in runs])
-    right = (pat >= 0) & (outp == np.asarray(TARGETS)[np.maximum(pat, 0)])
-    wrong = (pat >= 0) & ~right
+    w0, w1, right, wrong = _pooled_weights(sp["variants"]["critic"])
     bins = np.linspace(RULE["w_min"], RULE["w_max"], 33)
     ax.hist(w0, bins=bins, color=style.GREY, alpha=0.45, density=True,
             label="all synapses, before")
@@ -456,16 +450,23 @@ def _plot_spiking(fig, data, below):
                              f"plastic synapses"), title_fontsize=8, **below)
 
 
-def weight_summary(variant: dict) -> dict:
-    """Mean hidden -> output weight (mV) before, and after for the synapses from a pattern's
-    detector to the right and to the wrong answer, pooled over the seeds of one variant."""
+def _pooled_weights(variant: dict):
+    """Hidden -> output weights of one variant, pooled over its seeds: before, after, and
+    the masks of the synapses from a pattern's detector to the right and to the wrong
+    answer."""
     runs = variant["runs"]
     w0 = np.concatenate([r["w_before"] for r in runs])
     w1 = np.concatenate([r["w_after"] for r in runs])
     pat = np.concatenate([r["syn_pattern"] for r in runs])
     outp = np.concatenate([r["syn_output"] for r in runs])
     right = (pat >= 0) & (outp == np.asarray(TARGETS)[np.maximum(pat, 0)])
-    wrong = (pat >= 0) & ~right
+    return w0, w1, right, (pat >= 0) & ~right
+
+
+def weight_summary(variant: dict) -> dict:
+    """Mean hidden -> output weight (mV) before, and after for the synapses from a pattern's
+    detector to the right and to the wrong answer, pooled over the seeds of one variant."""
+    w0, w1, right, wrong = _pooled_weights(variant)
     return {"before": float(w0.mean()), "right_after": float(w1[right].mean()),
             "wrong_after": float(w1[wrong].mean())}
 
