@@ -12,12 +12,12 @@ each computed before that batch's update (Keras reports the same quantity).
 from __future__ import annotations
 
 import math
-import signal
 import sys
-import threading
 import warnings
 
 import numpy as np
+
+from nsdurable import DeferredInterrupt
 
 from ._validation import as_float_matrix, prepare_targets
 
@@ -246,7 +246,7 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
         bar = tqdm(total=epochs, unit="epoch", desc="training", file=sys.stderr, leave=True)
     for cb in callbacks:
         cb.on_train_begin(model)
-    sigint = _DeferredInterrupt()
+    sigint = DeferredInterrupt()
     try:
         with sigint:
             _epochs(model, callbacks, history, sigint, bar, verbose, epochs, shuffle, n, bs,
@@ -270,34 +270,6 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
                       f"they receive no gradient): {desc}. Try another seed, more units, "
                       "leaky_relu, or a smaller learning rate.", DeadUnitsWarning, stacklevel=3)
     return history
-
-
-class _DeferredInterrupt:
-    """Within ``with``: the first Ctrl-C (SIGINT) only sets ``requested`` (checked between
-    batches, so no update is left half-applied); a second one raises at once. Another Python
-    handler is set aside during training and put back after it; nothing is done outside the
-    main thread or when SIGINT is ignored or left to the operating system."""
-
-    def __init__(self):
-        self.requested = False
-        self._previous = None
-
-    def _handler(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, signal.SIG_DFL, None):
-            self._previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-        return False
 
 
 def _epochs(model, callbacks, history, sigint, bar, verbose, epochs, shuffle, n, bs, metrics,

@@ -9,9 +9,9 @@ float exactly (Python writes the shortest repr that reads back to the same doubl
 
 Files are written atomically (:func:`atomic_write`): to a temporary file in the same folder,
 flushed and fsynced, then renamed over the target, so a crash, a full disk, a Ctrl-C or a
-``SIGKILL`` while saving leaves the previous file as it was. (The same pattern as
-``artificial.io.atomic_write``, copied rather than imported: neurosim and artificial never import
-each other.)
+``SIGKILL`` while saving leaves the previous file as it was. (The one implementation that
+``artificial.io`` uses too lives in :mod:`nsdurable`: neurosim and artificial never import each
+other.)
 
 Long runs can stream their spikes to a folder chunk by chunk
 (``Simulator(..., stream_spikes_to=folder)``, read back with :func:`load_spike_stream`). Spike
@@ -34,9 +34,10 @@ import json
 import math
 import os
 import platform
-import tempfile
 
 import numpy as np
+
+from nsdurable import atomic_write
 
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
 
@@ -80,56 +81,6 @@ def versions():
 
 # ----------------------------------------------------------------------------------------------
 # Atomic writing
-def atomic_write(path, write) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it to
-    ``path``.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file to (re)place; its folder must exist.
-    write : callable
-        ``write(f)`` writes the whole content to the binary file object ``f``.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the folder of ``path`` does not exist.
-
-    Notes
-    -----
-    On any error (including ``KeyboardInterrupt``) the temporary file is removed and ``path``
-    is untouched; a process killed outright (``SIGKILL``, power loss) may leave a hidden
-    ``.<name>.*.tmp`` file behind, but never a half-written ``path``.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot save to {path!r}: folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
-
-
 def _write_npz(f, arrays):
     """Write ``arrays`` (name -> array) as an uncompressed npz to the open file ``f``."""
     np.savez(f, **arrays)

@@ -56,6 +56,8 @@ import os
 import numba
 import numpy as np
 
+from nsdurable import DeferredInterrupt
+
 from . import _checks
 from .connectivity import (
     _BUILD_BYTES_PER_SYNAPSE,
@@ -914,7 +916,7 @@ class Simulator:
             bar = tqdm(total=n_steps, unit="step", desc="neurosim")
             chunk = min(CHUNK_STEPS, max(1, n_steps // 100))
         done = 0
-        sigint = _DeferredInterrupt()
+        sigint = DeferredInterrupt()
         try:
             with sigint:
                 while done < n_steps:
@@ -1147,38 +1149,6 @@ class Simulator:
                                                 / proj.plasticity.tau_d))
         raise ValueError(f"dopamine: projection {projection.name!r} has no RewardSTDP "
                          f"plasticity")
-
-
-class _DeferredInterrupt:
-    """Within ``with``: the first Ctrl-C (SIGINT) only sets ``requested``, so the run loop
-    stops at the next chunk boundary with consistent state and records; a second one raises
-    :class:`KeyboardInterrupt` at once. Another Python handler (Brian2 installs one when
-    imported) is set aside for the run and put back after it; nothing is done outside the
-    main thread or when SIGINT is ignored or left to the operating system."""
-
-    def __init__(self):
-        self.requested = False
-        self._previous = None
-
-    def _handler(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self):
-        import signal
-        import threading
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, signal.SIG_DFL, None):
-            self._previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            import signal
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-        return False
 
 
 class _RowBlocks:
