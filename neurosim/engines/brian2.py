@@ -535,16 +535,10 @@ class Brian2Engine:
                                steps=steps[order], n_neurons=monitor.population.n,
                                t_start=0.0, t_stop=sim.t, population=monitor.population.name)
         name = _b2_name(monitor.variable)
-        values = np.asarray(getattr(m, name)).T.reshape(-1, monitor.neurons.size)
-        steps = np.rint(np.asarray(m.t / b2.ms) / sim.dt).astype(np.int64)
-        # Drop the initial state (neurosim records after steps) and add the state after the
-        # last step, which Brian2 would only record at the start of the next run.
-        values, steps = values[steps > 0], steps[steps > 0]
-        if sim.step > 0 and sim.step % sim._every_steps[monitor] == 0:
-            now = np.asarray(getattr(self._group_of[id(monitor.population)], name))
-            values = np.vstack([values, now[monitor.neurons][None, :]])
-            steps = np.append(steps, sim.step)
-        return StateRecord(times=steps * sim.dt, values=values,
+        group = self._group_of[id(monitor.population)]
+        times, values = self._samples(monitor, m, name, lambda: getattr(group, name),
+                                      monitor.neurons)
+        return StateRecord(times=times, values=values,
                            neurons=monitor.neurons, variable=monitor.variable,
                            population=monitor.population.name)
 
@@ -555,16 +549,21 @@ class Brian2Engine:
         return self._weights_now(monitor)
 
     def _weights_now(self, monitor):
-        b2, sim = self._b2, self._sim
         m = self._mons[id(monitor)]
-        n_rec = np.asarray(m.record).size
-        values = np.asarray(m.w).T.reshape(-1, n_rec)
-        steps = np.rint(np.asarray(m.t / b2.ms) / sim.dt).astype(np.int64)
-        # As for state records: drop the sample at t = 0 and add the one after the last step.
+        syn = self._syn_of[id(monitor.projection)]
+        return self._samples(monitor, m, "w", lambda: syn.w[:], np.asarray(m.record))
+
+    def _samples(self, monitor, m, name, current, recorded):
+        """``(times, values)`` of the Brian2 StateMonitor ``m`` of variable ``name``, sampled
+        as neurosim samples: the sample at t = 0 dropped (neurosim records after steps) and
+        the value after the last step added (Brian2 would take it only at the start of the
+        next run) from ``current()``, the variable's whole array now, at ``recorded``."""
+        sim = self._sim
+        values = np.asarray(getattr(m, name)).T.reshape(-1, recorded.size)
+        steps = np.rint(np.asarray(m.t / self._b2.ms) / sim.dt).astype(np.int64)
         values, steps = values[steps > 0], steps[steps > 0]
         if sim.step > 0 and sim.step % sim._every_steps[monitor] == 0:
-            now = np.asarray(self._syn_of[id(monitor.projection)].w[:])
-            values = np.vstack([values, now[np.asarray(m.record)][None, :]])
+            values = np.vstack([values, np.asarray(current())[recorded][None, :]])
             steps = np.append(steps, sim.step)
         return steps * sim.dt, values
 
