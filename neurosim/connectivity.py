@@ -344,7 +344,7 @@ def to_csr(pre, target, weight, delay_steps, n_rows, *, positions=False):
     return indptr, out_target, out_weight, out_delay
 
 
-def to_csr_parts(parts, n_rows, *, positions=None):
+def to_csr_parts(parts, n_rows, *, positions=None, row_counts=None):
     """:func:`to_csr` of the concatenation of ``parts``, without concatenating them.
 
     Parameters
@@ -354,6 +354,8 @@ def to_csr_parts(parts, n_rows, *, positions=None):
     n_rows : int
     positions : list of bool, optional
         Per part, whether to return the table position of each of its synapses.
+    row_counts : int array, optional
+        Synapses per row over all parts, when the caller has counted them already.
 
     Returns
     -------
@@ -364,11 +366,11 @@ def to_csr_parts(parts, n_rows, *, positions=None):
         Per part, an int64 array of table positions where asked for, else ``None``.
     """
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    counts = np.zeros(n_rows, dtype=np.int64)
-    for pre, *_ in parts:
-        counts += np.bincount(pre, minlength=n_rows)
-    np.cumsum(counts, out=indptr[1:])
-    del counts
+    if row_counts is None:
+        row_counts = np.zeros(n_rows, dtype=np.int64)
+        for pre, *_ in parts:
+            row_counts += np.bincount(pre, minlength=n_rows)
+    np.cumsum(row_counts, out=indptr[1:])
     n = int(indptr[-1])
     out_target = np.empty(n, dtype=np.int32)
     out_weight = np.empty(n, dtype=np.float64)

@@ -513,7 +513,7 @@ class Simulator:
         main_projs = [p for p, slot in zip(net.projections, proj_slot) if slot[0] == "main"]
         indptr, target, weight, delay, main_pos = to_csr_parts(
             list(zip(pre_all, tgt_all, w_all, d_all)), n_total,
-            positions=[id(p) not in blocks for p in main_projs])
+            positions=[id(p) not in blocks for p in main_projs], row_counts=row_fill)
         main_pos = dict(zip((id(p) for p in main_projs), main_pos))
         del pre_all, tgt_all, w_all, d_all
         stp_pre = cat(stp_parts[0], np.int64)
