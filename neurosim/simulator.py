@@ -1137,6 +1137,8 @@ class Simulator:
                                        / proj.plasticity.tau_d)
             dopa[r] = d_now + amount
             dopa_step[r] = self.step
+            if self._backend is not None:  # only NEST runs RewardSTDP on another engine
+                self._backend.set_dopamine(r, dopa[r])
 
     def dopamine(self, projection):
         """The dopamine level ``d`` (per ms) of a :class:`RewardSTDP` projection now."""

@@ -198,7 +198,7 @@ not do it: the volume transmitter counts a spike's multiplicity (an integer, the
 ignored, only positive), and a spike that acts at ``T`` would have had to be sent before
 ``T``. Instead the kernel's ``min_delay`` is ``dt`` and the volume transmitter delivers
 every step, so at the end of every step NEST brings every ``stdp_dopamine_synapse`` up to
-that time (weight, ``c``, ``n``); before the next run the engine sets every connection's
+that time (weight, ``c``, ``n``); ``Simulator.reward`` then sets every connection's
 ``n`` to the simulator's new level, which then is NEST's level at ``T`` exactly. The same
 update makes the weights that ``Simulator.weights`` reads current (up to the end of the
 last step, as neurosim's), with or without presynaptic spikes since. It costs one update of
@@ -275,7 +275,7 @@ import numpy as np
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor, StateMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
-from ..plasticity import STDP, STDP_FIELDS, RewardSTDP, TsodyksMarkram
+from ..plasticity import STDP, RewardSTDP, TsodyksMarkram
 from ..records import SpikeRecord, StateRecord
 from ..synapses import KIND_ALPHA, KIND_DELTA, KIND_EXP
 
@@ -711,7 +711,7 @@ class NestEngine:
         # connections can be found again: one per projection, and for RewardSTDP one per
         # distinct delay (its amplitudes depend on the delay and are common properties).
         self._plastic_conns = {}   # id(proj) -> [(connections, mask, pre ids, post ids)]
-        self._reward_conns = []    # [(rule index in sim._pl, [connections])]
+        self._reward_conns = {}    # rule index in sim._pl -> [connections]
         vt = nest.Create("volume_transmitter") if self._reward else None
         n_models = 0
         for proj, (pre, post, w, d), nd in zip(net.projections, sim._tables, nest_delays):
@@ -751,10 +751,7 @@ class NestEngine:
             self._plastic_conns[key] = found
             if key in self._reward:
                 r = next(r for p, r in sim._reward_rules if p is proj)
-                self._reward_conns.append((r, [f[0] for f in found]))
-        # The dopamine level NEST's synapses hold, per reward rule: (level, step) as last
-        # copied from the simulator (it starts at 0, as NEST's n).
-        self._dopamine_sent = {r: (0.0, 0) for r, _ in self._reward_conns}
+                self._reward_conns[r] = [f[0] for f in found]
 
         self._add_currents(sim, schedules, scale)
         self._add_noise(sim, net, plans)
@@ -878,33 +875,16 @@ class NestEngine:
                                f"network per process); build it again to continue")
         step0 = self._sim.step
         self._draw_poisson(step0, n_steps)
-        self._send_dopamine()
         self._nest.Simulate(n_steps * self._dt)
         self._collect(step0 + n_steps)
 
-    def _send_dopamine(self):
-        """Copy the dopamine levels that :meth:`neurosim.Simulator.reward` set since the last
-        run into NEST's synapses (their ``n``; see "Reward-modulated STDP").
-
-        ``Simulator.reward`` keeps the level of rule ``r`` in the simulator's own tables
-        (``dopa[r]`` as of step ``dopa_step[r]``), whatever the engine; a reward is given
-        between runs, so a level that changed was set at the current step, the time to which
-        the volume transmitter has brought every synapse (their ``n`` is the level now)."""
-        if not self._reward_conns:
-            return
-        sim = self._sim
-        dopa = sim._pl[STDP_FIELDS.index("dopa")]
-        dopa_step = sim._pl[STDP_FIELDS.index("dopa_step")]
-        for r, conns in self._reward_conns:
-            now = (float(dopa[r]), int(dopa_step[r]))
-            if now == self._dopamine_sent[r]:
-                continue
-            if now[1] != sim.step:  # pragma: no cover - Simulator.reward sets the step now
-                raise RuntimeError(f"{ENGINE}: a dopamine level set at step {now[1]} reached "
-                                   f"the engine at step {sim.step}")
-            for c in conns:
-                c.set(n=now[0])
-            self._dopamine_sent[r] = now
+    def set_dopamine(self, r, level):
+        """Set the dopamine level of reward rule ``r`` (index in the simulator's tables) to
+        ``level`` now: :meth:`neurosim.Simulator.reward` calls this between runs, when the
+        volume transmitter has brought every ``stdp_dopamine_synapse`` up to the current time,
+        so the new ``n`` is NEST's level from now on (see "Reward-modulated STDP")."""
+        for conns in self._reward_conns[r]:
+            conns.set(n=float(level))
 
     def _collect(self, step_now):
         """Copy the recorders' events out of NEST (and clear them)."""
