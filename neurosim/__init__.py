@@ -35,7 +35,7 @@ from .inputs import (
 )
 from .io import load_results, save_results
 from .network import Network
-from .neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
+from .neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
 from .plasticity import STDP, RewardSTDP, TripletSTDP, TsodyksMarkram
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable, load_record
 from .simulator import Simulator
@@ -43,7 +43,7 @@ from .synapses import AlphaConductance, AlphaCurrent, Delta, ExpConductance, Exp
 
 __all__ = [
     "Network", "Simulator",
-    "LIF", "AdEx", "Izhikevich", "HodgkinHuxley",
+    "LIF", "AdEx", "Izhikevich", "HodgkinHuxley", "NeuronModel",
     "PoissonSource", "SpikeTimes", "StepCurrent", "DCCurrent", "RampCurrent", "NoisyCurrent",
     "Delta", "ExpCurrent", "AlphaCurrent", "ExpConductance", "AlphaConductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FixedOutDegree",

@@ -69,6 +69,52 @@ class Model:
 class NeuronModel(Model):
     """Base class of the neuron models (models that integrate a membrane potential)."""
 
+    @staticmethod
+    def from_equations(equations, *, threshold, reset="", refractory=0.0, parameters=None,
+                       scheme=None, initial=None, name="EquationModel"):
+        """A neuron model written as equations, in the project's units.
+
+        >>> eif = NeuronModel.from_equations(
+        ...     "dv/dt = (g_l*(e_l - v) + g_l*delta_t*exp((v - v_t)/delta_t) + i_syn) / c_m"
+        ...     " : mV (unless refractory)",
+        ...     threshold="v > v_peak", reset="v = v_reset", refractory=2.0,
+        ...     parameters=dict(c_m=281.0, g_l=30.0, e_l=-70.6, v_t=-50.4, delta_t=2.0,
+        ...                     v_peak=0.0, v_reset=-70.6), initial=dict(v=-70.6))
+        >>> eif.units["g_l"], eif.integration
+        ('nS', 'rk4')
+
+        Parameters
+        ----------
+        equations : str
+            ``dx/dt = ... : unit`` per state variable (flag ``(unless refractory)`` to clamp it
+            while refractory), ``name = ... : unit`` subexpressions, ``name : unit`` parameter
+            units (optional: inferred from their use). ``i_syn`` (pA) is the input current:
+            every synapse onto the neuron and every injected current. Syntax, names and units
+            are checked here (:mod:`neurosim.equations`).
+        threshold : str
+            Spike condition on the state at the end of a step, e.g. ``"v > v_th"``.
+        reset : str
+            Statements on a spike, ``;``-separated: ``"v = v_reset; w += b"``.
+        refractory : float
+            ms, >= 0, a whole multiple of dt (checked when the simulator is built).
+        parameters : dict
+            Values in their units: numbers (shared), arrays or distributions (per neuron).
+        scheme : {None, "exact", "rk4", "euler", "exponential_euler"}
+            ``None`` chooses ``"exact"`` for linear equations, else ``"rk4"``.
+        initial : dict, optional
+            Default initial values (else 0); ``net.population(..., v=...)`` overrides them.
+        name : str
+            An identifier naming the model in messages.
+
+        Returns
+        -------
+        neurosim.equation_model.EquationModel
+        """
+        from .equation_model import EquationModel
+        return EquationModel(equations=equations, threshold=threshold, reset=reset,
+                             refractory=refractory, parameters=dict(parameters or {}),
+                             scheme=scheme, initial=dict(initial or {}), name=name)
+
 
 def _validate_fields(obj, units, *, positive=(), non_negative=()):
     name = type(obj).__name__

@@ -1,7 +1,7 @@
 """Build a :class:`neurosim.Network` into arrays and run it with an integer clock.
 
-The run loop (:func:`_run_steps`, compiled with numba and cached to disk) advances many steps
-per call. Step ``k`` covers the interval ``[k dt, (k + 1) dt)`` and does, in this order:
+The run loop (``run_steps``, written for the network's components by :mod:`neurosim.loop`,
+compiled with numba and cached to disk) advances many steps per call. Step ``k`` covers the interval ``[k dt, (k + 1) dt)`` and does, in this order:
 
 1. **Deliver** the synaptic input due at step ``k``: row ``k % L`` of the ring buffer is
    added to the receptor channels (a jump at time ``k dt``) and cleared; injected currents
@@ -30,10 +30,10 @@ step, a neurosim delay ``d`` equals a Brian2 delay of ``d - dt`` (Brian2's defau
 is neurosim's minimal delay ``dt``).
 
 Compilation: the loop and the model kernels are compiled by numba on first use (a few
-seconds, once per machine) and cached on disk next to the sources. Numba's cache does not
-notice edits to the kernels in ``neurons.py``, ``delays.py`` or ``plasticity.py`` that
-``_run_steps`` calls: a
-developer who changes them must delete ``neurosim/__pycache__/*.nbi`` and ``*.nbc``.
+seconds, once per machine and network structure) and cached on disk: the built-in kernels
+next to the sources (or numba's user cache when that folder is read-only), the generated loop
+in :func:`neurosim.loop.cache_dir`, keyed by its source and the source of every kernel module
+it calls, so an edited kernel never runs from a stale cache.
 
 Long runs: between chunks of the compiled loop the state is checked for NaN/inf and a Ctrl-C
 is honoured (the run stops at the chunk boundary with its records, and continues exactly);
@@ -53,7 +53,6 @@ from __future__ import annotations
 import math
 import os
 
-import numba
 import numpy as np
 
 from nsdurable import DeferredInterrupt
@@ -66,9 +65,11 @@ from .connectivity import (
     to_csr,
     to_csr_parts,
 )
-from .delays import delay_steps, push_spikes, ring_buffer
+from .delays import delay_steps, ring_buffer
 from .distributions import Distribution, draw
+from .equation_model import KIND_EQUATIONS, EquationModel
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
+from .loop import compiled_loop
 from .network import Network, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import (
     KIND_ADEX,
@@ -81,24 +82,15 @@ from .neurons import (
     N_PARAMS,
     N_STATE_ROWS,
     NeuronModel,
-    adex_step,
     channel_coefficients,
-    hodgkin_huxley_step,
-    izhikevich_step,
-    lif_exp_current_step,
     lif_fused,
-    lif_step,
 )
 from .plasticity import (
     STDP_FIELDS,
     RewardSTDP,
     TsodyksMarkram,
     build_stdp_tables,
-    plasticity_step,
-    push_spikes_stp,
-    reward_catch_up_fired,
     reward_catch_up_rule,
-    weight_now,
     weights_now,
 )
 from .records import StateRecord, WeightRecord, WeightTable
@@ -119,132 +111,6 @@ PLASTIC_BYTES_PER_SYNAPSE = 72
 _PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
 #: Extra memory per Tsodyks-Markram synapse: parameters (3 x 8 B), u, x and last spike step.
 STP_BYTES_PER_SYNAPSE = 48
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
-               state, refrac, i_inj, i_det, ch_kind, ch_cond, ch_start, ch_coef, ch_erev,
-               x1, x2, work, ring, indptr, target, weight, delay,
-               inj_step, inj_idx, inj_val, inj_ptr, nz_idx, nz_mean, nz_std, nz_start, nz_stop,
-               st_step, st_idx, st_ptr, poisson_p, rng,
-               fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
-               probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
-               probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out,
-               pop_fused, has_lif, has_lif_fused, has_adex, has_izh, has_hh, has_poisson,
-               has_stp, has_pl, has_noise):
-    """Advance the network by up to ``n_steps`` steps from ``step0`` (order in the module
-    docstring). Returns the number of steps done: fewer than ``n_steps`` only when the spike
-    buffer could overflow in the next step, so the caller can grow it and call again.
-
-    The ``has_*`` arguments are ``None`` when the network has no population of that model (no
-    short-term or weight-changing plasticity, no noise current) and ``True`` when it has.
-    Numba removes the branches guarded by ``x is not None`` for a ``None`` argument before
-    compiling, and compiles (and caches) one machine-code version per combination: a network
-    of LIF neurons compiles only the LIF kernel, not the other models' and the plasticity
-    kernels.
-    ``pop_fused[p]`` marks LIF populations that take the one-pass kernel
-    (:func:`neurosim.neurons.lif_fused`): 1 without, 2 with injected current; ``has_lif``
-    then stands for the others."""
-    n_rows = ring.shape[0]
-    n_pops = pop_kind.shape[0]
-    for k in range(step0, step0 + n_steps):
-        if spk_count[0] + spk_room > spk_step.shape[0]:
-            return k - step0
-        # 1. deliver: ring row k % L is read (and cleared) by each population's kernel
-        ring_row = ring[k % n_rows]
-        while inj_ptr[0] < inj_step.shape[0] and inj_step[inj_ptr[0]] <= k:
-            g = inj_idx[inj_ptr[0]]
-            i_det[g] += inj_val[inj_ptr[0]]
-            i_inj[g] = i_det[g]
-            inj_ptr[0] += 1
-        if has_noise is not None:
-            for q in range(nz_idx.shape[0]):
-                i_inj[nz_idx[q]] = i_det[nz_idx[q]]
-            for q in range(nz_idx.shape[0]):
-                if nz_start[q] <= k < nz_stop[q]:
-                    i_inj[nz_idx[q]] += nz_mean[q] + nz_std[q] * rng.standard_normal()
-        # 2.-3. integrate, threshold, reset, refractoriness; sources emit
-        n_fired = k - k  # an int64 zero (a literal 0 would compile every kernel twice)
-        for p in range(n_pops):
-            kind = pop_kind[p]
-            start = pop_start[p]
-            end = pop_start[p + 1]
-            chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
-            if kind == 0:
-                if has_lif_fused is not None and pop_fused[p] != 0:
-                    n_fired = lif_exp_current_step(start, end, pop_par[p], state, refrac,
-                                                   i_inj, pop_fused[p] == 2, chans, ch_start,
-                                                   ch_coef, x1, ring_row, fired, n_fired)
-                    continue
-                if has_lif is None:
-                    continue
-                n_fired = lif_step(start, end, pop_par[p], state, refrac, i_inj, chans, ch_kind,
-                                   ch_cond, ch_start, ch_coef, ch_erev, x1, x2, work, ring_row,
-                                   fired, n_fired)
-            elif kind == 1:
-                if has_adex is None:
-                    continue
-                n_fired = adex_step(start, end, pop_par[p], state, refrac, i_inj, chans,
-                                    ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2, work,
-                                    ring_row, fired, n_fired)
-            elif kind == 2:
-                if has_izh is None:
-                    continue
-                n_fired = izhikevich_step(start, end, pop_par[p], state, refrac, i_inj, chans,
-                                          ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                                          work, ring_row, fired, n_fired)
-            elif kind == 3:
-                if has_hh is None:
-                    continue
-                n_fired = hodgkin_huxley_step(start, end, pop_par[p], state, refrac, i_inj,
-                                              chans, ch_kind, ch_cond, ch_start, ch_coef,
-                                              ch_erev, x1, x2, work, ring_row, fired, n_fired)
-            elif kind == 10:
-                if has_poisson is None:
-                    continue
-                for g in range(start, end):
-                    if rng.random() < poisson_p[g]:
-                        fired[n_fired] = g
-                        n_fired += 1
-        while st_ptr[0] < st_step.shape[0] and st_step[st_ptr[0]] <= k:
-            if st_step[st_ptr[0]] == k:
-                fired[n_fired] = st_idx[st_ptr[0]]
-                n_fired += 1
-            st_ptr[0] += 1
-        # 4. push spikes into the delay buffers
-        if has_pl is not None:
-            reward_catch_up_fired(k, fired, n_fired, weight, pl)
-        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)
-        if has_stp is not None:
-            push_spikes_stp(k, fired, n_fired, stp[0], stp[1], stp[2], stp[3], stp[4], stp[5],
-                            stp[6], stp[7], stp[8][0], ring)
-        # 5. plasticity
-        if has_pl is not None:
-            plasticity_step(k, fired, n_fired, weight, pl)
-        # 6. record
-        c0 = spk_count[0]
-        for f in range(n_fired):
-            g = fired[f]
-            if rec_mask[g]:
-                spk_step[c0] = k
-                spk_idx[c0] = g
-                c0 += 1
-        spk_count[0] = c0
-        for q in range(probe_var.shape[0]):
-            m = probe_every[q]
-            if (k + 1) % m == 0:
-                j = (k + 1) // m - 1 - probe_base[q]
-                probe_out[probe_off[q] + j * probe_stride[q]] = state[probe_var[q], probe_idx[q]]
-        for q in range(wr_pos.shape[0]):
-            m = wr_every[q]
-            if (k + 1) % m == 0:
-                j = (k + 1) // m - 1 - wr_base[q]
-                if has_pl is None:
-                    wr_out[wr_off[q] + j * wr_stride[q]] = weight[wr_pos[q]]
-                else:
-                    wr_out[wr_off[q] + j * wr_stride[q]] = weight_now(k + 1, wr_pos[q],
-                                                                      wr_p[q], weight, pl)
-    return n_steps
 
 
 class _Data:
@@ -383,11 +249,41 @@ class Simulator:
             if syn.conductance:
                 conductance_pop[p] = True
 
-        pop_kind = np.array([p.model.kind for p in pops], dtype=np.int64)
-        pop_par = np.zeros((len(pops), N_PARAMS))
+        # Models written as equations: one generated kernel each (numbered from
+        # KIND_EQUATIONS), a parameter row as long as they need, per-neuron parameters in
+        # extra state rows.
+        kernels, kernel_code = [], {}
+        pop_kind = np.zeros(len(pops), dtype=np.int64)
         for i, p in enumerate(pops):
-            if isinstance(p.model, NeuronModel):
-                pop_par[i] = p.model._pack(dt, conductance=bool(conductance_pop[i]))
+            if isinstance(p.model, EquationModel):
+                code, name, src = p.model._kernel(KIND_EQUATIONS + len(kernels))
+                if name not in kernel_code:
+                    kernel_code[name] = code
+                    kernels.append((code, name, src))
+                pop_kind[i] = kernel_code[name]
+            else:
+                pop_kind[i] = p.model.kind
+        for (p, syn) in channels:
+            if isinstance(pops[p].model, EquationModel):
+                pops[p].model._check_synapse(syn, f"connect onto {pops[p].name!r}")
+        eq_rows = {}
+        n_state_rows = N_STATE_ROWS
+        for i, p in enumerate(pops):
+            if isinstance(p.model, EquationModel):
+                n_var = len(p.model.state_vars)
+                eq_rows[i] = {q: n_var + k for k, q in enumerate(p.model._per_neuron)}
+                n_state_rows = max(n_state_rows, n_var + len(p.model._per_neuron))
+        eq_par = {}
+        for i, p in enumerate(pops):
+            if isinstance(p.model, EquationModel):
+                mine = sorted((c, syn) for (q, syn), c in channels.items() if q == i)
+                eq_par[i] = p.model._pack_row(dt, [syn for _, syn in mine])
+        pop_par = np.zeros((len(pops), max([N_PARAMS] + [r.size for r in eq_par.values()])))
+        for i, p in enumerate(pops):
+            if i in eq_par:
+                pop_par[i, :eq_par[i].size] = eq_par[i]
+            elif isinstance(p.model, NeuronModel):
+                pop_par[i, :N_PARAMS] = p.model._pack(dt, conductance=bool(conductance_pop[i]))
 
         n_ch = len(channels)
         ch_kind = np.zeros(n_ch, dtype=np.int64)
@@ -442,13 +338,17 @@ class Simulator:
                               f"{avail / 2**30:.1f} GiB are available")
 
         # State and initial values.
-        state = np.zeros((N_STATE_ROWS, n_total))
+        state = np.zeros((n_state_rows, n_total))
         for i, p in enumerate(pops):
             sl = slice(pop_start[i], pop_start[i + 1])
             values = p.model.initial_values()
             for row, var in enumerate(p.model.state_vars):
                 value = p.initial.get(var, values[var])
                 state[row, sl] = draw(value, p.n, rng, owner=p.name, name=var)
+            for q, row in eq_rows.get(i, {}).items():
+                state[row, sl] = draw(p.model.parameters[q], p.n, rng,
+                                      owner=f"{p.name} ({p.model.name})", name=q,
+                                      unit=p.model.units[q])
 
         # Synapses.
         pre_all, tgt_all, w_all, d_all = [], [], [], []
@@ -669,7 +569,9 @@ class Simulator:
         self._channels = (ch_kind, ch_cond, ch_start, ch_coef, ch_erev)
         self._x1 = np.zeros(n_slots)
         self._x2 = np.zeros(n_slots)
-        self._work = np.zeros((5, int(sizes.max()) if sizes.size else 0))
+        self._work = np.zeros((max([5] + [len(p.model.state_vars) + 1 for p in pops
+                                          if isinstance(p.model, EquationModel)]),
+                                int(sizes.max()) if sizes.size else 0))
         self._ring = ring_buffer(n_slots, max_delay)
         self._csr = (indptr, target, weight, delay)
         self._poisson_p = poisson_p
@@ -682,10 +584,12 @@ class Simulator:
                               else 2 if id(p) in injected else 1
                               for i, p in enumerate(pops)], dtype=np.int8)
         generic_lif = any(k == KIND_LIF and not f for k, f in zip(pop_kind, pop_fused))
-        self._kernel_flags = (pop_fused,) + tuple(True if flag else None for flag in (
-            generic_lif, bool(pop_fused.any()), KIND_ADEX in present, KIND_IZHIKEVICH in present,
-            KIND_HH in present, KIND_POISSON in present,
-            stp_target.size > 0, len(rules) > 0, self._noise[0].size > 0))
+        self._pop_fused = pop_fused
+        self._loop = compiled_loop(
+            {"lif": generic_lif, "lif_fused": bool(pop_fused.any()), "adex": KIND_ADEX in present,
+             "izhikevich": KIND_IZHIKEVICH in present, "hh": KIND_HH in present,
+             "poisson": KIND_POISSON in present, "stp": stp_target.size > 0,
+             "plasticity": len(rules) > 0, "noise": self._noise[0].size > 0}, kernels)
         self._fired = np.zeros(n_total + st_burst, dtype=np.int64)
         self._rec_mask = rec_mask
         self._spk_room = int(rec_mask.sum()) + st_burst
@@ -960,13 +864,13 @@ class Simulator:
             spk_step = np.empty(cap, dtype=np.int64)
             spk_idx = np.empty(cap, dtype=np.int64)
             count = np.zeros(1, dtype=np.int64)
-            got = _run_steps(
+            got = self._loop(
                 self.step, n_steps - done, self._pop_start, self._pop_kind, self._pop_par,
                 *self._pop_ch, self._state, self._refrac, self._i_inj, self._i_det,
                 *self._channels, self._x1, self._x2, self._work, self._ring, *self._csr,
                 *self._inj, *self._noise, *self._st, self._poisson_p, self.rng, self._fired,
                 self._rec_mask, spk_step, spk_idx, count, self._spk_room, *probe, probe_out,
-                self._stp, self._pl, *wprobe, *self._kernel_flags)
+                self._stp, self._pl, *wprobe, self._pop_fused)
             self.step += got
             done += got
             n = int(count[0])

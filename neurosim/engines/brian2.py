@@ -71,6 +71,7 @@ import tempfile
 
 import numpy as np
 
+from ..equation_model import EquationModel
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
@@ -146,8 +147,68 @@ def _synaptic_terms(channels):
 
 
 def _b2_name(var):
-    """Brian2 reserves unit names (``m`` is the metre): the gates get other names there."""
-    return {"m": "m_na", "h": "h_na", "n": "n_k"}.get(var, var)
+    """Brian2 reserves unit names (``m`` is the metre): the gates get other names there, and
+    any other name Brian2 knows as a unit, function or constant gets the suffix ``_ns``."""
+    fixed = {"m": "m_na", "h": "h_na", "n": "n_k"}
+    if var in fixed:
+        return fixed[var]
+    from brian2.core.namespace import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS, DEFAULT_UNITS
+    if var in DEFAULT_UNITS or var in DEFAULT_FUNCTIONS or var in DEFAULT_CONSTANTS or \
+            var in ("t", "dt", "i", "j", "N", "xi", "lastspike", "not_refractory"):
+        return var + "_ns"
+    return var
+
+
+def _equation_group(b2, model, i_in, dt):
+    """Brian2 equations, threshold, reset and refractoriness of a model written as equations:
+    the user's text, read by Brian2's own parser, with ``i_syn`` replaced by the synaptic and
+    injected currents, names Brian2 reserves renamed (:func:`_b2_name`), the unit names
+    (value 1 in the project's units) replaced by 1, shared parameters by their values and
+    per-neuron parameters as constant variables of the group."""
+    import ast
+
+    from ..equations import UNITS
+    parsed = model._parsed
+    shared = {p: model.parameters[p] for p in model._shared()}
+
+    class Rename(ast.NodeTransformer):
+        def visit_Call(self, node):  # function names (exp, clip, ...) are Brian2's too
+            node.args = [self.visit(a) for a in node.args]
+            return node
+
+        def visit_Name(self, node):
+            if node.id == "i_syn":
+                return ast.Name(id="I_SYN_PLACEHOLDER", ctx=ast.Load())
+            if node.id in UNITS:
+                return ast.Constant(1)
+            if node.id in shared:
+                return ast.Constant(float(shared[node.id]))
+            return ast.Name(id=_b2_name(node.id), ctx=node.ctx)
+
+    def text(node):
+        import copy
+        return ast.unparse(Rename().visit(copy.deepcopy(node))).replace("I_SYN_PLACEHOLDER",
+                                                                      i_in)
+
+    eqs = []
+    for ln in parsed.lines:
+        if ln.kind == "diff":
+            flag = " (unless refractory)" if ln.name in parsed.clamped else ""
+            eqs.append(f"d{_b2_name(ln.name)}/dt = ({text(ln.expr)}) / ms : 1{flag}")
+        elif ln.kind == "sub":
+            eqs.append(f"{_b2_name(ln.name)} = {text(ln.expr)} : 1")
+    eqs += [f"{_b2_name(p)} : 1 (constant)" for p in model._per_neuron]
+    thr = parsed.threshold_ast
+    op = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}[type(thr.ops[0])]
+    reset = []
+    for target, node in parsed.reset_statements:
+        op_text = "=" if isinstance(node, ast.Assign) else {
+            ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/="}[type(node.op)]
+        reset.append(f"{_b2_name(target)} {op_text} {text(node.value)}")
+    kwargs = dict(threshold=f"{text(thr.left)} {op} {text(thr.comparators[0])}",
+                  reset="\n".join(reset), refractory=(model.refractory + dt) * b2.ms,
+                  method=model.integration)
+    return eqs, kwargs
 
 
 def _neuron_group(b2, pop, channels, dt, name):
@@ -197,6 +258,8 @@ def _neuron_group(b2, pop, channels, dt, name):
                "- 0.125 * exp(-(v + 65) / 80) * n_k) / ms : 1"]
         kwargs = dict(threshold=f"v >= {_f(m.v_th)}", refractory=f"v >= {_f(m.v_th)}",
                       method="rk4" if m.scheme == "rk4" else "exponential_euler")
+    elif isinstance(model, EquationModel):
+        eqs, kwargs = _equation_group(b2, model, i_in, dt)
     else:  # pragma: no cover - every neuron model is listed above
         raise NotImplementedError(f"engine 'brian2' does not support {type(model).__name__}")
     return b2.NeuronGroup(pop.n, "\n".join(eqs + extra), name=name, dt=dt * b2.ms, **kwargs)
@@ -343,6 +406,10 @@ class Brian2Engine:
                 group = _neuron_group(b2, pop, by_pop[i], dt, f"ns_pop{i}")
                 for row, var in enumerate(model.state_vars):
                     setattr(group, _b2_name(var), sim._state[row, lo:hi])
+                if isinstance(model, EquationModel):  # per-neuron parameters, as drawn
+                    for k, q in enumerate(model._per_neuron):
+                        setattr(group, _b2_name(q),
+                                sim._state[len(model.state_vars) + k, lo:hi])
             if isinstance(model, (LIF, AdEx, Izhikevich, HodgkinHuxley)):
                 self._add_noise(group, pop, net, dt)
             self._groups.append(group)

@@ -272,6 +272,7 @@ import os
 
 import numpy as np
 
+from ..equation_model import EquationModel
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor, StateMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
@@ -359,6 +360,11 @@ def _plan_population(pop, projs):
                 f"at the peak of the action potential (V_m >= 0 and falling, then a refractory "
                 f"period) while neurosim detects the upward crossing of v_th; no NEST model "
                 f"has neurosim's rule")
+    if isinstance(model, EquationModel):
+        _refuse(f"a model written as equations ({model.name}, population {pop.name!r}): NEST "
+                f"runs its built-in models; write the model in NESTML (NEST's modelling "
+                f"language) to compile it into NEST, or use engine 'neurosim' or 'brian2', "
+                f"which take the equations as they are")
     if not isinstance(model, (LIF, AdEx, Izhikevich)):  # pragma: no cover - all listed
         _refuse(f"{type(model).__name__} (population {pop.name!r})")
     syns = [proj.synapse for proj, _ in projs]

@@ -217,7 +217,7 @@ def test_one_pass_kernel_is_bitwise_the_general_one(monkeypatch, n_channels):
             monkeypatch.setattr(simulator, "lif_fused", lambda *args: False)
         net, sa, sb, va = build()
         sim = ns.Simulator(net, dt=0.1, seed=3)
-        assert bool(sim._kernel_flags[0].all()) == fused
+        assert bool(sim._pop_fused.all()) == fused
         sim.run(150.0)
         runs.append((sim.data[sa], sim.data[sb], sim.data[va], sim._state.copy()))
     (a1, b1, v1, s1), (a2, b2, v2, s2) = runs
