@@ -503,6 +503,12 @@ class ParsedModel:
                     raise _error(owner, f"the reset statement {stmt!r}: {ast.unparse(n)!r} is "
                                         f"not allowed")
             statements.append((stmt, target.id, node))
+        unused = [p for p in parameter_names if p not in set().union(
+            *(_names(e) for e, _ in exprs), _names(thr),
+            *(_names(n) for _, _, n in statements))]
+        if unused:
+            raise _error(owner, f"parameter(s) {unused} are not used by the equations, the "
+                                f"threshold or the reset")
         # Units: iterate until no unknown parameter gets a unit.
         units = _Units(owner, known, unknown)
         while True:
@@ -525,12 +531,6 @@ class ParsedModel:
             raise _error(owner, f"the unit of parameter(s) {sorted(units.unknown)} follows from "
                                 f"nothing in the equations; declare it in the equations text, "
                                 f"e.g. '{sorted(units.unknown)[0]} : mV'")
-        unused = [p for p in parameter_names if p not in set().union(
-            *(_names(e) for e, _ in exprs), _names(thr),
-            *(_names(n) for _, _, n in statements))]
-        if unused:
-            raise _error(owner, f"parameter(s) {unused} are not used by the equations, the "
-                                f"threshold or the reset")
         self.state_vars = tuple(state)
         self.parameters = tuple(parameter_names)
         self.units = units.dims

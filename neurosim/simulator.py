@@ -1,7 +1,8 @@
 """Build a :class:`neurosim.Network` into arrays and run it with an integer clock.
 
 The run loop (``run_steps``, written for the network's components by :mod:`neurosim.loop`,
-compiled with numba and cached to disk) advances many steps per call. Step ``k`` covers the interval ``[k dt, (k + 1) dt)`` and does, in this order:
+compiled with numba and cached to disk) advances many steps per call. Step ``k`` covers the
+interval ``[k dt, (k + 1) dt)`` and does, in this order:
 
 1. **Deliver** the synaptic input due at step ``k``: row ``k % L`` of the ring buffer is
    added to the receptor channels (a jump at time ``k dt``) and cleared; injected currents
