@@ -196,14 +196,18 @@ class EquationModel(NeuronModel):
                 row[base + n:base + 2 * n] = ky
         return row
 
-    def _kernel(self, code):
-        """``(kind code, function name, source)`` of this model's kernel."""
+    def _kernel(self, code, channels, injected):
+        """``(kind code, function name, source)`` of this model's kernel for a population
+        with these receptor channels (synapse kinetics, in the simulator's order) and with
+        or without injected current."""
         lay = self._layout(0)
         rows = {p: len(self.state_vars) + i for i, p in enumerate(self._per_neuron)}
-        probe = generate_kernel(self._parsed, self._scheme, self._shared(), rows, lay, "K")
+        sig = [(syn.kind, bool(syn.conductance)) for syn in channels]
+        probe = generate_kernel(self._parsed, self._scheme, self._shared(), rows, lay, "K", sig,
+                                injected)
         name = f"eq_{self.name}_{source_hash(probe)}"
         return code, name, generate_kernel(self._parsed, self._scheme, self._shared(), rows,
-                                           lay, name)
+                                           lay, name, sig, injected)
 
     def _check_synapse(self, syn, where):
         """Refuse synapse kinetics this model cannot receive."""

@@ -719,13 +719,36 @@ def to_code(expr, names):
     return printer.doprint(expr)
 
 
-def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name):
+#: Neurons per block of a generated kernel's integration loop; a block in which no neuron
+#: crossed threshold skips the threshold pass (as the built-in LIF kernel does).
+BLOCK = 256
+
+
+def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, channels,
+                    injected=True):
     """Numba source of the kernel that advances one population of this model by one step.
 
-    The kernel has the signature of the built-in kernels (:func:`neurosim.neurons.lif_step`).
-    ``shared`` are the parameters read from the parameter row (at ``par_layout[name]``),
-    ``per_neuron_rows`` maps per-neuron parameters to their row in ``state``.
+    The kernel has the signature of the built-in kernels (:func:`neurosim.neurons.lif_step`)
+    and is specialised to the population's receptor channels: ``channels`` lists each one's
+    ``(kind, conductance)`` in the order of the population's channel list, and every channel
+    is handled inline in the one pass over the neurons (no intermediate rows), block by block:
+
+    1. per neuron: the channels deliver this step's input and advance exactly; delta input
+       jumps ``v`` (unless refractory); the state advances by the scheme; variables flagged
+       ``(unless refractory)`` keep their value while refractory; the refractory count goes
+       down; the neuron is counted if it meets the threshold and was not refractory;
+    2. only in a block with such a neuron: reset, refractory count, spike.
+
+    The refractory count of these populations is one more than the steps still to hold: a
+    spike sets it to ``ref + 1``, a neuron is held while it is above 1, and after the
+    decrement 0 says "not held in this step", so the threshold pass needs no flag per neuron
+    (a store that would keep the integration loop from compiling to SIMD code).
+
+    ``shared`` parameters come from the parameter row (``par_layout``), per-neuron ones from
+    their ``state`` rows (``per_neuron_rows``). ``injected`` False: no current is injected into
+    this population, so ``i_inj`` is not read.
     """
+    import sympy
     lines = []
     w = lines.append
     state = parsed.state_vars
@@ -734,106 +757,158 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name):
     names.update({p: f"p_{p}" for p in parsed.parameters})
     names["i_syn"] = "isyn"
     has_v = "v" in state
+    shared_set = set(shared)
+    any_cond = any(cond for _, cond in channels)
     w("@numba.njit(cache=True, nogil=True, error_model='numpy')")
     w(f"def {name}(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start,")
     w("        ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):")
+    w("    m = end - start")
     w(f"    h = par[{par_layout['h']}]")
     w(f"    ref = int(par[{par_layout['ref']}])")
     for p in shared:
         w(f"    p_{p} = par[{par_layout[p]}]")
-    if scheme == "exact":
-        # Channels: exact contribution of each current channel to every state variable, in
-        # work rows 1..n; delta input straight to v where not refractory.
-        w("    m = end - start")
-        w(f"    for r in range(1, {n + 1}):")
-        w("        for j in range(m):")
-        w("            work[r, j] = 0.0")
-        w("    for ci in range(chans.shape[0]):")
-        w("        c = chans[ci]")
-        w("        s0 = ch_start[c]")
-        w("        kind = ch_kind[c]")
-        w(f"        base = {par_layout['channels']} + ci * {2 * n}")
-        w("        if kind == 0:")
-        if has_v:
-            w("            for j in range(m):")
-            w("                a = ring_row[s0 + j]")
-            w("                ring_row[s0 + j] = 0.0")
-            w("                if refrac[start + j] == 0:")
-            w("                    state[0, start + j] += a")
-        w("            continue")
-        w("        d = ch_coef[c, 0]")
-        w("        d_xy = ch_coef[c, 1]")
-        w("        y_jump = ch_coef[c, 4]")
-        w("        for j in range(m):")
-        w("            if kind == 1:")
-        w("                a = x1[s0 + j] + ring_row[s0 + j]")
-        w("                b = 0.0")
-        w("                x1[s0 + j] = d * a")
-        w("            else:")
-        w("                a = x1[s0 + j]")
-        w("                b = x2[s0 + j] + y_jump * ring_row[s0 + j]")
-        w("                x1[s0 + j] = d * a + d_xy * b")
-        w("                x2[s0 + j] = d * b")
-        w("            ring_row[s0 + j] = 0.0")
-        for i in range(n):
-            w(f"            work[{i + 1}, j] += par[base + {i}] * a + par[base + {n + i}] * b")
-    else:
-        w("    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev,")
-        w("                   x1, x2, work, ring_row, state[0, start:end], refrac[start:end],")
-        w(f"                   par[{par_layout['zero']}] != 0.0)")
-    w("    for g in range(start, end):")
-    w("        j = g - start")
     for i, v in enumerate(state):
-        w(f"        s_{v} = state[{i}, g]")
+        w(f"    sv_{v} = state[{i}, start:end]")
     for p, row in per_neuron_rows.items():
-        w(f"        p_{p} = state[{row}, g]")
-    w("        refractory = refrac[g] > 0")
-    w("        if refractory:")
-    w("            refrac[g] -= 1")
+        w(f"    pv_{p} = state[{row}, start:end]")
+    w("    rv = refrac[start:end]")
+    if injected:
+        w("    iv = i_inj[start:end]")
+    # Channels: views indexed from 0 and their constants, hoisted out of the neuron loop.
+    for ci, (kind, cond) in enumerate(channels):
+        w(f"    c{ci} = chans[{ci}]")
+        w(f"    o{ci} = ch_start[c{ci}]")
+        w(f"    rf{ci} = ring_row[o{ci}:o{ci} + m]")
+        if kind == 0:
+            continue
+        w(f"    xf{ci} = x1[o{ci}:o{ci} + m]")
+        w(f"    d{ci} = ch_coef[c{ci}, 0]")
+        if kind == 2:
+            w(f"    yf{ci} = x2[o{ci}:o{ci} + m]")
+            w(f"    dxy{ci} = ch_coef[c{ci}, 1]")
+            w(f"    yj{ci} = ch_coef[c{ci}, 4]")
+        if scheme == "exact":
+            base = f"{par_layout['channels']} + {ci * 2 * n}"
+            for i in range(n):
+                w(f"    kx{ci}_{i} = par[{base} + {i}]")
+                if kind == 2:
+                    w(f"    ky{ci}_{i} = par[{base} + {n + i}]")
+        else:
+            w(f"    mx{ci} = ch_coef[c{ci}, 5]")
+            if kind == 2:
+                w(f"    my{ci} = ch_coef[c{ci}, 6]")
+            if cond:
+                w(f"    e{ci} = ch_erev[c{ci}]")
     if scheme == "exact":
-        w("        isyn = i_inj[g]")
         A, B, b0 = parsed._linear
         for i in range(n):
-            w(f"        b_{i} = {to_code(b0[i, 0] + B[i, 0] * parsed.symbols['i_syn'], names)}")
-        for i, v in enumerate(state):
-            terms = [f"par[{par_layout['P'] + i * n + k}] * s_{state[k]}" for k in range(n)]
-            terms += [f"par[{par_layout['Phi'] + i * n + k}] * b_{k}" for k in range(n)]
-            w(f"        n_{v} = {' + '.join(terms)} + work[{i + 1}, j]")
-        for v in state:
-            if v in parsed.clamped:
-                w("        if refractory:")
-                w(f"            n_{v} = s_{v}")
+            for k in range(n):
+                w(f"    P_{i}_{k} = par[{par_layout['P'] + i * n + k}]")
+                w(f"    F_{i}_{k} = par[{par_layout['Phi'] + i * n + k}]")
+        # b = b0 + B i_ext: parts made of shared parameters only are computed once per call.
+        b_hoisted = {}
+        for i in range(n):
+            if not (b0[i, 0].free_symbols - {parsed.symbols[q] for q in shared_set}):
+                w(f"    bc_{i} = {to_code(b0[i, 0], names)}")
+                b_hoisted[i] = True
+            w(f"    bb_{i} = {to_code(B[i, 0], names)}")
+    # Views of the block indexed from 0: numba then knows every index is >= 0 and drops the
+    # negative-index checks that would keep the loop from compiling to SIMD code.
+    w(f"    for b0_ in range(0, m, {BLOCK}):")
+    w(f"        b1_ = min(b0_ + {BLOCK}, m)")
+    w("        mb = b1_ - b0_")
+    for v in state:
+        w(f"        vb_{v} = sv_{v}[b0_:b1_]")
+    for p in per_neuron_rows:
+        w(f"        qb_{p} = pv_{p}[b0_:b1_]")
+    w("        rb = rv[b0_:b1_]")
+    if injected:
+        w("        ib = iv[b0_:b1_]")
+    for ci, (kind, _) in enumerate(channels):
+        w(f"        r{ci} = rf{ci}[b0_:b1_]")
+        if kind != 0:
+            w(f"        x{ci} = xf{ci}[b0_:b1_]")
+        if kind == 2:
+            w(f"        y{ci} = yf{ci}[b0_:b1_]")
+    w("        crossed = 0")
+    w("        for j in range(mb):")
+    ind = "            "
+    for v in state:
+        w(f"{ind}s_{v} = vb_{v}[j]")
+    for p in per_neuron_rows:
+        w(f"{ind}p_{p} = qb_{p}[j]")
+    w(f"{ind}held = rb[j] > 1")
+    w(f"{ind}i_ext = ib[j]" if injected else f"{ind}i_ext = 0.0")
+    # channels, inline
+    if scheme == "exact":
+        for i in range(n):
+            w(f"{ind}lin_{i} = 0.0")
     else:
-        w("        i_cur = i_inj[g] + work[1, j] + work[3, j]")
-        w("        g_syn = work[2, j]")
+        w(f"{ind}i_cur = i_ext")
+        if any_cond:
+            w(f"{ind}g_syn = 0.0")
+    for ci, (kind, cond) in enumerate(channels):
+        if kind == 0:
+            w(f"{ind}a = r{ci}[j]")
+            w(f"{ind}r{ci}[j] = 0.0")
+            if has_v:
+                w(f"{ind}s_v = s_v if held else s_v + a")
+            continue
+        if kind == 1:
+            w(f"{ind}a = x{ci}[j] + r{ci}[j]")
+            w(f"{ind}r{ci}[j] = 0.0")
+            w(f"{ind}x{ci}[j] = d{ci} * a")
+        else:
+            w(f"{ind}a = x{ci}[j]")
+            w(f"{ind}b = y{ci}[j] + yj{ci} * r{ci}[j]")
+            w(f"{ind}r{ci}[j] = 0.0")
+            w(f"{ind}x{ci}[j] = d{ci} * a + dxy{ci} * b")
+            w(f"{ind}y{ci}[j] = d{ci} * b")
+        if scheme == "exact":
+            for i in range(n):
+                term = f"kx{ci}_{i} * a" + (f" + ky{ci}_{i} * b" if kind == 2 else "")
+                w(f"{ind}lin_{i} += {term}")
+        else:
+            mean = f"mx{ci} * a" + (f" + my{ci} * b" if kind == 2 else "")
+            if cond:
+                w(f"{ind}gm = {mean}")
+                w(f"{ind}g_syn += gm")
+                w(f"{ind}i_cur += gm * e{ci}")
+            else:
+                w(f"{ind}i_cur += {mean}")
+    if not any_cond and scheme != "exact":
+        w(f"{ind}g_syn = 0.0")
+    # integrate
+    if scheme == "exact":
+        for i in range(n):
+            bc = f"bc_{i}" if i in b_hoisted else f"({to_code(b0[i, 0], names)})"
+            w(f"{ind}b_{i} = {bc} + bb_{i} * i_ext")
+        for i, v in enumerate(state):
+            terms = [f"P_{i}_{k} * s_{state[k]}" for k in range(n)]
+            terms += [f"F_{i}_{k} * b_{k}" for k in range(n)]
+            w(f"{ind}n_{v} = {' + '.join(terms)} + lin_{i}")
+    else:
         def stage(values, tag):
-            """Derivatives at ``values`` (var -> local name) as locals k{tag}_{var}."""
             local = {**names, **{v: values[v] for v in state}}
-            w(f"        isyn = i_cur - g_syn * {values['v']}" if has_v else "        isyn = i_cur")
+            w(f"{ind}isyn = i_cur - g_syn * {values['v']}" if has_v else f"{ind}isyn = i_cur")
             for v in state:
                 code = to_code(parsed.rhs[v], local)
-                if v in parsed.clamped:
-                    w(f"        k{tag}_{v} = 0.0 if refractory else {code}")
-                else:
-                    w(f"        k{tag}_{v} = {code}")
+                w(f"{ind}k{tag}_{v} = 0.0 if held else {code}" if v in parsed.clamped
+                  else f"{ind}k{tag}_{v} = {code}")
 
         if scheme == "euler":
             stage({v: f"s_{v}" for v in state}, "1")
             for v in state:
-                w(f"        n_{v} = s_{v} + h * k1_{v}")
+                w(f"{ind}n_{v} = s_{v} + h * k1_{v}")
         elif scheme == "rk4":
             stage({v: f"s_{v}" for v in state}, "1")
+            for frac, prev, tag in (("0.5 * h", "1", "2"), ("0.5 * h", "2", "3"),
+                                    ("h", "3", "4")):
+                for v in state:
+                    w(f"{ind}t_{v} = s_{v} + {frac} * k{prev}_{v}")
+                stage({v: f"t_{v}" for v in state}, tag)
             for v in state:
-                w(f"        t_{v} = s_{v} + 0.5 * h * k1_{v}")
-            stage({v: f"t_{v}" for v in state}, "2")
-            for v in state:
-                w(f"        t_{v} = s_{v} + 0.5 * h * k2_{v}")
-            stage({v: f"t_{v}" for v in state}, "3")
-            for v in state:
-                w(f"        t_{v} = s_{v} + h * k3_{v}")
-            stage({v: f"t_{v}" for v in state}, "4")
-            for v in state:
-                w(f"        n_{v} = s_{v} + h / 6.0 * (k1_{v} + 2.0 * k2_{v} + 2.0 * k3_{v} + "
+                w(f"{ind}n_{v} = s_{v} + h / 6.0 * (k1_{v} + 2.0 * k2_{v} + 2.0 * k3_{v} + "
                   f"k4_{v})")
         else:  # exponential Euler: x' = -B/A + (x + B/A) exp(A h), A = df/dx, B = f - A x
             local = {**names, "g_syn_": "g_syn", "i_cur_": "i_cur"}
@@ -846,21 +921,35 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name):
                     b_c = to_code(b_expr, local)
                     code = (f"-({b_c}) / ({a_c}) + (s_{v} + ({b_c}) / ({a_c})) * "
                             f"math.exp(({a_c}) * h)")
-                w(f"        n_{v} = s_{v} if refractory else {code}" if v in parsed.clamped
-                  else f"        n_{v} = {code}")
-    # threshold and reset
+                w(f"{ind}n_{v} = {code}")
+    for v in state:
+        if v in parsed.clamped:
+            w(f"{ind}n_{v} = s_{v} if held else n_{v}")
+    for v in state:
+        w(f"{ind}vb_{v}[j] = n_{v}")
+    w(f"{ind}rb[j] = rb[j] - 1 if rb[j] > 0 else 0")
     lhs, op, rhs_t = parsed.threshold
     tnames = {**names, **{v: f"n_{v}" for v in state}}
     cond = f"({to_code(lhs, tnames)}) {op} ({to_code(rhs_t, tnames)})"
-    w(f"        if not refractory and {cond}:")
+    w(f"{ind}crossed += 0 if held else (1 if {cond} else 0)")
+    # threshold pass
+    w("        if crossed > 0:")
+    w("            for j in range(mb):")
+    ind = "                "
+    for v in state:
+        w(f"{ind}n_{v} = vb_{v}[j]")
+    for p in per_neuron_rows:
+        w(f"{ind}p_{p} = qb_{p}[j]")
+    w(f"{ind}if rb[j] == 0 and {cond}:")
     for target, value in parsed.reset:
-        w(f"            n_{target} = {to_code(value, tnames)}")
-    w("            refrac[g] = ref")
-    w("            fired[n_fired] = g")
-    w("            n_fired += 1")
-    for i, v in enumerate(state):
-        w(f"        state[{i}, g] = n_{v}")
+        w(f"{ind}    n_{target} = {to_code(value, tnames)}")
+    for target in dict.fromkeys(t for t, _ in parsed.reset):
+        w(f"{ind}    vb_{target}[j] = n_{target}")
+    w(f"{ind}    rb[j] = ref + 1")
+    w(f"{ind}    fired[n_fired] = start + b0_ + j")
+    w(f"{ind}    n_fired += 1")
     w("    return n_fired")
+    del sympy
     return "\n".join(lines) + "\n"
 
 

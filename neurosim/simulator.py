@@ -255,9 +255,13 @@ class Simulator:
         # extra state rows.
         kernels, kernel_code = [], {}
         pop_kind = np.zeros(len(pops), dtype=np.int64)
+        injected = {id(inj.population) for inj in net.injections}
         for i, p in enumerate(pops):
             if isinstance(p.model, EquationModel):
-                code, name, src = p.model._kernel(KIND_EQUATIONS + len(kernels))
+                mine = [syn for (q, syn), c in sorted(channels.items(), key=lambda kv: kv[1])
+                        if q == i]
+                code, name, src = p.model._kernel(KIND_EQUATIONS + len(kernels), mine,
+                                                  id(p) in injected)
                 if name not in kernel_code:
                     kernel_code[name] = code
                     kernels.append((code, name, src))
@@ -277,8 +281,9 @@ class Simulator:
         eq_par = {}
         for i, p in enumerate(pops):
             if isinstance(p.model, EquationModel):
-                mine = sorted((c, syn) for (q, syn), c in channels.items() if q == i)
-                eq_par[i] = p.model._pack_row(dt, [syn for _, syn in mine])
+                mine = [syn for (q, syn), c in sorted(channels.items(), key=lambda kv: kv[1])
+                        if q == i]
+                eq_par[i] = p.model._pack_row(dt, mine)
         pop_par = np.zeros((len(pops), max([N_PARAMS] + [r.size for r in eq_par.values()])))
         for i, p in enumerate(pops):
             if i in eq_par:
