@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from importlib import import_module
 
+from nsdurable import atomic_write
+
 __all__ = ["COMPARISONS", "ComparisonError", "MissingOptionalDependency", "run_report"]
 
 #: name -> module, in report order.
@@ -69,17 +71,7 @@ def prepare_folder(out) -> str:
 
 
 def _write_atomic(path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: f.write(data))
 
 
 def _save_figure(fig, path) -> None:
