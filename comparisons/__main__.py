@@ -14,7 +14,9 @@ def main(argv=None) -> int:
         description="Run the artificial-vs-spiking comparisons and write a report folder "
                     "(one PNG and one JSON per comparison, and index.html).")
     parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"comparisons to run (default: all): {', '.join(COMPARISONS)}")
+                        help=f"comparisons to run (default: all): {', '.join(COMPARISONS)}; "
+                             "the index keeps linking the sections an earlier run left in the "
+                             "output folder")
     parser.add_argument("--out", default="report", help="output folder (default: report)")
     parser.add_argument("--quick", action="store_true",
                         help="smaller version of each comparison, for a first look")

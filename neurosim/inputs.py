@@ -7,6 +7,7 @@ a population's input current with :meth:`neurosim.Network.inject`.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,20 @@ class PoissonSource(Model):
         object.__setattr__(self, "rate", rate)
 
 
+def _is_number(x):
+    """A real number (a NumPy scalar or 0-d array too), not a bool."""
+    x = x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+
+
+def _short(values, n=6):
+    """``values`` written as in a list, the middle left out when there are more than ``n``."""
+    shown = [repr(v) for v in values]
+    if len(shown) > n:
+        shown = shown[:n // 2] + ["..."] + shown[-(n // 2):]
+    return ", ".join(shown)
+
+
 @dataclass(frozen=True, eq=False)
 class SpikeTimes(Model):
     """Replays given spike times, one list per neuron.
@@ -69,8 +84,24 @@ class SpikeTimes(Model):
 
     def __post_init__(self):
         try:
+            entries = list(self.times)
+        except TypeError:
+            raise TypeError(f"SpikeTimes.times must be one list of times (ms) per neuron, "
+                            f"got {self.times!r}") from None
+        scalars = [i for i, t in enumerate(entries) if np.ndim(t) == 0 and not isinstance(t, str)]
+        if scalars:  # [1.0, 2.0] would otherwise be read as two neurons of one spike each
+            if len(scalars) == len(entries) and all(map(_is_number, entries)):
+                flat = _short([float(t) for t in entries])
+                raise TypeError(f"SpikeTimes.times must be one list of times (ms) per neuron, "
+                                f"got a flat list of numbers [{flat}]; for one neuron give "
+                                f"[[{flat}]]")
+            i = scalars[0]
+            raise TypeError(f"SpikeTimes.times must be one list of times (ms) per neuron, "
+                            f"got a single value at times[{i}]: {entries[i]!r}; give "
+                            f"[{entries[i]!r}] for one spike")
+        try:
             lists = [np.sort(_checks.finite_array("SpikeTimes", f"times[{i}]", t, "ms").ravel())
-                     for i, t in enumerate(self.times)]
+                     for i, t in enumerate(entries)]
         except TypeError:
             raise TypeError(f"SpikeTimes.times must be one list of times (ms) per neuron, "
                             f"got {self.times!r}") from None

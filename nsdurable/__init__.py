@@ -6,7 +6,8 @@ than the standard library.
 
 - :func:`atomic_write`: a file is written to a temporary file in the same folder, flushed and
   fsynced, then renamed over the target, so a crash, a full disk or a Ctrl-C never leaves a
-  half-written file where the old one was.
+  half-written file where the old one was. The file gets the permissions ``open(path, "w")``
+  would give it: those of the file it replaces, else ``0o666`` less the process's umask.
 - :class:`DeferredInterrupt`: within ``with``, the first Ctrl-C only sets ``requested``, so a
   long loop (a simulation run, a training epoch) stops at its next safe point with consistent
   state; a second Ctrl-C raises at once.
@@ -26,6 +27,9 @@ def atomic_write(path, write) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it to
     ``path``.
 
+    The file's permissions are those ``open(path, "w")`` gives: the replaced file's, or
+    ``0o666 & ~umask`` for a new file (not the ``0o600`` of :func:`tempfile.mkstemp`).
+
     On any error (including ``KeyboardInterrupt``) the temporary file is removed and ``path``
     is untouched; a process killed outright (``SIGKILL``, power loss) may leave a hidden
     ``.<name>.*.tmp`` file behind, but never a half-written ``path``.
@@ -34,10 +38,13 @@ def atomic_write(path, write) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot save to {path!r}: folder {folder!r} does not exist")
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):  # mkstemp made it 0o600; give what open() would give
+                os.fchmod(f.fileno(), mode)
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -56,6 +63,28 @@ def atomic_write(path, write) -> None:
             os.close(dfd)
     except OSError:
         pass
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    try:  # Linux >= 4.7: thread-safe
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the only portable way is to set it and put it back
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path) -> int:
+    """Permission bits ``open(path, "w")`` would leave ``path`` with."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 class DeferredInterrupt:

@@ -1,15 +1,18 @@
-"""The examples run, and the article's example is the article's code with only imports changed."""
+"""The examples run and print what they say, and the article's example is the article's code
+with only imports changed."""
 
 import os
 import re
+import runpy
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTICLE = ROOT.parent / "shared" / "seed" / "article.md"
 
 
 def run(script, *args, cwd):
@@ -23,28 +26,89 @@ def code_lines(text):
             if ln.strip() and not ln.lstrip().startswith(("#", "from ", "import "))]
 
 
-@pytest.mark.skipif(not ARTICLE.exists(), reason="the source article lives in the project's "
-                    "shared/ folder, which only a development checkout has beside it")
-def test_article_example_is_the_article_code_with_imports_changed():
-    article = ARTICLE.read_text(encoding="utf-8")
-    block = re.search(r"```python\n(.*?from tensorflow\.keras.*?)```", article, re.S).group(1)
+ARTICLE_IMPORT = re.compile(r"from artificial\.(\w+) import (\w+) +"
+                            r"# was: from tensorflow\.keras\.\1 import \2")
+
+
+def test_article_example_is_the_readme_block_with_only_imports_changed():
+    """The example and the README's quick start are the same code, the article's: every
+    import from ``artificial`` names the Keras import it replaces, module and class alike."""
     ours = (ROOT / "examples" / "01_article_xor.py").read_text(encoding="utf-8")
     body = ours.split('"""', 2)[2]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+              if "from artificial.models import Sequential" in b]
+    assert len(blocks) == 1
+    block = blocks[0]
     assert code_lines(body) == code_lines(block)
+    for text in (body, block):
+        imports = [ln for ln in text.splitlines() if ln.startswith("from artificial")]
+        assert len(imports) == 2 and all(ARTICLE_IMPORT.fullmatch(ln) for ln in imports), imports
+
+
+def parse_matrix(text):
+    """The numbers of a printed NumPy column vector, checking that is all that was printed."""
+    rows = text.strip().splitlines()
+    assert all(re.fullmatch(r" ?\[{1,2} *\S+? *\]{1,2}", r) for r in rows), text
+    return np.array([float(r.strip(" []")) for r in rows])
 
 
 def test_article_example_runs_and_prints_four_predictions(tmp_path):
+    """As a user runs it, unseeded: four sigmoid outputs, and a warning when units died."""
     r = run("01_article_xor.py", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    values = [float(v) for v in re.findall(r"[-+]?\d*\.\d+(?:e[-+]?\d+)?", r.stdout)]
-    assert len(values) == 4 and all(0.0 <= v <= 1.0 for v in values)
+    p = parse_matrix(r.stdout)
+    assert p.shape == (4,) and np.all((p > 0.0) & (p < 1.0)), r.stdout
+    if "DeadUnitsWarning" in r.stderr:
+        assert re.search(r"dense_0: units \[[01](, 1)?\] of 2", r.stderr), r.stderr
+
+
+def test_article_example_learns_xor_on_a_seed_that_allows_it(monkeypatch, capsys):
+    """The example file, run unchanged with its model seeded from outside, solves XOR within
+    0.5 of each target on some seed (the README measures 13 % of seeds), and prints exactly the
+    predictions of the model it trained.
+
+    The recipe fails on most seeds, so which seed solves it is not fixed here: seeds are tried
+    in order until one does (60 failures in a row would happen with probability 2e-4 at 13 %).
+    A broken forward pass, gradient or optimiser solves none.
+    """
+    import artificial.models
+
+    class Seeded(artificial.models.Sequential):
+        seed_to_use = 0
+
+        def __init__(self, layers=None, **kwargs):
+            kwargs.setdefault("seed", Seeded.seed_to_use)
+            super().__init__(layers, **kwargs)
+
+    monkeypatch.setattr(artificial.models, "Sequential", Seeded)
+    truth = np.array([0.0, 1.0, 1.0, 0.0])                  # XOR of the rows of X
+    tried = []
+    for seed in range(60):
+        Seeded.seed_to_use = seed
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")                 # dead units: the usual failure
+            g = runpy.run_path(str(ROOT / "examples" / "01_article_xor.py"))
+        printed = parse_matrix(capsys.readouterr().out)
+        model, X = g["model"], g["X"]
+        assert isinstance(model, Seeded) and model.seed == seed
+        np.testing.assert_array_equal(X, [[0, 0], [0, 1], [1, 0], [1, 1]])
+        p = model.predict(X)[:, 0]
+        np.testing.assert_allclose(printed, p, rtol=1e-7, atol=1e-8)  # NumPy prints 8 digits
+        tried.append(seed)
+        if np.all(np.abs(p - truth) < 0.5):
+            break
+    else:
+        pytest.fail(f"the article's example solved XOR on none of seeds {tried}")
+    assert model.evaluate(X, g["y"])[1] == 1.0              # its own accuracy metric agrees
 
 
 def test_digits_example_writes_its_learning_curves(tmp_path):
     out = tmp_path / "curves.png"
     r = run("03_digits.py", "--epochs", "3", "--out", str(out), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "test accuracy" in r.stdout
+    acc = float(re.search(r"test accuracy (\d\.\d+)", r.stdout).group(1))
+    assert acc > 0.85, r.stdout          # 10 classes: chance is 0.1; 3 epochs reach about 0.9
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
@@ -56,3 +120,7 @@ def test_neurosim_examples_run_and_write_their_figure(script, tmp_path):
     assert r.returncode == 0, r.stderr
     png = tmp_path / "out" / script.replace(".py", ".png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+    if script == "neurosim_01_lif_analytic.py":   # "equals the closed form to rounding error"
+        error = float(re.search(r"max \|simulated - analytic\| on the grid: (\S+) mV",
+                                r.stdout).group(1))
+        assert error < 1e-9, r.stdout

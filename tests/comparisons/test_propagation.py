@@ -74,8 +74,28 @@ def test_quick_run_gives_a_figure_numbers_and_text(data, tmp_path):
     fig = propagation.plot(data)
     path = tmp_path / "propagation.png"
     fig.savefig(path)
+    axes = {ax.get_title(): ax for ax in fig.get_axes()}
     plt.close(fig)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The raster draws every spike of the first stimulus's copy in the time shown, one point
+    # each, in its layer's band of n_units rows.
+    raster = axes["Spiking network: raster, stimulus 1"]
+    n_u, dt = data["n_units"], data["dt"]
+    t_lo, t_hi = raster.get_xlim()
+    points = [ln for ln in raster.lines if ln.get_marker() == "|"]
+    assert len(points) == data["n_layers"]
+    for layer, ln in enumerate(points):
+        st, nn = data["spike_steps"][layer], data["spike_neurons"][layer]
+        shown = (nn < n_u) & (st * dt <= t_hi)
+        assert shown.any()
+        np.testing.assert_allclose(ln.get_xdata(), st[shown] * dt)
+        np.testing.assert_array_equal(ln.get_ydata(), nn[shown] + layer * n_u)
+    assert raster.get_xlabel() == "time (ms)"
+    # Every axis that shows a quantity with a unit says it.
+    assert axes["Membrane potential, most active unit per layer"].get_ylabel().startswith("v (mV)")
+    n_stim = data["n_stimuli"]
+    assert axes[f"Rate code: all units, {n_stim} stimuli"].get_ylabel() == "spike rate (Hz)"
+    assert axes[f"Latency per layer (mean over {n_stim} stimuli)"].get_ylabel().endswith("(ms)")
     nums = json.loads(json.dumps(propagation.numbers(data)))
     assert nums["n_layers"] == 5 and nums["delay_ms"] == data["delay"]
     assert nums["latency_ms_per_layer"] == nums["latency_predicted_ms_per_layer"]

@@ -1,27 +1,63 @@
 """The report runner: files, HTML, and clear errors for user mistakes."""
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 
+import numpy as np
+
+from artificial.data import xor as xor_data
 from comparisons import report, xor
 
 
+#: Per comparison, numbers of its JSON file and how its text in the page writes them.
+IN_THE_PAGE = {
+    "neuron": lambda n: [f"gamma = {n['soft_lif_gamma']:.3f}"],
+    "propagation": lambda n: [f"First spike after onset per layer (mean of {n['n_stimuli']} "
+                              f"stimuli): "],  # and the latencies: see PAGE_LATENCY
+    "xor": lambda n: [f"recipe solved XOR in {n['article_success_rate']:.0%} of runs",
+                      f"solved {n['reliable_success_rate']:.0%}"],
+    "update_rules": lambda n: [f"tau+ = {n['window_tau_plus_fit_ms']:.3f} ms"],
+    "conversion": lambda n: [f"MLP test accuracy {100 * n['mlp_accuracy']:.1f} % on "
+                             f"{n['n_test']} images"],
+    "engines": lambda n: [f"{e}: rate {v['mean_rate_hz']:.2f} Hz"
+                          for e, v in n.items() if "mean_rate_hz" in v],
+}
+
+PAGE_LATENCY = r"First spike after onset per layer \(mean of \d+ stimuli\): ([\d., ]+) ms"
+
+
 def test_quick_report_writes_every_file_and_the_index(tmp_path):
-    outcomes = report.run_report(None, out=tmp_path / "rep", quick=True, log=lambda *_: None)
+    rep = tmp_path / "rep"
+    outcomes = report.run_report(None, out=rep, quick=True, log=lambda *_: None)
     assert [o.status for o in outcomes] == ["ok"] * len(report.COMPARISONS)
-    files = set(os.listdir(tmp_path / "rep"))
-    for name in report.COMPARISONS:
-        assert {f"{name}.png", f"{name}.json"} <= files
-        assert (tmp_path / "rep" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        payload = json.loads((tmp_path / "rep" / f"{name}.json").read_text())
-        assert payload["status"] == "ok" and payload["quick"] is True and payload["numbers"]
-    index = (tmp_path / "rep" / "index.html").read_text()
-    for name in report.COMPARISONS:
-        assert f"<img src='{name}.png'" in index
-    assert index.count("The article's claim:") == len(report.COMPARISONS)
+    files = set(os.listdir(rep))
     assert not [f for f in files if f.startswith(".")], "temporary files left behind"
+    index = (rep / "index.html").read_text()
+    assert "Quick report" in index
+    # every file the page links to is there
+    linked = re.findall(r"(?:src|href)='([^'#]+)'", index)
+    assert linked and not [f for f in linked if f not in files]
+    found = sections(index)
+    assert list(found) == list(report.COMPARISONS)
+    assert set(IN_THE_PAGE) == set(report.COMPARISONS)
+    for name, body in found.items():
+        assert f"<img src='{name}.png'" in body and f"<a href='{name}.json'>{name}.json</a>" in body
+        assert (rep / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        payload = json.loads((rep / f"{name}.json").read_text())
+        assert payload["status"] == "ok" and payload["quick"] is True and payload["numbers"]
+        assert f"computed in {payload['seconds']:.1f} s." in body
+        assert payload["claim"] and f"The article's claim: {html.escape(payload['claim'])}" in body
+        expected = IN_THE_PAGE[name](payload["numbers"])
+        assert expected and all(html.escape(e) in body for e in expected), (name, expected)
+    # The JSON keeps latencies to 4 decimals, the page to 1: equal within the page's rounding.
+    shown = re.search(PAGE_LATENCY, found["propagation"]).group(1).split(", ")
+    in_json = json.loads((rep / "propagation.json").read_text())["numbers"]["latency_ms_per_layer"]
+    assert len(shown) == len(in_json)
+    np.testing.assert_allclose([float(x) for x in shown], in_json, atol=0.05 + 1e-9)
 
 
 def test_xor_numbers_say_what_is_true():
@@ -31,7 +67,14 @@ def test_xor_numbers_say_what_is_true():
     assert article["dead_rate"] > 0.3              # ... mostly through dead ReLU units
     assert reliable["success_rate"] == 1.0
     assert article["loss_curves"].shape == (20, 1000)
-    assert "13 %" not in xor.describe(data)["measured"]  # numbers come from this run, not a text
+    # "solved" means all four final outputs on the right side of 0.5: recount it from them
+    truth = xor_data()[1][:, 0] > 0.5
+    solved = ((article["outputs"] > 0.5) == truth).all(axis=1)
+    assert article["success_rate"] == solved.mean()
+    # the text reports this run's rates, not a number written into it
+    measured = xor.describe(data)["measured"]
+    assert f"Over 20 seeds the article's recipe solved XOR in {solved.mean():.0%} of runs" in measured
+    assert f"dead ReLU units in {article['dead_rate']:.0%}" in measured
 
 
 def run_cli(*args, cwd):
@@ -69,3 +112,75 @@ def test_list_option_and_console_entry_point(capsys):
 
     assert main(["--list"]) == 0
     assert capsys.readouterr().out.split() == list(report.COMPARISONS)
+
+
+class FakeComparison:
+    """Stands in for a comparison module: instant, with numbers that say which run made them."""
+
+    def __init__(self, name, run):
+        self.name, self.run = name, run
+        self.TITLE = f"Title of {name}"
+        self.CLAIM = f"Claim of {name}"
+
+    def compute(self, quick):
+        return {"run": self.run, "quick": quick}
+
+    def plot(self, data):
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.plot([0, 1], [0, data["run"]])
+        return fig
+
+    def numbers(self, data):
+        return {"run": data["run"]}
+
+    def describe(self, data):
+        return {"measured": f"{self.name} measured in run {data['run']}"}
+
+
+def fake_comparisons(monkeypatch, run):
+    fakes = {path: FakeComparison(name, run) for name, path in report.COMPARISONS.items()}
+    monkeypatch.setattr(report, "import_module", fakes.__getitem__)
+
+
+def sections(index_html):
+    """``{section id: html of that section}`` of an index page."""
+    return dict(re.findall(r"<section id='(\w+)'>(.*?)</section>", index_html, re.S))
+
+
+def test_running_some_comparisons_keeps_the_others_in_the_index(tmp_path, monkeypatch, capsys):
+    from comparisons.__main__ import main
+
+    out = tmp_path / "report"
+    fake_comparisons(monkeypatch, run=1)
+    assert main(["--out", str(out), "--quick"]) == 0
+    fake_comparisons(monkeypatch, run=2)
+    assert main(["conversion", "--out", str(out)]) == 0   # the command of issue 14
+    log = capsys.readouterr().out
+
+    page = (out / "index.html").read_text()
+    found = sections(page)
+    assert list(found) == list(report.COMPARISONS)             # every section, in report order
+    for name, body in found.items():
+        run = 2 if name == "conversion" else 1
+        assert f"<img src='{name}.png'" in body and f"<a href='{name}.json'>" in body
+        assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        payload = json.loads((out / f"{name}.json").read_text())
+        assert payload["numbers"] == {"run": run} and payload["quick"] is (run == 1)
+        assert f"{name} measured in run {run}" in body            # its own text, kept
+        assert f"Claim of {name}" in body
+        assert ("in an earlier quick run" in body) is (run == 1)
+    assert "Partly quick report" in page
+    assert "also linking earlier results: " + ", ".join(
+        n for n in report.COMPARISONS if n != "conversion") in log
+
+
+def test_an_incomplete_earlier_section_is_not_linked(tmp_path, monkeypatch):
+    out = tmp_path / "report"
+    fake_comparisons(monkeypatch, run=1)
+    report.run_report(["neuron", "xor"], out=out, log=lambda *_: None)
+    (out / "xor.png").unlink()                       # its figure is gone
+    (out / "neuron.json").write_text("{not json")    # its numbers are unreadable
+    report.run_report(["engines"], out=out, log=lambda *_: None)
+    assert list(sections((out / "index.html").read_text())) == ["engines"]

@@ -1,5 +1,7 @@
 """Bad input: a clear error at construction, naming object, parameter, constraint and value."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -174,3 +176,54 @@ def test_to_steps():
     np.testing.assert_array_equal(units.to_steps_array([0.1, 0.2, 0.7], 0.1), [1, 2, 7])
     with pytest.raises(ValueError, match=r"duration 0\.71 ms is not a whole multiple"):
         units.to_steps_array([0.1, 0.71], 0.1)
+
+
+@pytest.mark.parametrize("duration", ["10", True, False, None, [10.0], np.bool_(True)])
+def test_run_refuses_a_duration_that_is_not_a_number(duration):
+    """``run("10")`` and ``run(True)`` used to run (``float("10")`` is 10 ms, ``float(True)``
+    1 ms), while ``dt="0.1"`` was refused."""
+    sim = _sim_error(lambda net: net.population(1, ns.LIF(), name="a"), dt=1.0)
+    with pytest.raises(TypeError, match=rf"^run: duration must be a number of ms, got "
+                                        rf"{re.escape(repr(duration))} \("):
+        sim.run(duration)
+    assert sim.t == 0.0
+
+
+@pytest.mark.parametrize("value", [np.float32(0.1), np.float32(0.3), np.float32(250.7),
+                                   np.float16(0.5), np.float64(0.3), np.int64(3), np.array(0.2)])
+def test_run_accepts_numpy_scalars(value):
+    sim = _sim_error(lambda net: net.population(1, ns.LIF(), name="a"))
+    sim.run(value)
+    assert sim.step == round(float(str(value)) / 0.1)
+
+
+def test_float32_rounding_that_leaves_no_whole_multiple_is_named():
+    # As a float32, 1000000.1 is 1000000.125: 1.25 steps off, far beyond float32 precision
+    # and no longer a whole multiple of 0.1 ms, although the number written is one.
+    value = np.float32(1000000.1)
+    assert float(value) == 1000000.125
+    with pytest.raises(ValueError, match=r"run: duration 1\.0000001e\+06 ms was given as a "
+                                         r"float32, which holds 1000000\.125 ms: not a whole "
+                                         r"multiple of dt = 0\.1 ms after float32 rounding; give "
+                                         r"it as a Python float or np\.float64"):
+        units.to_steps(value, 0.1, name="run: duration")
+    # a float32 that is simply not a multiple is told so in the usual words
+    with pytest.raises(ValueError, match=r"^run: duration 0\.15 ms \(float32\) is not a whole "
+                                         r"multiple of dt = 0\.1 ms$"):
+        units.to_steps(np.float32(0.15), 0.1, name="run: duration")
+
+
+@pytest.mark.parametrize("times", [[1.0, 2.0], (5.0,), np.array([1.0, 2.0, 3.0])])
+def test_spike_times_refuses_a_flat_list_of_numbers(times):
+    flat = ", ".join(repr(float(t)) for t in times)
+    with pytest.raises(TypeError, match=rf"SpikeTimes\.times must be one list of times \(ms\) "
+                                        rf"per neuron, got a flat list of numbers \[{flat}\]; "
+                                        rf"for one neuron give \[\[{flat}\]\]"):
+        ns.SpikeTimes(times)
+    assert ns.SpikeTimes([times]).n_neurons == 1   # what the message says to write works
+
+
+def test_spike_times_refuses_a_number_among_lists():
+    with pytest.raises(TypeError, match=r"got a single value at times\[1\]: 2\.0; give \[2\.0\]"):
+        ns.SpikeTimes([[1.0], 2.0])
+    assert ns.SpikeTimes([[1.0], [2.0]]).n_neurons == 2

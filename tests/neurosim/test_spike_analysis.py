@@ -72,21 +72,88 @@ def test_rates_isi_cv_fano_on_hand_made_record():
     np.testing.assert_allclose(r, [(5 + 5) * 1000 / (50 * 3), 5 * 1000 / (50 * 3)])
 
 
-def test_plotting_returns_the_axes():
+@pytest.fixture
+def axes():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    rec = _record([1.0, 2.0, 5.0], [0, 1, 0], 2, 10.0)
-    state = ns.StateRecord(times=[0.1, 0.2], values=[[1.0, 2.0], [3.0, 4.0]], neurons=[0, 4],
-                           variable="v")
     fig, axes = plt.subplots(4)
-    assert ns.plotting.raster(axes[0], rec) is axes[0]
-    assert len(axes[0].lines[0].get_xdata()) == 3
-    assert ns.plotting.traces(axes[1], state) is axes[1]
-    assert len(axes[1].lines) == 2
-    assert ns.plotting.rates(axes[2], rec, bin_width=5.0) is axes[2]
-    assert ns.plotting.isi_histogram(axes[3], rec, bins=3) is axes[3]
+    yield axes
     plt.close(fig)
+
+
+def test_raster_draws_one_point_per_spike_at_its_time_and_neuron(axes):
+    times = np.array([1.0, 2.0, 2.0, 5.0, 7.5])
+    neurons = np.array([0, 1, 3, 0, 2])
+    rec = ns.SpikeRecord(times=times, neurons=neurons, steps=np.rint(times * 10), n_neurons=5,
+                         t_start=0.0, t_stop=10.0, population="exc")
+    ax = axes[0]
+    assert ns.plotting.raster(ax, rec) is ax
+    (line,) = ax.lines
+    assert line.get_linestyle() == "None"                  # points, not a polyline
+    np.testing.assert_array_equal(line.get_xdata(), rec.times)
+    np.testing.assert_array_equal(line.get_ydata(), rec.neurons)
+    assert ax.get_xlabel() == "time (ms)" and ax.get_ylabel() == "neuron index (exc)"
+    assert ax.get_xlim() == (0.0, 10.0)
+
+
+def test_traces_draw_each_recorded_neuron_with_the_variables_unit(axes):
+    state = ns.StateRecord(times=[0.1, 0.2, 0.3], values=[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]],
+                           neurons=[0, 4], variable="v")
+    assert ns.plotting.traces(axes[0], state) is axes[0]
+    assert [ln.get_label() for ln in axes[0].lines] == ["neuron 0", "neuron 4"]
+    for c, ln in enumerate(axes[0].lines):
+        np.testing.assert_array_equal(ln.get_xdata(), state.times)
+        np.testing.assert_array_equal(ln.get_ydata(), state.values[:, c])
+    assert axes[0].get_xlabel() == "time (ms)" and axes[0].get_ylabel() == "v (mV)"
+    ns.plotting.traces(axes[1], state, neurons=[4])
+    (ln,) = axes[1].lines
+    np.testing.assert_array_equal(ln.get_ydata(), [2.0, 4.0, 6.0])
+    conductance = ns.StateRecord(times=[0.1], values=[[1.0]], neurons=[0], variable="g_exc")
+    assert ns.plotting.traces(axes[2], conductance).get_ylabel() == "g_exc (nS)"
+
+
+def test_rates_and_isi_histogram_draw_what_the_analysis_computes(axes):
+    rec = _record([1.0, 2.0, 4.0, 9.0], [0, 1, 0, 0], 2, 10.0)
+    assert ns.plotting.rates(axes[0], rec, bin_width=5.0) is axes[0]
+    (step,) = axes[0].lines
+    t, r = analysis.population_rate(rec, bin_width=5.0)
+    np.testing.assert_allclose(step.get_xdata(), t)
+    np.testing.assert_allclose(step.get_ydata(), r)
+    np.testing.assert_allclose(r, [3 * 1000 / (5 * 2), 1 * 1000 / (5 * 2)])   # Hz
+    assert axes[0].get_xlabel() == "time (ms)" and axes[0].get_ylabel() == "rate (Hz)"
+
+    assert ns.plotting.isi_histogram(axes[1], rec, bins=[0.0, 3.0, 6.0]) is axes[1]
+    heights = [patch.get_height() for patch in axes[1].patches]
+    assert heights == [0, 2]                      # neuron 0: intervals 3 and 5 ms; neuron 1: none
+    assert axes[1].get_xlabel() == "inter-spike interval (ms)"
+
+
+def test_weight_plots_draw_the_weights_with_their_unit(axes):
+    rule = ns.STDP(a_plus=1.0, a_minus=1.05, tau_plus=20.0, tau_minus=20.0, w_max=120.0)
+    dts, dws = np.array([-10.0, 10.0]), np.array([-0.5, 0.6])
+    ns.plotting.stdp_window(axes[0], rule, delta_t=dts, delta_w=dws, unit="pA")
+    curve_neg, curve_pos, points = axes[0].lines[:3]
+    np.testing.assert_allclose(curve_pos.get_ydata(), rule.window(curve_pos.get_xdata()))
+    np.testing.assert_allclose(curve_neg.get_ydata(), rule.window(curve_neg.get_xdata()))
+    np.testing.assert_array_equal(points.get_xdata(), dts)
+    np.testing.assert_array_equal(points.get_ydata(), dws)
+    assert axes[0].get_xlabel().endswith("(ms)") and axes[0].get_ylabel() == "Δw (pA)"
+
+    table = ns.WeightTable(pre=[0, 1, 2, 3], post=[0, 0, 0, 0], weight=[10.0, 20.0, 30.0, 90.0],
+                           delay=[1.0] * 4)
+    ns.plotting.weight_histogram(axes[1], table, bins=4, w_range=(0.0, 100.0), unit="nS")
+    assert [patch.get_height() for patch in axes[1].patches] == [2, 1, 0, 1]
+    assert axes[1].get_xlabel() == "weight (nS)" and axes[1].get_ylabel() == "synapses"
+
+    rec = ns.WeightRecord(times=[10.0, 20.0], values=[[1.0, 5.0], [2.0, 6.0]], synapses=[3, 7],
+                          pre=[0, 1], post=[0, 0], projection="in->out")
+    ns.plotting.weight_traces(axes[2], rec, synapses=[7], unit="nS")
+    (ln,) = axes[2].lines
+    np.testing.assert_array_equal(ln.get_xdata(), [10.0, 20.0])
+    np.testing.assert_array_equal(ln.get_ydata(), [5.0, 6.0])
+    assert axes[2].get_xlabel() == "time (ms)" and axes[2].get_ylabel() == "weight (nS)"
+    assert axes[2].get_title() == "Weights of in->out"
 
 
 def test_spike_count_correlation_and_fi_curve():
