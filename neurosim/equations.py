@@ -70,9 +70,8 @@ SCHEMES = ("exact", "rk4", "euler", "exponential_euler")
 
 UNITS = {"ms": (1, 0, 0), "mV": (0, 1, 0), "pA": (0, 0, 1), "pF": (1, -1, 1), "nS": (0, -1, 1)}
 _NAMED = {**{k: v for k, v in UNITS.items()}, "1": (0, 0, 0), "mV/ms": (-1, 1, 0),
-          "1/ms": (-1, 0, 0), "pA/ms": (-1, 0, 1), "nS/ms": (-1, -1, 1), "pA/mV": (0, -1, 1)}
-_FOREIGN_UNITS = {"s", "second", "Hz", "volt", "V", "amp", "A", "farad", "F", "siemens", "S",
-                  "msecond", "mvolt", "pamp", "pfarad", "nsiemens", "uS", "nA", "uF", "kHz"}
+          "1/ms": (-1, 0, 0), "pA/ms": (-1, 0, 1), "nS/ms": (-1, -1, 1), "nS/mV": (0, -2, 1),
+          "pA/mV": (0, -1, 1)}
 #: Functions an expression may call, with how they treat dimensions.
 FUNCTIONS = {"exp": "dimless", "log": "dimless", "log10": "dimless", "sin": "dimless",
              "cos": "dimless", "tan": "dimless", "sinh": "dimless", "cosh": "dimless",
