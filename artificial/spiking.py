@@ -374,8 +374,8 @@ class LIFDense:
     tau_m : float
         Membrane time constant in ms (> 0).
     tau_syn : float or None
-        Synaptic time constant in ms (> 0); ``None`` (default) for instantaneous synapses
-        (``alpha = 0``: ``i[t] = x[t] @ W + b``).
+        Synaptic time constant in ms (> 0; default 5 ms as in Zenke & Vogels 2021); ``None``
+        for instantaneous synapses (``alpha = 0``: ``i[t] = x[t] @ W + b``).
     v_th : float
         Firing threshold (> 0); the resting potential is 0.
     dt : float
@@ -417,7 +417,7 @@ class LIFDense:
     consumes_time = True
     recurrent = False
 
-    def __init__(self, units, *, tau_m=10.0, tau_syn=None, v_th=1.0, dt=1.0, reset="subtract",
+    def __init__(self, units, *, tau_m=10.0, tau_syn=5.0, v_th=1.0, dt=1.0, reset="subtract",
                  detach_reset=True, surrogate="fast_sigmoid", scale=None, readout=None,
                  activation=None, learn_tau=False, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -783,8 +783,9 @@ class LIFRecurrent(LIFDense):
 
         i[t] = alpha i[t-1] + x[t] @ W + b + s[t-1] @ V
 
-    Parameters are those of :class:`LIFDense`, plus ``recurrent_initializer`` (default
-    ``orthogonal``-free Glorot uniform scaled by 0.5; any initialiser name works).
+    Parameters are those of :class:`LIFDense`, plus ``recurrent_initializer`` (default: Glorot
+    uniform scaled by 0.5, so the feedback starts weaker than the feed-forward drive; any
+    initialiser name works).
     A recurrent layer must spike: the ``membrane`` readouts are refused.
     """
 
