@@ -155,8 +155,11 @@ class FastSigmoid(Surrogate):
 
     def derivative(self, x):
         k = self.scale
-        d = 1.0 + k * np.abs(x)
-        return (0.5 * k) / (d * d)
+        d = np.abs(x)
+        d *= k
+        d += 1.0
+        np.square(d, out=d)
+        return np.divide(0.5 * k, d, out=d)
 
 
 class ArcTan(Surrogate):
