@@ -3,9 +3,12 @@
 The Keras-style surface runs the article's XOR example with only its imports changed::
 
     from artificial import Sequential, Dense
+
+Spiking layers (:mod:`artificial.spiking`: ``SpikeEncoder``, ``LIFDense``, ``LIFRecurrent``)
+train in the same ``Sequential`` by back-propagation through time with surrogate gradients.
 """
 
-from . import activations, initializers, losses, metrics, optimizers, regularizers
+from . import activations, initializers, losses, metrics, optimizers, regularizers, spiking
 from .data import digits, two_moons, xor
 from .io import load_model, save_model
 from .layers import Dense
@@ -15,12 +18,14 @@ from .models import DeadUnitsWarning, ForwardTrace, Sequential
 from .optimizers import SGD, Adam, RMSprop
 from .preprocessing import MinMaxScaler, StandardScaler, one_hot
 from .regularizers import L1, L1L2, L2
+from .spiking import LIFDense, LIFRecurrent, SpikeEncoder
 from .training import Callback, EarlyStopping, History
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Sequential", "Dense", "ForwardTrace", "DeadUnitsWarning",
+    "SpikeEncoder", "LIFDense", "LIFRecurrent",
     "SGD", "Adam", "RMSprop", "L1", "L2", "L1L2",
     "History", "Callback", "EarlyStopping",
     "accuracy_score", "precision_score", "recall_score", "f1_score", "confusion_matrix",
@@ -29,4 +34,5 @@ __all__ = [
     "xor", "two_moons", "digits",
     "save_model", "load_model",
     "activations", "losses", "initializers", "optimizers", "regularizers", "metrics",
+    "spiking",
 ]

@@ -26,6 +26,23 @@ def as_float_matrix(X, name: str, dtype) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def as_float_array(X, name: str, dtype, ndim: int, shape_hint: str) -> np.ndarray:
+    """``X`` as a C-contiguous float array of ``ndim`` dimensions and ``dtype``, with no NaN or
+    inf; ``shape_hint`` says what was expected when the dimensions are wrong."""
+    try:
+        arr = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array, got {type(X).__name__}: {exc}") from None
+    if arr.ndim != ndim:
+        raise ValueError(f"{shape_hint}; got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise ValueError(f"{name} contains NaN or inf (first at index {bad})")
+    return np.ascontiguousarray(arr)
+
+
 def prepare_targets(y, loss, n_outputs: int, n_samples: int, dtype) -> np.ndarray:
     """Check ``y`` against the loss and the output layer, and shape it for the loss.
 

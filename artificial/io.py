@@ -20,10 +20,15 @@ from . import losses as _losses
 from . import optimizers as _optim
 from . import regularizers as _reg
 from .layers import Dense
+from .spiking import LIFDense, LIFRecurrent, SpikeEncoder
 
 __all__ = ["save_model", "load_model", "atomic_write"]
 
-FORMAT_VERSION = 1
+#: Version 2 adds the spiking layers (a ``"class"`` key per layer); a model of Dense layers only
+#: is still written as version 1, which older readers understand.
+FORMAT_VERSION = 2
+
+_SPIKING = {cls.__name__: cls for cls in (SpikeEncoder, LIFDense, LIFRecurrent)}
 
 
 def _activation_config(act):
@@ -49,6 +54,14 @@ def save_model(model, path) -> None:
         raise ValueError("save_model: the model is not built (no weights yet)")
     layers = []
     for layer in model.layers:
+        if not isinstance(layer, Dense):
+            cfg = {"class": type(layer).__name__, "config": layer.get_config()}
+            if isinstance(layer, SpikeEncoder):
+                cfg["state"] = layer.get_state()
+            else:
+                _activation_config(layer.activation)  # refuses a custom activation
+            layers.append(cfg)
+            continue
         layers.append({
             "units": layer.units,
             "input_dim": layer.input_dim,
@@ -62,7 +75,7 @@ def save_model(model, path) -> None:
         })
     config = {
         "format": "artificial.Sequential",
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if model.spiking else 1,
         "numpy_version": np.__version__,
         "name": model.name,
         "dtype": model.dtype.name,
@@ -100,7 +113,16 @@ def load_model(path):
         opt_state = {k[len("optimizer."):]: data[k].copy() for k in data.files
                      if k.startswith("optimizer.")}
     model = Sequential(seed=config["seed"], dtype=config["dtype"], name=config["name"])
+    states = {}
     for cfg in config["layers"]:
+        if "class" in cfg:
+            if cfg["class"] not in _SPIKING:
+                raise ValueError(f"{path!r}: unknown layer class {cfg['class']!r}")
+            layer = _SPIKING[cfg["class"]].from_config(cfg["config"])
+            model.add(layer)
+            if "state" in cfg:
+                states[len(model.layers) - 1] = cfg["state"]
+            continue
         model.add(Dense(
             cfg["units"], activation=_activation_from_config(cfg["activation"]),
             input_dim=cfg["input_dim"], use_bias=cfg["use_bias"], name=cfg["name"],
@@ -113,6 +135,8 @@ def load_model(path):
         raise ValueError(f"{path!r}: {params.size} stored parameters, the architecture needs "
                          f"{model.params.size}")
     model.params[...] = params
+    for index, state in states.items():
+        model.layers[index].set_state(state)
     model.rng.bit_generator.state = config["rng_state"]
     if config["loss"] is not None:
         opt = config["optimizer"]

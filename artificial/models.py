@@ -24,15 +24,18 @@ optimiser step is therefore a few vector operations for the whole network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optim
-from ._validation import as_float_matrix, prepare_targets
+from ._validation import as_float_array, as_float_matrix, prepare_targets
 from .layers import Dense
+from .spiking import LIFDense, SpikeEncoder
+
+_LAYER_TYPES = (Dense, SpikeEncoder, LIFDense)
 
 __all__ = ["Sequential", "ForwardTrace", "DeadUnitsWarning"]
 
@@ -46,10 +49,25 @@ class ForwardTrace:
     """Every layer's pre-activation ``z`` and activation ``a`` for a batch.
 
     ``activations[0]`` is the input; ``zs[l]`` and ``activations[l + 1]`` belong to layer ``l``.
+
+    In a model with spiking layers, ``spikes[l]`` and ``membranes[l]`` are layer ``l``'s spike
+    trains ``s`` and membrane potentials ``v`` (after reset) over time, arrays of shape
+    ``(batch, steps, units)`` (``None`` for other layers; ``spikes[l]`` is ``None`` for a
+    non-spiking membrane readout; the encoder's ``spikes`` are its trains). For a spiking
+    layer, ``zs[l]`` is its readout, or, without one, the membrane ``u`` before threshold and
+    reset. ``caches`` holds what back propagation needs.
     """
 
     zs: tuple
     activations: tuple
+    spikes: tuple = ()
+    membranes: tuple = ()
+    caches: tuple = field(default=(), repr=False)
+
+    @property
+    def activity_penalty(self) -> float:
+        """The spike-count penalties of the batch (0 without ``spike_reg``)."""
+        return float(sum(c.penalty for c in self.caches if c is not None))
 
     @property
     def output(self) -> np.ndarray:
@@ -59,9 +77,15 @@ class ForwardTrace:
 class Sequential:
     """A feed-forward network of :class:`Dense` layers with a Keras-style API.
 
+    It also stacks spiking layers (:mod:`artificial.spiking`): a :class:`SpikeEncoder` first,
+    then :class:`LIFDense`/:class:`LIFRecurrent` layers that pass spike trains of shape
+    ``(batch, steps, units)``, the last with a ``readout``; a :class:`Dense` may follow a
+    readout. Such a model is trained by back-propagation through time with the same ``fit``,
+    optimisers, losses and metrics.
+
     Parameters
     ----------
-    layers : list of Dense, optional
+    layers : list of layers, optional
         Layers to add at once (``model.add`` adds one at a time).
     seed : int, optional
         Seeds the one random generator used for weight initialisation, shuffling and the
@@ -90,18 +114,35 @@ class Sequential:
 
     # --- building -------------------------------------------------------------------------------
 
-    def add(self, layer: Dense) -> None:
+    def add(self, layer) -> None:
         """Append a layer. The first layer must know its ``input_dim`` (or learn it at ``fit``)."""
-        if not isinstance(layer, Dense):
-            raise TypeError(f"Sequential.add expects a Dense layer, got {type(layer).__name__}")
+        if not isinstance(layer, _LAYER_TYPES):
+            raise TypeError(f"Sequential.add expects a layer (Dense, SpikeEncoder, LIFDense, "
+                            f"LIFRecurrent), got {type(layer).__name__}")
         if self.params is not None:
             raise RuntimeError("Sequential.add: the model is already built; add layers before "
                                "compile/fit")
-        if self.layers and layer.input_dim is not None and layer.input_dim != self.layers[-1].units:
-            raise ValueError(f"Dense.input_dim={layer.input_dim} does not match the previous "
-                             f"layer's {self.layers[-1].units} units")
+        kind = type(layer).__name__
+        if self.layers:
+            prev = self.layers[-1]
+            if isinstance(layer, SpikeEncoder):
+                raise ValueError("SpikeEncoder must be the first layer of the model (it turns "
+                                 "the input features into spike trains)")
+            prev_time = getattr(prev, "outputs_time", False)
+            if isinstance(layer, LIFDense) and not prev_time:
+                raise ValueError(f"{kind} needs spike trains of shape (batch, steps, features) "
+                                 f"from the layer before, but {prev.name} outputs (batch, units)")
+            if isinstance(layer, Dense) and prev_time:
+                raise ValueError(f"Dense expects (batch, features) but {prev.name} outputs spike "
+                                 "trains (batch, steps, units): give that layer a readout")
+            if layer.input_dim is not None and prev.units is not None \
+                    and layer.input_dim != prev.units:
+                raise ValueError(f"{kind}.input_dim={layer.input_dim} does not match the "
+                                 f"previous layer's {prev.units} units")
         if layer.name is None:
-            layer.name = f"dense_{len(self.layers)}"
+            prefix = {"Dense": "dense", "SpikeEncoder": "spike_encoder", "LIFDense": "lif_dense",
+                      "LIFRecurrent": "lif_recurrent"}[kind]
+            layer.name = f"{prefix}_{len(self.layers)}"
         self.layers.append(layer)
 
     @property
@@ -116,6 +157,17 @@ class Sequential:
     def output_dim(self):
         return self.layers[-1].units if self.layers else None
 
+    @property
+    def spiking(self) -> bool:
+        """Whether the model holds spiking layers (and so works over time)."""
+        return any(not isinstance(layer, Dense) for layer in self.layers)
+
+    @property
+    def input_ndim(self) -> int:
+        """2 for inputs ``(batch, features)``, 3 for spike trains ``(batch, steps, features)``
+        (a model whose first layer is a LIF layer)."""
+        return 3 if self.layers and isinstance(self.layers[0], LIFDense) else 2
+
     def build(self, input_dim=None) -> None:
         """Allocate the flat parameter vector and initialise every layer from the model's seed."""
         if not self.layers:
@@ -123,10 +175,14 @@ class Sequential:
         n_in = input_dim if input_dim is not None else self.layers[0].input_dim
         if n_in is None:
             raise ValueError("the first Dense layer needs input_dim (or call fit, which infers it)")
+        if getattr(self.layers[-1], "outputs_time", False):
+            raise ValueError(f"the last layer {self.layers[-1].name} outputs spike trains (batch, "
+                             "steps, units); give it a readout ('membrane', 'membrane_mean', "
+                             "'count' or 'first_spike') so the model outputs (batch, units)")
         sizes, d = [], int(n_in)
         for layer in self.layers:
             sizes.append(layer.n_params(d))
-            d = layer.units
+            d = d if isinstance(layer, SpikeEncoder) else layer.units
         self.params = np.zeros(sum(sizes), dtype=self.dtype)
         self.grads = np.zeros_like(self.params)
         start, d = 0, int(n_in)
@@ -166,8 +222,16 @@ class Sequential:
         for layer in self.layers:
             n = layer.n_params(d) if d is not None else 0
             total += n
-            lines.append(f"{layer.name:<16}{layer.units:>8}{layer.activation.name:>14}{n:>10}")
-            d = layer.units
+            units = d if isinstance(layer, SpikeEncoder) else layer.units
+            if isinstance(layer, SpikeEncoder):
+                what = f"{layer.code} x{layer.steps}"
+            elif isinstance(layer, LIFDense):
+                what = "spikes" if layer.readout is None else layer.readout
+            else:
+                what = layer.activation.name
+            lines.append(f"{layer.name:<16}{units if units is not None else '?':>8}{what:>14}"
+                         f"{n:>10}")
+            d = units
         lines.append(f"total parameters: {total}")
         text = "\n".join(lines)
         if print_fn is not None:
@@ -176,31 +240,66 @@ class Sequential:
 
     # --- forward and backward -------------------------------------------------------------------
 
+    def _as_input(self, X, name="X") -> np.ndarray:
+        """``X`` checked and converted: a float matrix, or for a model whose first layer is a
+        LIF layer, spike trains of shape ``(batch, steps, features)``."""
+        if not self.layers:
+            raise ValueError("Sequential has no layers; add at least one Dense layer")
+        first = self.layers[0]
+        if self.input_ndim == 3:
+            d = first.input_dim if first.input_dim is not None else "features"
+            X = as_float_array(
+                X, name, self.dtype, 3,
+                f"{type(first).__name__} {first.name!r} (the first layer) expects {name} of shape "
+                f"(batch, steps, {d}): spike trains or input currents over time; add a "
+                "SpikeEncoder first to encode (batch, features) data")
+        elif isinstance(first, SpikeEncoder):
+            d = first.input_dim if first.input_dim is not None else "features"
+            X = as_float_array(
+                X, name, self.dtype, 2,
+                f"SpikeEncoder {first.name!r} (the first layer) expects {name} of shape (batch, "
+                f"{d}) with intensities in [0, 1]; it adds the time axis ({first.steps} steps) "
+                "itself")
+        else:
+            return as_float_matrix(X, name, self.dtype)
+        first.check_input(X, name)
+        return X
+
     def _check_ready(self, X):
         if not self.layers:
             raise ValueError("Sequential has no layers; add at least one Dense layer")
         if not self.built:
-            self.build(X.shape[1])
-        if X.shape[1] != self.input_dim:
+            self.build(X.shape[-1])
+        if X.shape[-1] != self.input_dim:
+            if X.ndim == 3:
+                raise ValueError(f"Sequential: X has {X.shape[-1]} features per time step, "
+                                 f"expected {self.input_dim} (shape (n, steps, {self.input_dim}), "
+                                 f"got {X.shape})")
             raise ValueError(f"Sequential: X has {X.shape[1]} features per sample, expected "
                              f"{self.input_dim} (shape (n, {self.input_dim}), got {X.shape})")
 
     def forward(self, X) -> np.ndarray:
         """The network's output ``a_L`` for the samples in the rows of ``X``."""
-        X = as_float_matrix(X, "X", self.dtype)
+        X = self._as_input(X)
         self._check_ready(X)
+        if self.spiking:
+            return self._forward_trace(X).output
         a = X
         for layer in self.layers:
             a = layer.activation.forward(layer.pre_activation(a))
         return a
 
     def forward_trace(self, X) -> ForwardTrace:
-        """Forward propagation keeping every layer's ``z`` and ``a`` (for plots and backprop)."""
-        X = as_float_matrix(X, "X", self.dtype)
+        """Forward propagation keeping every layer's ``z`` and ``a`` (for plots and backprop),
+        and every spiking layer's spikes and membrane potentials over time."""
+        X = self._as_input(X)
         self._check_ready(X)
         return self._forward_trace(X)
 
-    def _forward_trace(self, X) -> ForwardTrace:
+    def _forward_trace(self, X, training=False) -> ForwardTrace:
+        """``training=True`` (in ``fit``) lets a rate encoder draw new spike trains."""
+        if self.spiking:
+            return self._forward_trace_spiking(X, training)
         zs, acts = [], [X]
         a = X
         for layer in self.layers:
@@ -210,12 +309,35 @@ class Sequential:
             acts.append(a)
         return ForwardTrace(tuple(zs), tuple(acts))
 
+    def _forward_trace_spiking(self, X, training) -> ForwardTrace:
+        zs, acts, spikes, mems, caches = [], [X], [], [], []
+        a = X
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                z = layer.pre_activation(a)
+                a = layer.activation.forward(z)
+                cache = spk = mem = None
+            else:
+                z, a, cache = layer.forward_train(a, training)
+                if cache is None:  # the encoder
+                    spk, mem = a, None
+                else:
+                    spk, mem = cache.s, cache.v
+            zs.append(z)
+            acts.append(a)
+            spikes.append(spk)
+            mems.append(mem)
+            caches.append(cache)
+        return ForwardTrace(tuple(zs), tuple(acts), tuple(spikes), tuple(mems), tuple(caches))
+
     def backward(self, trace: ForwardTrace, y: np.ndarray) -> float:
         """Back propagation: fill ``model.grads`` (every ``grad_kernel``/``grad_bias``) with the
         gradient of the batch loss, and return that loss (including any weight penalty).
 
         ``y`` must already be in the loss's shape (see :func:`artificial._validation.prepare_targets`).
         """
+        if self.spiking:
+            return self._backward_spiking(trace, y)
         layers, zs, acts = self.layers, trace.zs, trace.activations
         out = layers[-1]
         # delta_L = dL/dz_L
@@ -245,23 +367,76 @@ class Sequential:
                 layer.bias_regularizer.add_gradient(layer.bias, layer.grad_bias)
         return loss
 
+    def _backward_spiking(self, trace: ForwardTrace, y: np.ndarray) -> float:
+        """Back propagation through layers and time: each spiking layer runs BPTT
+        (:meth:`artificial.spiking.LIFDense.backward`) on ``dL/d(its output)``."""
+        layers, zs, acts, caches = self.layers, trace.zs, trace.activations, trace.caches
+        out = layers[-1]
+        if self._fused():
+            loss = self.loss.value_from_logits(y, zs[-1])
+            delta = self.loss.gradient_from_logits(y, zs[-1])
+        else:
+            loss = self.loss.value(y, acts[-1])
+            delta = out.activation.backward(zs[-1], acts[-1], self.loss.gradient(y, acts[-1]))
+        # delta is dL/dz of layer l (dL/ds for a layer that outputs spikes)
+        for l in range(len(layers) - 1, -1, -1):
+            layer = layers[l]
+            if isinstance(layer, SpikeEncoder):
+                break  # always layer 0; nothing to learn below it
+            need_input = l > 0 and not isinstance(layers[l - 1], SpikeEncoder)
+            if isinstance(layer, Dense):
+                np.matmul(acts[l].T, delta, out=layer.grad_kernel)
+                if layer.use_bias:
+                    np.sum(delta, axis=0, out=layer.grad_bias)
+                d_prev = delta @ layer.kernel.T if need_input else None
+            else:
+                d_prev = layer.backward(caches[l], delta, need_input)
+            if need_input:
+                below = layers[l - 1]
+                if getattr(below, "outputs_time", False):
+                    delta = d_prev  # dL/ds of a layer that outputs spikes
+                else:
+                    delta = below.activation.backward(zs[l - 1], acts[l], d_prev)
+        for layer in layers:
+            if isinstance(layer, LIFDense):
+                loss += layer.add_penalty_gradients()
+                continue
+            if layer.kernel_regularizer is not None:
+                loss += layer.kernel_regularizer.penalty(layer.kernel)
+                layer.kernel_regularizer.add_gradient(layer.kernel, layer.grad_kernel)
+            if layer.bias_regularizer is not None and layer.use_bias:
+                loss += layer.bias_regularizer.penalty(layer.bias)
+                layer.bias_regularizer.add_gradient(layer.bias, layer.grad_bias)
+        return loss + trace.activity_penalty
+
     def gradients(self, X, y):
-        """Loss and a list of ``(dK, db)`` per layer for one batch, without changing weights."""
+        """Loss and a list of ``(dK, db)`` per layer for one batch, without changing weights.
+
+        For a spiking layer the entry is the tuple of its gradients in the order of its
+        parameters (``kernel``, ``bias``, ``recurrent_kernel``, ``tau_m``, ``tau_syn``, as
+        present); an encoder's is ``()``. ``model.grads`` holds them all, flat.
+        """
         self._require_compiled("gradients")
-        X = as_float_matrix(X, "X", self.dtype)
+        X = self._as_input(X)
         self._check_ready(X)
         y = prepare_targets(y, self.loss, self.output_dim, X.shape[0], self.dtype)
         loss = self.backward(self._forward_trace(X), y)
-        return loss, [(l.grad_kernel.copy(), None if l.grad_bias is None else l.grad_bias.copy())
-                      for l in self.layers]
+        out = []
+        for l in self.layers:
+            if isinstance(l, Dense):
+                out.append((l.grad_kernel.copy(),
+                            None if l.grad_bias is None else l.grad_bias.copy()))
+            else:
+                out.append(tuple(g.copy() for g in l.grad_arrays()))
+        return loss, out
 
     def train_on_batch(self, X, y) -> float:
         """One gradient step on one batch; returns the batch loss before the step."""
         self._require_compiled("train_on_batch")
-        X = as_float_matrix(X, "X", self.dtype)
+        X = self._as_input(X)
         self._check_ready(X)
         y = prepare_targets(y, self.loss, self.output_dim, X.shape[0], self.dtype)
-        loss = self.backward(self._forward_trace(X), y)
+        loss = self.backward(self._forward_trace(X, training=True), y)
         self.optimizer.step(self.params, self.grads)
         return loss
 
@@ -282,7 +457,7 @@ class Sequential:
 
     def predict(self, X, batch_size=None, verbose=0) -> np.ndarray:
         """The network's output for ``X`` (probabilities for sigmoid/softmax outputs)."""
-        X = as_float_matrix(X, "X", self.dtype)
+        X = self._as_input(X)
         self._check_ready(X)
         if batch_size is None or X.shape[0] <= batch_size:
             return self.forward(X)
@@ -302,7 +477,7 @@ class Sequential:
     def evaluate_dict(self, X, y) -> dict:
         """``{"loss": ..., metric name: ...}`` on ``(X, y)``."""
         self._require_compiled("evaluate")
-        X = as_float_matrix(X, "X", self.dtype)
+        X = self._as_input(X)
         self._check_ready(X)
         y = prepare_targets(y, self.loss, self.output_dim, X.shape[0], self.dtype)
         trace = self._forward_trace(X)
@@ -311,6 +486,7 @@ class Sequential:
         else:
             loss = self.loss.value(y, trace.output)
         loss += sum(layer.penalty() for layer in self.layers)
+        loss += trace.activity_penalty
         logs = {"loss": float(loss)}
         for m in self.metrics:
             logs[m.name] = float(m(y, trace.output))
@@ -325,11 +501,13 @@ class Sequential:
         recover: the usual reason why a tiny ReLU network such as the article's XOR model fails.
         Only layers whose activation is ``relu`` are inspected.
         """
-        X = as_float_matrix(X, "X", self.dtype)
+        X = self._as_input(X)
         self._check_ready(X)
         return self._dead_units(X)
 
     def _dead_units(self, X, chunk=1024) -> dict:
+        if self.spiking:
+            return {}  # ReLU diagnostics only for Dense-only models
         relu_layers = [i for i, layer in enumerate(self.layers) if layer.activation.name == "relu"]
         if not relu_layers:
             return {}
@@ -347,22 +525,25 @@ class Sequential:
                 return {}
         return {self.layers[i].name: np.flatnonzero(~v) for i, v in alive.items() if not v.all()}
 
-    def get_weights(self) -> list:
-        """``[kernel_0, bias_0, kernel_1, ...]`` as copies (Keras' order)."""
-        out = []
-        for layer in self.layers:
-            out.append(layer.kernel.copy())
-            if layer.use_bias:
-                out.append(layer.bias.copy())
-        return out
-
-    def set_weights(self, weights) -> None:
-        """Set every kernel and bias from a list in :meth:`get_weights`' order."""
+    def _weight_targets(self) -> list:
         targets = []
         for layer in self.layers:
+            if not isinstance(layer, Dense):
+                targets.extend(layer.weight_arrays())
+                continue
             targets.append((layer.name + ".kernel", layer.kernel))
             if layer.use_bias:
                 targets.append((layer.name + ".bias", layer.bias))
+        return targets
+
+    def get_weights(self) -> list:
+        """``[kernel_0, bias_0, kernel_1, ...]`` as copies (Keras' order); a spiking layer adds
+        its ``recurrent_kernel``, ``tau_m`` and ``tau_syn`` where it has them."""
+        return [a.copy() for _, a in self._weight_targets()]
+
+    def set_weights(self, weights) -> None:
+        """Set every kernel and bias from a list in :meth:`get_weights`' order."""
+        targets = self._weight_targets()
         if len(weights) != len(targets):
             raise ValueError(f"Sequential.set_weights expects {len(targets)} arrays, got {len(weights)}")
         for (name, dst), src in zip(targets, weights):

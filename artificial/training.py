@@ -19,7 +19,7 @@ import numpy as np
 
 from nsdurable import DeferredInterrupt
 
-from ._validation import as_float_matrix, prepare_targets
+from ._validation import prepare_targets
 
 __all__ = ["History", "Callback", "EarlyStopping", "fit"]
 
@@ -218,15 +218,15 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
         if not isinstance(cb, Callback):
             raise TypeError(f"fit: callbacks must be Callback objects, got {type(cb).__name__}")
 
-    X = as_float_matrix(X, "X", model.dtype)
+    X = model._as_input(X, "X")
     model._check_ready(X)
     y_arr = prepare_targets(y, model.loss, model.output_dim, X.shape[0], model.dtype)
     X_tr, y_tr, val = _split_validation(model, X, y_arr, validation_split, validation_data)
     X_val = y_val = None
     if val is not None:
-        X_val = as_float_matrix(val[0], "validation X", model.dtype)
-        if X_val.shape[1] != X.shape[1]:
-            raise ValueError(f"validation X has {X_val.shape[1]} features, X has {X.shape[1]}")
+        X_val = model._as_input(val[0], "validation X")
+        if X_val.shape[-1] != X.shape[-1]:
+            raise ValueError(f"validation X has {X_val.shape[-1]} features, X has {X.shape[-1]}")
         y_val = prepare_targets(val[1], model.loss, model.output_dim, X_val.shape[0], model.dtype)
     for cb in callbacks:
         if isinstance(cb, EarlyStopping) and cb.monitor.startswith("val_") and val is None:
@@ -283,13 +283,15 @@ def _epochs(model, callbacks, history, sigint, bar, verbose, epochs, shuffle, n,
         for start in range(0, n, bs):
             idx = order[start:start + bs]
             xb, yb = X_tr[idx], y_tr[idx]
-            trace = model._forward_trace(xb)
+            trace = model._forward_trace(xb, training=True)
             loss = model.backward(trace, yb)
             if not math.isfinite(loss):
                 raise FloatingPointError(
                     f"fit: the loss became {loss} at epoch {epoch + 1} (batch "
                     f"{start // bs + 1}); the step size is probably too large: try a smaller "
-                    f"learning rate (now {model.optimizer.learning_rate})")
+                    f"learning rate (now {model.optimizer.learning_rate})"
+                    + (", or a smaller surrogate scale or weight initialisation in the spiking "
+                       "layers" if model.spiking else ""))
             m = xb.shape[0]
             loss_sum += loss * m
             for i, metric in enumerate(metrics):

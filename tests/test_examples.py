@@ -112,6 +112,14 @@ def test_digits_example_writes_its_learning_curves(tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_snn_digits_example_trains_and_reports(tmp_path):
+    r = run("artificial_30_snn_digits.py", "--epochs", "2", "--steps", "8", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    acc = float(re.search(r"test accuracy (\d\.\d+)", r.stdout).group(1))
+    assert acc > 0.3  # two short epochs: far above chance (0.1), far from done
+    assert "time per epoch" in r.stdout
+
+
 @pytest.mark.parametrize("script", ["neurosim_01_lif_analytic.py", "neurosim_02_delay_chain.py",
                                     "neurosim_03_cuba.py", "neurosim_04_izhikevich_classes.py",
                                     "neurosim_13_masquelier_pattern.py"])
