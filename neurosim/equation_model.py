@@ -25,6 +25,36 @@ from .equations import (
 )
 from .neurons import NeuronModel
 
+_PARSED = {}
+
+
+def _parse(owner, equations, threshold, reset, names):
+    """The checked analysis of a model's text (:class:`~neurosim.equations.ParsedModel`),
+    shared by every model with the same text and parameter names: the symbolic work does not
+    depend on parameter values, so a sweep over them pays it once."""
+    key = (equations, threshold, reset, names)
+    if not (isinstance(equations, str) and isinstance(threshold, str) and
+            isinstance(reset, str)):
+        return ParsedModel(owner, equations, threshold, reset, list(names))
+    if key not in _PARSED:
+        _PARSED[key] = ParsedModel(owner, equations, threshold, reset, list(names))
+    return _PARSED[key]
+
+
+def _linear_of(parsed, per_neuron):
+    cache = parsed.__dict__.setdefault("_linear_cache", {})
+    if per_neuron not in cache:
+        cache[per_neuron] = linear_form(parsed, per_neuron)
+    return cache[per_neuron]
+
+
+def _expeuler_of(parsed):
+    """Exponential-Euler terms of the model, made on first use (``ValueError`` if an equation
+    is not linear in its own variable)."""
+    if getattr(parsed, "_expeuler", None) is None:
+        parsed._expeuler = exponential_euler_terms(parsed)
+    return parsed._expeuler
+
 __all__ = ["EquationModel", "KIND_EQUATIONS"]
 
 #: Kind code of models written as equations (the loop numbers each distinct kernel from here).
@@ -83,8 +113,8 @@ class EquationModel(NeuronModel):
                              f"{self.scheme!r}")
         refractory = _checks.non_negative(owner, "refractory", self.refractory, "ms")
         object.__setattr__(self, "refractory", refractory)
-        parsed = ParsedModel(owner, self.equations, self.threshold, self.reset,
-                             list(self.parameters))
+        parsed = _parse(owner, self.equations, self.threshold, self.reset,
+                        tuple(self.parameters))
         values, per_neuron = {}, []
         for p, value in self.parameters.items():
             unit = str(parsed.units[p])
@@ -107,7 +137,7 @@ class EquationModel(NeuronModel):
                 initial[var] = _checks.finite(owner, f"initial[{var!r}]", value,
                                               str(parsed.units[var]))
         object.__setattr__(self, "initial", initial)
-        linear = linear_form(parsed, per_neuron)
+        linear = _linear_of(parsed, tuple(per_neuron))
         scheme = self.scheme
         if scheme is None:
             scheme = "exact" if linear is not None else "rk4"
@@ -115,10 +145,10 @@ class EquationModel(NeuronModel):
             raise ValueError(f"{owner}: scheme 'exact' needs equations linear in the state "
                              f"variables and i_syn, with coefficients made of shared "
                              f"parameters; use 'rk4', 'euler' or 'exponential_euler'")
-        parsed._linear = linear
+        object.__setattr__(self, "_linear", linear)
         if scheme == "exponential_euler":
             try:
-                parsed._expeuler = exponential_euler_terms(parsed)
+                _expeuler_of(parsed)
             except ValueError as err:
                 raise ValueError(f"{owner}: {err}") from None
         object.__setattr__(self, "_parsed", parsed)
@@ -144,7 +174,21 @@ class EquationModel(NeuronModel):
     def _shared(self):
         return [p for p in self.parameters if p not in self._per_neuron]
 
-    def _layout(self, n_channels):
+    def _scheme_for(self, channels):
+        """The scheme of a population with these receptor channels: ``scheme=None`` chose
+        exact integration for linear equations, which conductance synapses (``g (e_rev - v)``)
+        make nonlinear; such a population then takes exponential Euler (as the built-in LIF
+        always did), or RK4 when an equation is not linear in its own variable."""
+        if self.scheme is None and self._scheme == "exact" and \
+                any(syn.conductance for syn in channels):
+            try:
+                _expeuler_of(self._parsed)
+                return "exponential_euler"
+            except ValueError:
+                return "rk4"
+        return self._scheme
+
+    def _layout(self, n_channels, scheme):
         """Offsets in the parameter row: h, ref, a zero, shared parameters, then (exact
         scheme) P, Phi and 2 n coefficients per channel."""
         n = len(self.state_vars)
@@ -156,7 +200,7 @@ class EquationModel(NeuronModel):
         lay["P"] = off
         lay["Phi"] = off + n * n
         lay["channels"] = off + 2 * n * n
-        lay["size"] = lay["channels"] + (2 * n * n_channels if self._scheme == "exact" else 0)
+        lay["size"] = lay["channels"] + (2 * n * n_channels if scheme == "exact" else 0)
         return lay
 
     def _pack_row(self, dt, channels):
@@ -164,15 +208,17 @@ class EquationModel(NeuronModel):
         the order of the simulator's channel list."""
         from .synapses import KIND_ALPHA, KIND_DELTA
         from .units import to_steps
-        lay = self._layout(len(channels))
+        scheme = self._scheme_for(channels)
+        lay = self._layout(len(channels), scheme)
         row = np.zeros(max(lay["size"], 3))
         row[lay["h"]] = dt
-        row[lay["ref"]] = to_steps(self.refractory, dt, name=f"{self.name}.refractory")
+        row[lay["ref"]] = to_steps(self.refractory, dt,
+                                   name=getattr(self, "_ref_label", f"{self.name}.refractory"))
         shared = {p: self.parameters[p] for p in self._shared()}
         for p, value in shared.items():
             row[lay[p]] = value
-        if self._scheme == "exact":
-            A, B, _ = self._parsed._linear
+        if scheme == "exact":
+            A, B, _ = self._linear
             n = len(self.state_vars)
             A_num = np.array([[_numeric(A[i, j], shared) for j in range(n)]
                               for i in range(n)], dtype=float)
@@ -188,7 +234,7 @@ class EquationModel(NeuronModel):
                         f"{self.name} is integrated exactly (scheme 'exact'), which "
                         f"conductance synapses ({type(syn).__name__}) make impossible (the "
                         f"current g (e_rev - v) makes the equations nonlinear); give "
-                        f"scheme='rk4' or 'exponential_euler'")
+                        f"scheme='rk4' or 'exponential_euler', or scheme=None to choose")
                 kx, ky = exact_channel_coefficients(A_num, B_num, syn._tau(),
                                                     syn.kind == KIND_ALPHA, dt)
                 base = lay["channels"] + ci * 2 * n
@@ -199,15 +245,28 @@ class EquationModel(NeuronModel):
     def _kernel(self, code, channels, injected):
         """``(kind code, function name, source)`` of this model's kernel for a population
         with these receptor channels (synapse kinetics, in the simulator's order) and with
-        or without injected current."""
-        lay = self._layout(0)
-        rows = {p: len(self.state_vars) + i for i, p in enumerate(self._per_neuron)}
-        sig = [(syn.kind, bool(syn.conductance)) for syn in channels]
-        probe = generate_kernel(self._parsed, self._scheme, self._shared(), rows, lay, "K", sig,
-                                injected)
-        name = f"eq_{self.name}_{source_hash(probe)}"
-        return code, name, generate_kernel(self._parsed, self._scheme, self._shared(), rows,
-                                           lay, name, sig, injected)
+        or without injected current. The source depends on the equations, the scheme, which
+        parameters are per neuron, the channels' kinds and the injection, never on parameter
+        values, so it is made once per process for all of them (and compiled once per
+        machine)."""
+        scheme = self._scheme_for(channels)
+        sig = tuple((syn.kind, bool(syn.conductance)) for syn in channels)
+        key = (scheme, tuple(self._shared()), self._per_neuron, sig, bool(injected), self.name)
+        cache = self._parsed.__dict__.setdefault("_kernels", {})
+        if key not in cache:
+            lay = self._layout(0, scheme)
+            rows = {p: len(self.state_vars) + i for i, p in enumerate(self._per_neuron)}
+            probe = generate_kernel(self._parsed, scheme, self._shared(), rows, lay, "K",
+                                    list(sig), injected, linear=self._linear)
+            name = f"eq_{self.name}_{source_hash(probe)}"
+            cache[key] = (name, generate_kernel(self._parsed, scheme, self._shared(), rows,
+                                                lay, name, list(sig), injected,
+                                                linear=self._linear))
+        name, src = cache[key]
+        return code, name, src
+
+    def _definition(self):
+        return self
 
     def _check_synapse(self, syn, where):
         """Refuse synapse kinetics this model cannot receive."""

@@ -537,9 +537,20 @@ class ParsedModel:
         # Sympy: subexpressions substituted (in order of definition, each may use earlier ones).
         self.symbols = {name: sympy.Symbol(name, real=True)
                         for name in set(state) | set(parameter_names) | {"i_syn"}}
-        sub_exprs = {}
-        for ln in subs:
-            sub_exprs[ln.name] = _to_sympy(ln.expr, self.symbols, sub_exprs)
+        # Subexpressions may use each other in any order (as in Brian2): substitute them in
+        # an order where each comes after those it uses; a cycle is an error.
+        sub_exprs, pending = {}, {ln.name: ln for ln in subs}
+        while pending:
+            ready = [name for name, ln in pending.items()
+                     if not (_names(ln.expr) & (set(pending) - {name}))]
+            if not ready:
+                raise _error(owner, f"the subexpressions {sorted(pending)} are defined in terms "
+                                    f"of each other (a cycle)")
+            for name in ready:
+                if name in _names(pending[name].expr):
+                    raise _error(owner, f"the subexpression {name!r} is defined in terms of "
+                                        f"itself (line {pending[name].lineno})")
+                sub_exprs[name] = _to_sympy(pending.pop(name).expr, self.symbols, sub_exprs)
         self.rhs = {ln.name: _to_sympy(ln.expr, self.symbols, sub_exprs) for ln in diffs}
         op = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}[type(thr.ops[0])]
         self.threshold = (_to_sympy(thr.left, self.symbols, sub_exprs), op,
@@ -724,7 +735,7 @@ BLOCK = 256
 
 
 def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, channels,
-                    injected=True):
+                    injected=True, linear=None):
     """Numba source of the kernel that advances one population of this model by one step.
 
     The kernel has the signature of the built-in kernels (:func:`neurosim.neurons.lif_step`)
@@ -799,7 +810,7 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
             if cond:
                 w(f"    e{ci} = ch_erev[c{ci}]")
     if scheme == "exact":
-        A, B, b0 = parsed._linear
+        A, B, b0 = linear
         for i in range(n):
             for k in range(n):
                 w(f"    P_{i}_{k} = par[{par_layout['P'] + i * n + k}]")

@@ -71,8 +71,7 @@ import numba
 import numpy as np
 
 from neurosim.delays import push_spikes
-from neurosim.neurons import (_synaptic_step, adex_step, hodgkin_huxley_step,
-                              izhikevich_step, lif_exp_current_step, lif_step)
+from neurosim.neurons import hodgkin_huxley_step
 from neurosim.plasticity import (plasticity_step, push_spikes_stp, reward_catch_up_fired,
                                  weight_now)
 '''
@@ -84,9 +83,8 @@ def loop_source(parts, kernels):
     Parameters
     ----------
     parts : dict of str -> bool
-        Which blocks the network needs: ``"lif"`` (the general LIF kernel), ``"lif_fused"``,
-        ``"adex"``, ``"izhikevich"``, ``"hh"``, ``"poisson"``, ``"stp"``, ``"plasticity"``,
-        ``"noise"``.
+        Which blocks the network needs: ``"hh"`` (the Hodgkin-Huxley kernel), ``"poisson"``,
+        ``"stp"``, ``"plasticity"``, ``"noise"``.
     kernels : list of (int, str, str)
         Generated population kernels: kind code, function name, source.
     """
@@ -104,8 +102,7 @@ def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
               st_step, st_idx, st_ptr, poisson_p, rng,
               fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
               probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
-              probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out,
-              pop_fused):
+              probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out):
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
     for k in range(step0, step0 + n_steps):
@@ -140,17 +137,8 @@ def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
 ''')
     args = ("start, end, pop_par[p], state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start, "
             "ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired")
-    if parts.get("lif_fused"):
-        w('''\
-            elif kind == 0 and pop_fused[p] != 0:
-                n_fired = lif_exp_current_step(start, end, pop_par[p], state, refrac, i_inj,
-                                               pop_fused[p] == 2, chans, ch_start, ch_coef, x1,
-                                               ring_row, fired, n_fired)
-''')
-    for flag, code, fn in (("lif", 0, "lif_step"), ("adex", 1, "adex_step"),
-                           ("izhikevich", 2, "izhikevich_step"), ("hh", 3, "hodgkin_huxley_step")):
-        if parts.get(flag):
-            w(f"            elif kind == {code}:\n                n_fired = {fn}({args})\n")
+    if parts.get("hh"):
+        w(f"            elif kind == 3:\n                n_fired = hodgkin_huxley_step({args})\n")
     for code, fn, _ in kernels:
         w(f"            elif kind == {code}:\n                n_fired = {fn}({args})\n")
     if parts.get("poisson"):

@@ -143,7 +143,7 @@ class Network:
         self.weight_monitors = []
 
     # -- populations -------------------------------------------------------------------------
-    def population(self, n, model, *, name=None, **initial):
+    def population(self, n, model, /, *, name=None, **initial):
         """Add ``n`` neurons of ``model``.
 
         Parameters
@@ -157,7 +157,9 @@ class Network:
             Unique name; default ``"pop<k>"``.
         **initial
             Initial values of state variables (e.g. ``v=ns.Uniform(-60, -50)``): scalars,
-            arrays of length ``n`` or distributions, in the variable's unit.
+            arrays of length ``n`` or distributions, in the variable's unit. (``n`` and
+            ``model`` are positional-only, so a state variable may be called ``n``, as the
+            potassium gate of Hodgkin-Huxley models is.)
 
         Returns
         -------

@@ -22,11 +22,10 @@ import numba
 import numpy as np
 
 from . import _checks
-from .synapses import KIND_ALPHA, KIND_DELTA, KIND_EXP
-from .units import to_steps
+from .synapses import KIND_ALPHA, KIND_DELTA
 
 __all__ = ["Model", "NeuronModel", "LIF", "AdEx", "Izhikevich", "HodgkinHuxley",
-           "MODEL_KINDS"]
+           "MODEL_KINDS", "LIF_EQUATIONS", "ADEX_EQUATIONS", "IZHIKEVICH_EQUATIONS"]
 
 # Kernel dispatch codes.
 KIND_LIF = 0
@@ -68,6 +67,11 @@ class Model:
 
 class NeuronModel(Model):
     """Base class of the neuron models (models that integrate a membrane potential)."""
+
+    def _definition(self):
+        """The :class:`~neurosim.equation_model.EquationModel` that integrates this model, or
+        ``None`` for a model with a kernel of its own."""
+        return None
 
     @staticmethod
     def from_equations(equations, *, threshold, reset="", refractory=0.0, parameters=None,
@@ -130,6 +134,49 @@ def _validate_fields(obj, units, *, positive=(), non_negative=()):
         else:
             value = _checks.finite(name, f.name, value, unit)
         object.__setattr__(obj, f.name, value)
+
+
+# --------------------------------------------------------------------------------------------
+# The built-in models are definitions in the equations mechanism (neurosim.equations): the
+# classes below validate their parameters, carry their documentation and are what the Brian2
+# and NEST engines translate; the simulator integrates each through the kernel generated from
+# its equations, like any model a user writes. (Hodgkin-Huxley, whose spike is an upward
+# crossing without reset, keeps its own kernel for now.)
+# --------------------------------------------------------------------------------------------
+
+#: The LIF: linear, so integrated exactly (exponential Euler with conductance synapses).
+LIF_EQUATIONS = "dv/dt = -(v - e_leak)/tau_m + (i_syn + i_e)/c_m : mV (unless refractory)"
+#: The AdEx, with the right-hand side evaluated at min(v, v_peak) as NEST's aeif models do.
+ADEX_EQUATIONS = """
+dv/dt = (-g_leak*(vc - e_leak) + i_spike - w + i_syn + i_e)/c_m : mV (unless refractory)
+dw/dt = (a*(vc - e_leak) - w)/tau_w : pA
+i_spike = g_leak*delta_t*exp((vc - v_t)/delta_t) : pA
+vc = clip(v, -1e9*mV, v_peak) : mV
+"""
+#: Izhikevich (2003), v in mV and t in ms; the input current scaled by c_m.
+IZHIKEVICH_EQUATIONS = """
+dv/dt = 0.04/(mV*ms)*vc**2 + 5/ms*vc + 140*mV/ms - u + (i_syn + i_e)/c_m : mV
+du/dt = a*(b*vc - u) : mV/ms
+vc = clip(v, -1e9*mV, v_peak) : mV
+"""
+
+_DEFINITIONS = {}
+
+
+def _defined(model, text, threshold, reset, refractory, names, scheme, ref_field):
+    """The :class:`~neurosim.equation_model.EquationModel` a built-in model is integrated by
+    (made once per parameter set)."""
+    if model not in _DEFINITIONS:
+        from .equation_model import EquationModel
+        name = type(model).__name__
+        defn = EquationModel(equations=text, threshold=threshold, reset=reset,
+                             refractory=refractory,
+                             parameters={k: getattr(model, k) for k in names}, scheme=scheme,
+                             name=name)
+        if ref_field is not None:  # errors name the model's own parameter
+            object.__setattr__(defn, "_ref_label", f"{name}.{ref_field}")
+        _DEFINITIONS[model] = defn
+    return _DEFINITIONS[model]
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,196 +438,9 @@ class LIF(NeuronModel):
         """Membrane resistance ``tau_m / c_m`` in GOhm (mV per pA)."""
         return self.tau_m / self.c_m
 
-    def _pack(self, dt, conductance=False):
-        p = np.zeros(N_PARAMS)
-        p[0:7] = (self.tau_m, self.c_m, self.e_leak, self.v_th, self.v_reset,
-                  to_steps(self.t_ref, dt, name="LIF.t_ref"), self.i_e)
-        p[7] = math.exp(-dt / self.tau_m)
-        p[8] = self.tau_m / self.c_m
-        p[9] = 1.0 if conductance else 0.0
-        p[10] = self.c_m / self.tau_m
-        p[11] = dt
-        return p
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def lif_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start,
-             ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):
-    """Advance LIF neurons ``start..end-1`` by one step (equations in :class:`LIF`).
-
-    Exact (current synapses), with P22 = exp(-dt/tau_m), R = tau_m/c_m and
-    v_inf = e_leak + R (i_e + i_inj):
-        v' = v_inf + (v - v_inf) P22 + sum_k (k_x x_k + k_y y_k)
-    Exponential Euler (any conductance channel), with G = c_m/tau_m + sum g_k:
-        v_inf = (c_m/tau_m e_leak + sum g_k e_k + i_e + i_inj + sum i_k) / G
-        v' = v_inf + (v - v_inf) exp(-dt G / c_m)
-    """
-    c_m = par[1]
-    e_l = par[2]
-    v_th = par[3]
-    v_reset = par[4]
-    ref = int(par[5])
-    i_e = par[6]
-    p22 = par[7]
-    r_m = par[8]
-    cond = par[9] != 0.0
-    g_l = par[10]
-    dt = par[11]
-    # Two passes over the neurons: the channels (one branch-free loop per channel, delta
-    # input added to v) and the integration; the threshold pass then only reads v. Views
-    # indexed from 0 spare the negative-index checks that would otherwise block SIMD.
-    n = end - start
-    v_all = state[0, start:end]
-    ref_left = refrac[start:end]
-    i_ext = i_inj[start:end]
-    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, v_all, ref_left, not cond)
-    # Integrate block by block in a branch-free loop (a refractory neuron keeps its v), so
-    # that it compiles to SIMD code, noting whether any v reached the threshold; only such a
-    # block gets the threshold pass (at a few Hz, most blocks of a step have no spike).
-    for b0 in range(0, n, THRESHOLD_BLOCK):
-        b1 = min(b0 + THRESHOLD_BLOCK, n)
-        m = b1 - b0
-        vb = v_all[b0:b1]
-        rb = ref_left[b0:b1]
-        ib = i_ext[b0:b1]
-        crossed = 0
-        if cond:
-            i_cur = work[1, b0:b1]
-            g_syn = work[2, b0:b1]
-            g_e = work[3, b0:b1]
-            for j in range(m):
-                v = vb[j]
-                g_tot = g_l + g_syn[j]
-                v_inf = (g_l * e_l + g_e[j] + i_e + ib[j] + i_cur[j]) / g_tot
-                v_new = v_inf + (v - v_inf) * math.exp(-dt * g_tot / c_m)
-                held = rb[j] > 0
-                v = v if held else v_new
-                vb[j] = v
-                rb[j] = rb[j] - 1 if held else 0
-                crossed += 1 if v >= v_th else 0
-        else:
-            v_lin = work[4, b0:b1]
-            for j in range(m):
-                v = vb[j]
-                # Written around v_inf so that a steady state is a fixed point of the update
-                # and rounding errors do not pile up over many steps.
-                v_inf = e_l + (i_e + ib[j]) * r_m
-                v_new = v_inf + (v - v_inf) * p22 + v_lin[j]
-                held = rb[j] > 0
-                v = v if held else v_new
-                vb[j] = v
-                rb[j] = rb[j] - 1 if held else 0
-                crossed += 1 if v >= v_th else 0
-        if crossed > 0:
-            for j in range(m):
-                if vb[j] >= v_th:
-                    vb[j] = v_reset
-                    rb[j] = ref
-                    fired[n_fired] = start + b0 + j
-                    n_fired += 1
-    return n_fired
-
-
-
-def lif_fused(model, conductance, channel_kinds):
-    """Whether a population runs :func:`lif_exp_current_step` rather than :func:`lif_step`:
-    an exactly integrated LIF (no conductance channel) whose one or two channels are
-    exponential current channels -- the common case (e.g. CUBA)."""
-    return (isinstance(model, LIF) and not conductance and 1 <= len(channel_kinds) <= 2
-            and all(k == KIND_EXP for k in channel_kinds))
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def lif_exp_current_step(start, end, par, state, refrac, i_inj, use_inj, chans, ch_start,
-                         ch_coef, x1, ring_row, fired, n_fired):
-    """:func:`lif_step` for a population that :func:`lif_fused` accepts: the channels, the
-    integration and the threshold in one pass (:func:`_lif_exact_exp`). ``use_inj`` False
-    says that no current is injected into these neurons (``i_inj`` is not read)."""
-    n = end - start
-    c0 = chans[0]
-    c1 = chans[chans.shape[0] - 1]
-    return _lif_exact_exp(start, n, chans.shape[0], par, state[0, start:end],
-                          refrac[start:end], i_inj[start:end], use_inj,
-                          ring_row[ch_start[c0]:ch_start[c0] + n], x1[ch_start[c0]:],
-                          ch_coef[c0, 0], ch_coef[c0, 2],
-                          ring_row[ch_start[c1]:ch_start[c1] + n], x1[ch_start[c1]:],
-                          ch_coef[c1, 0], ch_coef[c1, 2], fired, n_fired)
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _lif_exact_exp(start, n, n_ch, par, v_all, ref_left, i_ext, use_inj, arr_a, x_a, d_a, k_a,
-                   arr_b, x_b, d_b, k_b, fired, n_fired):
-    """:func:`lif_step` for an exactly integrated LIF population whose one or two channels are
-    exponential current channels (``n_ch``; with one, channel ``b`` is channel ``a`` and is not
-    touched): the channels, the integration and the threshold test in one pass per block.
-
-    The same floating-point operations in the same order as the general path
-    (:func:`_synaptic_step` then the integration loop of :func:`lif_step`), so the results
-    are bitwise equal; only the memory traffic is less (no ``work`` row, each array read once).
-    """
-    e_l = par[2]
-    v_th = par[3]
-    v_reset = par[4]
-    ref = int(par[5])
-    i_e = par[6]
-    p22 = par[7]
-    r_m = par[8]
-    two = n_ch == 2
-    for b0 in range(0, n, THRESHOLD_BLOCK):
-        b1 = min(b0 + THRESHOLD_BLOCK, n)
-        m = b1 - b0
-        vb = v_all[b0:b1]
-        rb = ref_left[b0:b1]
-        ib = i_ext[b0:b1]
-        ra = arr_a[b0:b1]
-        xa = x_a[b0:b1]
-        crossed = 0
-        if two:
-            rbb = arr_b[b0:b1]
-            xb = x_b[b0:b1]
-            for j in range(m):
-                a = xa[j] + ra[j]
-                ra[j] = 0.0
-                b = xb[j] + rbb[j]
-                rbb[j] = 0.0
-                v_lin = (0.0 + k_a * a) + k_b * b
-                xa[j] = d_a * a
-                xb[j] = d_b * b
-                v = vb[j]
-                # without injection i_inj is 0 and (i_e + 0.0) r_m is i_e r_m exactly; not
-                # reading it spares 8 bytes of memory traffic per neuron and step
-                inj = ib[j] if use_inj else 0.0
-                v_inf = e_l + (i_e + inj) * r_m
-                v_new = v_inf + (v - v_inf) * p22 + v_lin
-                held = rb[j] > 0
-                v = v if held else v_new
-                vb[j] = v
-                rb[j] = rb[j] - 1 if held else 0
-                crossed += 1 if v >= v_th else 0
-        else:
-            for j in range(m):
-                a = xa[j] + ra[j]
-                ra[j] = 0.0
-                v_lin = 0.0 + k_a * a
-                xa[j] = d_a * a
-                v = vb[j]
-                inj = ib[j] if use_inj else 0.0
-                v_inf = e_l + (i_e + inj) * r_m
-                v_new = v_inf + (v - v_inf) * p22 + v_lin
-                held = rb[j] > 0
-                v = v if held else v_new
-                vb[j] = v
-                rb[j] = rb[j] - 1 if held else 0
-                crossed += 1 if v >= v_th else 0
-        if crossed > 0:
-            for j in range(m):
-                if vb[j] >= v_th:
-                    vb[j] = v_reset
-                    rb[j] = ref
-                    fired[n_fired] = start + b0 + j
-                    n_fired += 1
-    return n_fired
+    def _definition(self):
+        return _defined(self, LIF_EQUATIONS, "v >= v_th", "v = v_reset", self.t_ref,
+                        ("tau_m", "c_m", "e_leak", "v_th", "v_reset", "i_e"), None, "t_ref")
 
 
 # --------------------------------------------------------------------------------------------
@@ -665,86 +525,10 @@ class AdEx(NeuronModel):
     def initial_values(self):
         return {"v": self.e_leak, "w": 0.0}
 
-    def _pack(self, dt, conductance=False):
-        p = np.zeros(N_PARAMS)
-        p[0:12] = (self.c_m, self.g_leak, self.e_leak, self.v_t, self.delta_t, self.v_peak,
-                   self.v_reset, self.tau_w, self.a, self.b,
-                   to_steps(self.t_ref, dt, name="AdEx.t_ref"), self.i_e)
-        p[12] = SCHEMES.index(self.scheme)
-        p[13] = dt
-        p[14] = math.exp(-dt / self.tau_w)
-        return p
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _adex_rhs(v, w, par, i_in, g_syn):
-    c_m = par[0]
-    g_l = par[1]
-    e_l = par[2]
-    v_t = par[3]
-    d_t = par[4]
-    # Evaluated at min(v, v_peak), as NEST's aeif models do: an intermediate stage beyond the
-    # cut-off must neither overflow the exponential nor feed a huge v into w.
-    v = min(v, par[5])
-    dv = (-g_l * (v - e_l) + g_l * d_t * math.exp((v - v_t) / d_t) - w + i_in
-          - g_syn * v) / c_m
-    dw = (par[8] * (v - e_l) - w) / par[7]
-    return dv, dw
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def adex_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start,
-              ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):
-    """Advance AdEx neurons ``start..end-1`` by one step (equations in :class:`AdEx`).
-
-    RK4:  k1 = f(y), k2 = f(y + h/2 k1), k3 = f(y + h/2 k2), k4 = f(y + h k3),
-          y' = y + h/6 (k1 + 2 k2 + 2 k3 + k4);   Euler: y' = y + h f(y).
-    """
-    e_l = par[2]
-    v_peak = par[5]
-    v_reset = par[6]
-    a = par[8]
-    b = par[9]
-    ref = int(par[10])
-    i_e = par[11]
-    rk4 = par[12] == 1.0
-    h = par[13]
-    decay_w = par[14]
-    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, state[0, start:end], refrac[start:end], par[15] != 0.0)
-    for g in range(start, end):
-        j = g - start
-        i_cur = work[1, j]
-        g_syn = work[2, j]
-        g_e = work[3, j]
-        w = state[1, g]
-        if refrac[g] > 0:
-            refrac[g] -= 1
-            w_inf = a * (v_reset - e_l)
-            state[1, g] = w_inf + (w - w_inf) * decay_w
-            continue
-        v = state[0, g]
-        i_in = i_e + i_inj[g] + i_cur + g_e
-        if rk4:
-            k1v, k1w = _adex_rhs(v, w, par, i_in, g_syn)
-            k2v, k2w = _adex_rhs(v + 0.5 * h * k1v, w + 0.5 * h * k1w, par, i_in, g_syn)
-            k3v, k3w = _adex_rhs(v + 0.5 * h * k2v, w + 0.5 * h * k2w, par, i_in, g_syn)
-            k4v, k4w = _adex_rhs(v + h * k3v, w + h * k3w, par, i_in, g_syn)
-            v = v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
-            w = w + h / 6.0 * (k1w + 2.0 * k2w + 2.0 * k3w + k4w)
-        else:
-            k1v, k1w = _adex_rhs(v, w, par, i_in, g_syn)
-            v = v + h * k1v
-            w = w + h * k1w
-        if v >= v_peak:
-            v = v_reset
-            w += b
-            refrac[g] = ref
-            fired[n_fired] = g
-            n_fired += 1
-        state[0, g] = v
-        state[1, g] = w
-    return n_fired
+    def _definition(self):
+        return _defined(self, ADEX_EQUATIONS, "v >= v_peak", "v = v_reset; w += b", self.t_ref,
+                        ("c_m", "g_leak", "e_leak", "v_t", "delta_t", "v_peak", "v_reset",
+                         "tau_w", "a", "b", "i_e"), self.scheme, "t_ref")
 
 
 # --------------------------------------------------------------------------------------------
@@ -810,64 +594,9 @@ class Izhikevich(NeuronModel):
     def initial_values(self):
         return {"v": -65.0, "u": self.b * -65.0}
 
-    def _pack(self, dt, conductance=False):
-        p = np.zeros(N_PARAMS)
-        p[0:8] = (self.a, self.b, self.c, self.d, self.v_peak, self.c_m, self.i_e,
-                  SCHEMES.index(self.scheme))
-        p[8] = dt
-        return p
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _izh_rhs(v, u, a, b, v_peak, i_in, g_syn):
-    v = min(v, v_peak)
-    return 0.04 * v * v + 5.0 * v + 140.0 - u + i_in - g_syn * v, a * (b * v - u)
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def izhikevich_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start,
-                    ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):
-    """Advance Izhikevich neurons ``start..end-1`` by one step (equations in
-    :class:`Izhikevich`), by RK4 or forward Euler as in :func:`adex_step`."""
-    a = par[0]
-    b = par[1]
-    c = par[2]
-    d = par[3]
-    v_peak = par[4]
-    c_m = par[5]
-    i_e = par[6]
-    rk4 = par[7] == 1.0
-    h = par[8]
-    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, state[0, start:end], refrac[start:end], par[15] != 0.0)
-    for g in range(start, end):
-        j = g - start
-        i_cur = work[1, j]
-        g_syn = work[2, j]
-        g_e = work[3, j]
-        v = state[0, g]
-        u = state[1, g]
-        i_in = (i_e + i_inj[g] + i_cur + g_e) / c_m
-        gs = g_syn / c_m
-        if rk4:
-            k1v, k1u = _izh_rhs(v, u, a, b, v_peak, i_in, gs)
-            k2v, k2u = _izh_rhs(v + 0.5 * h * k1v, u + 0.5 * h * k1u, a, b, v_peak, i_in, gs)
-            k3v, k3u = _izh_rhs(v + 0.5 * h * k2v, u + 0.5 * h * k2u, a, b, v_peak, i_in, gs)
-            k4v, k4u = _izh_rhs(v + h * k3v, u + h * k3u, a, b, v_peak, i_in, gs)
-            v = v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
-            u = u + h / 6.0 * (k1u + 2.0 * k2u + 2.0 * k3u + k4u)
-        else:
-            k1v, k1u = _izh_rhs(v, u, a, b, v_peak, i_in, gs)
-            v = v + h * k1v
-            u = u + h * k1u
-        if v >= v_peak:
-            v = c
-            u += d
-            fired[n_fired] = g
-            n_fired += 1
-        state[0, g] = v
-        state[1, g] = u
-    return n_fired
+    def _definition(self):
+        return _defined(self, IZHIKEVICH_EQUATIONS, "v >= v_peak", "v = c; u += d", 0.0,
+                        ("a", "b", "c", "d", "v_peak", "c_m", "i_e"), self.scheme, None)
 
 
 # --------------------------------------------------------------------------------------------

@@ -68,15 +68,12 @@ from .connectivity import (
 )
 from .delays import delay_steps, ring_buffer
 from .distributions import Distribution, draw
-from .equation_model import KIND_EQUATIONS, EquationModel
+from .equation_model import KIND_EQUATIONS
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from .loop import compiled_loop
 from .network import Network, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import (
-    KIND_ADEX,
     KIND_HH,
-    KIND_IZHIKEVICH,
-    KIND_LIF,
     KIND_POISSON,
     LIF,
     N_CHANNEL_COEFS,
@@ -84,7 +81,6 @@ from .neurons import (
     N_STATE_ROWS,
     NeuronModel,
     channel_coefficients,
-    lif_fused,
 )
 from .plasticity import (
     STDP_FIELDS,
@@ -250,40 +246,36 @@ class Simulator:
             if syn.conductance:
                 conductance_pop[p] = True
 
-        # Models written as equations: one generated kernel each (numbered from
-        # KIND_EQUATIONS), a parameter row as long as they need, per-neuron parameters in
-        # extra state rows.
+        # Every neuron model but Hodgkin-Huxley is integrated by a kernel generated from its
+        # equations (a built-in model through its definition, NeuronModel._definition): one
+        # kernel per model and population structure (numbered from KIND_EQUATIONS), a
+        # parameter row as long as it needs, per-neuron parameters in extra state rows.
         kernels, kernel_code = [], {}
         pop_kind = np.zeros(len(pops), dtype=np.int64)
         injected = {id(inj.population) for inj in net.injections}
+        defs = {i: p.model._definition() for i, p in enumerate(pops)
+                if isinstance(p.model, NeuronModel) and p.model._definition() is not None}
+        pop_channels = {i: [syn for (q, syn), c in sorted(channels.items(), key=lambda kv: kv[1])
+                            if q == i] for i in range(len(pops))}
         for i, p in enumerate(pops):
-            if isinstance(p.model, EquationModel):
-                mine = [syn for (q, syn), c in sorted(channels.items(), key=lambda kv: kv[1])
-                        if q == i]
-                code, name, src = p.model._kernel(KIND_EQUATIONS + len(kernels), mine,
-                                                  id(p) in injected)
+            if i in defs:
+                for syn in pop_channels[i]:
+                    defs[i]._check_synapse(syn, f"connect onto {p.name!r}")
+                code, name, src = defs[i]._kernel(KIND_EQUATIONS + len(kernels),
+                                                  pop_channels[i], id(p) in injected)
                 if name not in kernel_code:
                     kernel_code[name] = code
                     kernels.append((code, name, src))
                 pop_kind[i] = kernel_code[name]
             else:
                 pop_kind[i] = p.model.kind
-        for (p, syn) in channels:
-            if isinstance(pops[p].model, EquationModel):
-                pops[p].model._check_synapse(syn, f"connect onto {pops[p].name!r}")
         eq_rows = {}
         n_state_rows = N_STATE_ROWS
-        for i, p in enumerate(pops):
-            if isinstance(p.model, EquationModel):
-                n_var = len(p.model.state_vars)
-                eq_rows[i] = {q: n_var + k for k, q in enumerate(p.model._per_neuron)}
-                n_state_rows = max(n_state_rows, n_var + len(p.model._per_neuron))
-        eq_par = {}
-        for i, p in enumerate(pops):
-            if isinstance(p.model, EquationModel):
-                mine = [syn for (q, syn), c in sorted(channels.items(), key=lambda kv: kv[1])
-                        if q == i]
-                eq_par[i] = p.model._pack_row(dt, mine)
+        for i, defn in defs.items():
+            n_var = len(defn.state_vars)
+            eq_rows[i] = {q: n_var + k for k, q in enumerate(defn._per_neuron)}
+            n_state_rows = max(n_state_rows, n_var + len(defn._per_neuron))
+        eq_par = {i: defn._pack_row(dt, pop_channels[i]) for i, defn in defs.items()}
         pop_par = np.zeros((len(pops), max([N_PARAMS] + [r.size for r in eq_par.values()])))
         for i, p in enumerate(pops):
             if i in eq_par:
@@ -352,9 +344,10 @@ class Simulator:
                 value = p.initial.get(var, values[var])
                 state[row, sl] = draw(value, p.n, rng, owner=p.name, name=var)
             for q, row in eq_rows.get(i, {}).items():
-                state[row, sl] = draw(p.model.parameters[q], p.n, rng,
-                                      owner=f"{p.name} ({p.model.name})", name=q,
-                                      unit=p.model.units[q])
+                defn = defs[i]
+                state[row, sl] = draw(defn.parameters[q], p.n, rng,
+                                      owner=f"{p.name} ({defn.name})", name=q,
+                                      unit=defn.units[q])
 
         # Synapses.
         pre_all, tgt_all, w_all, d_all = [], [], [], []
@@ -575,27 +568,16 @@ class Simulator:
         self._channels = (ch_kind, ch_cond, ch_start, ch_coef, ch_erev)
         self._x1 = np.zeros(n_slots)
         self._x2 = np.zeros(n_slots)
-        self._work = np.zeros((max([5] + [len(p.model.state_vars) + 1 for p in pops
-                                          if isinstance(p.model, EquationModel)]),
-                                int(sizes.max()) if sizes.size else 0))
+        self._work = np.zeros((5, int(sizes.max()) if sizes.size else 0))
         self._ring = ring_buffer(n_slots, max_delay)
         self._csr = (indptr, target, weight, delay)
         self._poisson_p = poisson_p
-        # Which parts of the compiled loop this network needs (see _run_steps).
+        # Which parts of the compiled loop this network needs (neurosim.loop).
         present = set(int(k) for k in pop_kind)
-        injected = {id(inj.population) for inj in net.injections}
-        pop_fused = np.array([0 if not lif_fused(p.model, bool(conductance_pop[i]),
-                                                 [ch_kind[c] for c in pop_ch[pop_ch_ptr[i]:
-                                                                             pop_ch_ptr[i + 1]]])
-                              else 2 if id(p) in injected else 1
-                              for i, p in enumerate(pops)], dtype=np.int8)
-        generic_lif = any(k == KIND_LIF and not f for k, f in zip(pop_kind, pop_fused))
-        self._pop_fused = pop_fused
         self._loop = compiled_loop(
-            {"lif": generic_lif, "lif_fused": bool(pop_fused.any()), "adex": KIND_ADEX in present,
-             "izhikevich": KIND_IZHIKEVICH in present, "hh": KIND_HH in present,
-             "poisson": KIND_POISSON in present, "stp": stp_target.size > 0,
-             "plasticity": len(rules) > 0, "noise": self._noise[0].size > 0}, kernels)
+            {"hh": KIND_HH in present, "poisson": KIND_POISSON in present,
+             "stp": stp_target.size > 0, "plasticity": len(rules) > 0,
+             "noise": self._noise[0].size > 0}, kernels)
         self._fired = np.zeros(n_total + st_burst, dtype=np.int64)
         self._rec_mask = rec_mask
         self._spk_room = int(rec_mask.sum()) + st_burst
@@ -876,7 +858,7 @@ class Simulator:
                 *self._channels, self._x1, self._x2, self._work, self._ring, *self._csr,
                 *self._inj, *self._noise, *self._st, self._poisson_p, self.rng, self._fired,
                 self._rec_mask, spk_step, spk_idx, count, self._spk_room, *probe, probe_out,
-                self._stp, self._pl, *wprobe, self._pop_fused)
+                self._stp, self._pl, *wprobe)
             self.step += got
             done += got
             n = int(count[0])

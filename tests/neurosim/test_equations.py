@@ -226,6 +226,28 @@ def test_scheme_converges_at_its_order(scheme, order):
     assert 2 ** order * 0.8 < ratio < 2 ** order * 1.25, (errors, ratio)
 
 
+def test_subexpressions_in_any_order_and_cycles_refused():
+    m = ns.NeuronModel.from_equations("dv/dt = -a/tau : mV\na = b : mV\nb = v - e : mV",
+                                      threshold="v > e", parameters=dict(tau=10.0, e=-65.0),
+                                      initial=dict(v=-50.0))
+    net = ns.Network()
+    pop = net.population(1, m, name="p")
+    sim = ns.Simulator(net, dt=0.1)
+    sim.run(10.0)
+    assert abs(sim.get(pop, "v")[0] - (-65.0 + 15.0 * math.exp(-1.0))) < 1e-12
+    with pytest.raises(ValueError, match=r"defined in terms of each other"):
+        ns.NeuronModel.from_equations("dv/dt = -a/tau : mV\na = b : mV\nb = a : mV",
+                                      threshold="v > 1*mV", parameters=dict(tau=10.0))
+
+
+def test_a_state_variable_may_be_called_n():
+    hh = ns.HodgkinHuxley(scheme="exponential_euler")
+    net = ns.Network()
+    pop = net.population(2, hh, name="hh", n=0.4)
+    sim = ns.Simulator(net, dt=0.1)
+    assert np.all(sim.get(pop, "n") == 0.4)
+
+
 def test_exponential_euler_refuses_an_equation_not_linear_in_its_variable():
     with pytest.raises(ValueError, match=r"dv/dt is not linear in v"):
         ns.NeuronModel.from_equations("dv/dt = k*(v - e_l)*(v - v_c)/c_m + i_syn/c_m : mV",
@@ -371,14 +393,29 @@ def test_scheme_and_refractory_errors():
         ns.Simulator(net, dt=0.1)
 
 
-def test_synapses_the_model_cannot_receive_are_refused_at_build():
-    net = ns.Network()
-    src = net.population(2, ns.PoissonSource(rate=10.0), name="src")
-    pop = net.population(2, lif_eq(), name="p")
-    net.connect(src, pop, ns.AllToAll(), synapse=ns.ExpConductance(tau=5.0, e_rev=0.0),
-                weight=1.0)
+def test_conductance_synapses_choose_exponential_euler_unless_exact_was_asked_for():
+    """scheme=None integrates a linear model exactly; conductance synapses make it nonlinear,
+    so such a population takes exponential Euler (bitwise the same as asking for it), while
+    an explicit scheme='exact' is refused with the reason."""
+    def run(model):
+        net = ns.Network()
+        src = net.population(20, ns.PoissonSource(rate=50.0), name="src")
+        pop = net.population(3, model, name="p")
+        net.connect(src, pop, ns.AllToAll(), synapse=ns.ExpConductance(tau=5.0, e_rev=0.0),
+                    weight=2.0)
+        tr = net.record(pop, "v")
+        sim = ns.Simulator(net, dt=0.1, seed=8)
+        sim.run(100.0)
+        return sim.data[tr].values
+
+    auto = run(lif_eq())
+    np.testing.assert_array_equal(auto, run(lif_eq(scheme="exponential_euler")))
+    assert np.ptp(auto) > 1.0
     with pytest.raises(ValueError, match=r"integrated exactly .* conductance synapses"):
-        ns.Simulator(net, dt=0.1)
+        run(lif_eq(scheme="exact"))
+
+
+def test_synapses_the_model_cannot_receive_are_refused_at_build():
     no_v = ns.NeuronModel.from_equations("du/dt = -u/tau + i_syn/c_m : mV",
                                          threshold="u > u_th", parameters=dict(
                                              tau=10.0, c_m=100.0, u_th=5.0))
@@ -407,11 +444,13 @@ def test_unstable_custom_model_stops_with_the_population_variable_and_time():
 # --------------------------------------------------------------------------------------------
 
 def test_generated_loop_holds_only_the_parts_a_network_uses():
-    bare = loop.loop_source({"lif_fused": True}, [])
-    assert "lif_exp_current_step(" in bare and "plasticity_step(" not in bare
-    assert "adex_step(" not in bare and "standard_normal" not in bare
-    full = loop.loop_source({"lif": True, "plasticity": True, "noise": True, "stp": True}, [])
+    kernel = (20, "eq_k", "def eq_k(*args):\n    return args[-1]\n")
+    bare = loop.loop_source({}, [kernel])
+    assert "eq_k(start" in bare and "plasticity_step(" not in bare
+    assert "hodgkin_huxley_step(" not in bare and "standard_normal" not in bare
+    full = loop.loop_source({"hh": True, "plasticity": True, "noise": True, "stp": True}, [])
     assert "plasticity_step(k" in full and "standard_normal" in full and "push_spikes_stp(k" in full
+    assert "hodgkin_huxley_step(start" in full
 
 
 def test_cache_dir_is_configurable_and_falls_back_when_unwritable(tmp_path, monkeypatch):

@@ -189,17 +189,21 @@ def test_propagator_is_continuous_through_tau_equal_tau_m(kind):
 
 
 @pytest.mark.parametrize("n_channels", [1, 2])
-def test_one_pass_kernel_is_bitwise_the_general_one(monkeypatch, n_channels):
-    """LIF populations with one or two exponential current channels run a fused one-pass
-    kernel; forcing the general multi-pass kernel must give bitwise the same run (voltages,
-    spikes), with refractoriness, injected current, several delays and a population size
-    that is not a multiple of the threshold block."""
-    from neurosim import simulator
+def test_builtin_lif_runs_its_equations(n_channels):
+    """The built-in LIF is a definition in the equations mechanism: a user who writes the same
+    equations gets bitwise the same run (voltages, spikes), with refractoriness, injected
+    current, several delays and population sizes that are not a multiple of the kernel's
+    block."""
+    from neurosim.neurons import LIF_EQUATIONS
 
-    def build():
+    par = dict(tau_m=20.0, c_m=250.0, e_leak=-49.0, v_th=-50.0, v_reset=-60.0, i_e=0.0)
+    models = (ns.LIF(t_ref=2.0, **par),
+              ns.NeuronModel.from_equations(LIF_EQUATIONS, threshold="v >= v_th",
+                                            reset="v = v_reset", refractory=2.0,
+                                            parameters=par, name="LIF"))
+
+    def build(lif):
         net = ns.Network()
-        lif = ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-49.0, v_th=-50.0, v_reset=-60.0,
-                     t_ref=2.0)
         a = net.population(700, lif, name="a", v=ns.Uniform(-60.0, -50.0))
         b = net.population(300, lif, name="b", v=ns.Uniform(-60.0, -50.0))
         # excitatory from a, inhibitory from b: one channel (same kinetics) or two per target
@@ -212,12 +216,9 @@ def test_one_pass_kernel_is_bitwise_the_general_one(monkeypatch, n_channels):
         return net, net.record_spikes(a), net.record_spikes(b), net.record(a, "v", neurons=[0, 5, 699])
 
     runs = []
-    for fused in (True, False):
-        if not fused:
-            monkeypatch.setattr(simulator, "lif_fused", lambda *args: False)
-        net, sa, sb, va = build()
+    for lif in models:
+        net, sa, sb, va = build(lif)
         sim = ns.Simulator(net, dt=0.1, seed=3)
-        assert bool(sim._pop_fused.all()) == fused
         sim.run(150.0)
         runs.append((sim.data[sa], sim.data[sb], sim.data[va], sim._state.copy()))
     (a1, b1, v1, s1), (a2, b2, v2, s2) = runs
