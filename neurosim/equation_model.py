@@ -225,7 +225,10 @@ class EquationModel(NeuronModel):
             B_num = np.array([[_numeric(B[i, 0], shared)] for i in range(n)], dtype=float)
             P, Phi = propagators(A_num, dt)
             row[lay["P"]:lay["P"] + n * n] = P.ravel()
-            row[lay["Phi"]:lay["Phi"] + n * n] = Phi.ravel()
+            if self._fixed_point():
+                row[lay["Phi"]:lay["Phi"] + n * n] = (-np.linalg.inv(A_num)).ravel()
+            else:
+                row[lay["Phi"]:lay["Phi"] + n * n] = Phi.ravel()
             for ci, syn in enumerate(channels):
                 if syn.kind == KIND_DELTA:
                     continue
@@ -242,6 +245,23 @@ class EquationModel(NeuronModel):
                 row[base + n:base + 2 * n] = ky
         return row
 
+    def _A(self):
+        """The numeric matrix A of a linear model (shared parameters substituted)."""
+        A, _, _ = self._linear
+        shared = {p: self.parameters[p] for p in self._shared()}
+        n = len(self.state_vars)
+        return np.array([[_numeric(A[i, j], shared) for j in range(n)] for i in range(n)],
+                        dtype=float)
+
+    def _fixed_point(self):
+        """Whether the exact update is written around the fixed point ``-A^-1 b`` (A well
+        conditioned) rather than with ``Phi`` (A singular: an integrator)."""
+        if self._linear is None:
+            return False
+        if "_fixed" not in self.__dict__:
+            object.__setattr__(self, "_fixed", bool(np.linalg.cond(self._A()) < 1e10))
+        return self._fixed
+
     def _kernel(self, code, channels, injected):
         """``(kind code, function name, source)`` of this model's kernel for a population
         with these receptor channels (synapse kinetics, in the simulator's order) and with
@@ -251,17 +271,20 @@ class EquationModel(NeuronModel):
         machine)."""
         scheme = self._scheme_for(channels)
         sig = tuple((syn.kind, bool(syn.conductance)) for syn in channels)
-        key = (scheme, tuple(self._shared()), self._per_neuron, sig, bool(injected), self.name)
+        fixed = self._fixed_point()
+        key = (scheme, tuple(self._shared()), self._per_neuron, sig, bool(injected), self.name,
+               fixed)
         cache = self._parsed.__dict__.setdefault("_kernels", {})
         if key not in cache:
             lay = self._layout(0, scheme)
             rows = {p: len(self.state_vars) + i for i, p in enumerate(self._per_neuron)}
             probe = generate_kernel(self._parsed, scheme, self._shared(), rows, lay, "K",
-                                    list(sig), injected, linear=self._linear)
+                                    list(sig), injected, linear=self._linear,
+                                    fixed_point=fixed)
             name = f"eq_{self.name}_{source_hash(probe)}"
             cache[key] = (name, generate_kernel(self._parsed, scheme, self._shared(), rows,
                                                 lay, name, list(sig), injected,
-                                                linear=self._linear))
+                                                linear=self._linear, fixed_point=fixed))
         name, src = cache[key]
         return code, name, src
 

@@ -735,7 +735,7 @@ BLOCK = 256
 
 
 def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, channels,
-                    injected=True, linear=None):
+                    injected=True, linear=None, fixed_point=True):
     """Numba source of the kernel that advances one population of this model by one step.
 
     The kernel has the signature of the built-in kernels (:func:`neurosim.neurons.lif_step`)
@@ -755,8 +755,10 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
     (a store that would keep the integration loop from compiling to SIMD code).
 
     ``shared`` parameters come from the parameter row (``par_layout``), per-neuron ones from
-    their ``state`` rows (``per_neuron_rows``). ``injected`` False: no current is injected into
-    this population, so ``i_inj`` is not read.
+    their ``state`` rows (``per_neuron_rows``). For the exact scheme, ``linear`` is
+    ``(A, B, b0)`` and ``fixed_point`` says that the row holds ``-A^-1`` (A invertible: the
+    update is written around the fixed point) rather than ``Phi``. ``injected`` False: no
+    current is injected into this population, so ``i_inj`` is not read.
     """
     import sympy
     lines = []
@@ -893,10 +895,19 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
         for i in range(n):
             bc = f"bc_{i}" if i in b_hoisted else f"({to_code(b0[i, 0], names)})"
             w(f"{ind}b_{i} = {bc} + bb_{i} * i_ext")
-        for i, v in enumerate(state):
-            terms = [f"P_{i}_{k} * s_{state[k]}" for k in range(n)]
-            terms += [f"F_{i}_{k} * b_{k}" for k in range(n)]
-            w(f"{ind}n_{v} = {' + '.join(terms)} + lin_{i}")
+        if fixed_point:
+            # x' = x_inf + P (x - x_inf) + channels, x_inf = -A^-1 b: a steady state is a fixed
+            # point of the update, so rounding errors do not pile up over many steps.
+            for i in range(n):
+                w(f"{ind}xi_{i} = {' + '.join(f'F_{i}_{k} * b_{k}' for k in range(n))}")
+            for i, v in enumerate(state):
+                terms = [f"P_{i}_{k} * (s_{state[k]} - xi_{k})" for k in range(n)]
+                w(f"{ind}n_{v} = xi_{i} + {' + '.join(terms)} + lin_{i}")
+        else:  # A singular (an integrator): x' = P x + Phi b
+            for i, v in enumerate(state):
+                terms = [f"P_{i}_{k} * s_{state[k]}" for k in range(n)]
+                terms += [f"F_{i}_{k} * b_{k}" for k in range(n)]
+                w(f"{ind}n_{v} = {' + '.join(terms)} + lin_{i}")
     else:
         def stage(values, tag):
             local = {**names, **{v: values[v] for v in state}}
