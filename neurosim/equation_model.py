@@ -111,8 +111,9 @@ class EquationModel(NeuronModel):
         if self.scheme is not None and self.scheme not in SCHEMES:
             raise ValueError(f"{owner}.scheme must be one of {[None, *SCHEMES]}, got "
                              f"{self.scheme!r}")
-        refractory = _checks.non_negative(owner, "refractory", self.refractory, "ms")
-        object.__setattr__(self, "refractory", refractory)
+        if not isinstance(self.refractory, str):
+            refractory = _checks.non_negative(owner, "refractory", self.refractory, "ms")
+            object.__setattr__(self, "refractory", refractory)
         parsed = _parse(owner, self.equations, self.threshold, self.reset,
                         tuple(self.parameters))
         values, per_neuron = {}, []
@@ -155,6 +156,9 @@ class EquationModel(NeuronModel):
         object.__setattr__(self, "_scheme", scheme)
         object.__setattr__(self, "_per_neuron", tuple(per_neuron))
         object.__setattr__(self, "state_vars", parsed.state_vars)
+        object.__setattr__(self, "_refractory_condition",
+                           parsed.condition(self.refractory, "refractory")
+                           if isinstance(self.refractory, str) else None)
 
     # ------------------------------------------------------------------------------------
     @property
@@ -212,8 +216,8 @@ class EquationModel(NeuronModel):
         lay = self._layout(len(channels), scheme)
         row = np.zeros(max(lay["size"], 3))
         row[lay["h"]] = dt
-        row[lay["ref"]] = to_steps(self.refractory, dt,
-                                   name=getattr(self, "_ref_label", f"{self.name}.refractory"))
+        row[lay["ref"]] = 0 if self._refractory_condition is not None else to_steps(
+            self.refractory, dt, name=getattr(self, "_ref_label", f"{self.name}.refractory"))
         shared = {p: self.parameters[p] for p in self._shared()}
         for p, value in shared.items():
             row[lay[p]] = value
@@ -272,19 +276,23 @@ class EquationModel(NeuronModel):
         scheme = self._scheme_for(channels)
         sig = tuple((syn.kind, bool(syn.conductance)) for syn in channels)
         fixed = self._fixed_point()
+        cond = self._refractory_condition
         key = (scheme, tuple(self._shared()), self._per_neuron, sig, bool(injected), self.name,
-               fixed)
+               fixed, None if cond is None else self.refractory)
         cache = self._parsed.__dict__.setdefault("_kernels", {})
         if key not in cache:
             lay = self._layout(0, scheme)
             rows = {p: len(self.state_vars) + i for i, p in enumerate(self._per_neuron)}
             probe = generate_kernel(self._parsed, scheme, self._shared(), rows, lay, "K",
                                     list(sig), injected, linear=self._linear,
-                                    fixed_point=fixed)
+                                    fixed_point=fixed,
+                                    refractory_condition=None if cond is None else cond[:3])
             name = f"eq_{self.name}_{source_hash(probe)}"
             cache[key] = (name, generate_kernel(self._parsed, scheme, self._shared(), rows,
                                                 lay, name, list(sig), injected,
-                                                linear=self._linear, fixed_point=fixed))
+                                                linear=self._linear, fixed_point=fixed,
+                                                refractory_condition=None if cond is None
+                                                else cond[:3]))
         name, src = cache[key]
         return code, name, src
 

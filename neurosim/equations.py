@@ -75,7 +75,8 @@ _NAMED = {**{k: v for k, v in UNITS.items()}, "1": (0, 0, 0), "mV/ms": (-1, 1, 0
 #: Functions an expression may call, with how they treat dimensions.
 FUNCTIONS = {"exp": "dimless", "log": "dimless", "log10": "dimless", "sin": "dimless",
              "cos": "dimless", "tan": "dimless", "sinh": "dimless", "cosh": "dimless",
-             "tanh": "dimless", "sqrt": "sqrt", "abs": "same", "clip": "same"}
+             "tanh": "dimless", "exprel": "dimless", "sqrt": "sqrt", "abs": "same",
+             "clip": "same"}
 #: Names the equations may use without declaring them.
 RESERVED = {"i_syn": (0, 0, 1)}
 
@@ -567,6 +568,56 @@ class ParsedModel:
         self.lines = lines
         self.threshold_ast = thr
         self.reset_statements = [(target, node) for _, target, node in statements]
+        self._sub_exprs = sub_exprs
+        self._owner = owner
+
+    def condition(self, text, where):
+        """Parse and check a condition such as ``"v > v_th"`` on the state variables and
+        parameters (units must agree); returns ``(lhs, op, rhs, ast)`` with sympy sides."""
+        owner = self._owner
+        if not isinstance(text, str) or not text.strip():
+            raise _error(owner, f"{where} must be a condition such as 'v > v_th', got {text!r}")
+        node = _parse_expr(owner, text, where,
+                           extra=(ast.Compare, ast.Gt, ast.GtE, ast.Lt, ast.LtE)).body
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and
+                isinstance(node.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE))):
+            raise _error(owner, f"{where} must be one comparison (>, >=, <, <=), got {text!r}")
+        allowed = set(self.state_vars) | set(self.parameters) | set(UNITS) | \
+            set(self.subexpressions)
+        for name in _names(node):
+            if name not in allowed:
+                raise _error(owner, f"unknown name {name!r} in {where} {text!r}; state "
+                                    f"variables: {list(self.state_vars)}")
+        units = _Units(owner, self.units, ())
+        units.of(ast.BinOp(node.left, ast.Sub(), node.comparators[0]), None, f"{where} {text!r}")
+        op = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}[type(node.ops[0])]
+        return (_to_sympy(node.left, self.symbols, self._sub_exprs), op,
+                _to_sympy(node.comparators[0], self.symbols, self._sub_exprs), node)
+
+
+_EXPREL = []
+
+
+def exprel_function():
+    """``exprel(x) = (exp(x) - 1)/x`` (1 at 0) as a sympy function with its derivative, as
+    Brian2 offers it: rates such as ``x/(1 - exp(-x/y)) = y/exprel(-x/y)`` written with it have
+    no 0/0 point. Made once (sympy is imported lazily)."""
+    if not _EXPREL:
+        import sympy
+
+        class exprel(sympy.Function):  # noqa: N801 - the name users write
+            @classmethod
+            def eval(cls, x):
+                if x.is_zero:
+                    return sympy.Integer(1)
+                return None
+
+            def fdiff(self, argindex=1):
+                x = self.args[0]
+                return (x * sympy.exp(x) - sympy.exp(x) + 1) / x ** 2
+
+        _EXPREL.append(exprel)
+    return _EXPREL[0]
 
 
 def _to_sympy(node, symbols, subs):
@@ -595,6 +646,8 @@ def _to_sympy(node, symbols, subs):
             return sympy.Min(sympy.Max(args[0], args[1]), args[2])
         if f == "log10":
             return sympy.log(args[0], 10)
+        if f == "exprel":
+            return exprel_function()(args[0])
         return {"exp": sympy.exp, "log": sympy.log, "sin": sympy.sin, "cos": sympy.cos,
                 "tan": sympy.tan, "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh,
                 "sqrt": sympy.sqrt, "abs": sympy.Abs}[f](*args)
@@ -702,6 +755,9 @@ def _printer():
         def _print_Max(self, expr):
             return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
+        def _print_exprel(self, expr):  # the helper of the generated module (neurosim.loop)
+            return f"_exprel({self._print(expr.args[0])})"
+
         def _print_Rational(self, expr):
             return f"({float(expr.p)!r}/{float(expr.q)!r})" if expr.q != 1 else \
                 f"{float(expr.p)!r}"
@@ -735,7 +791,7 @@ BLOCK = 256
 
 
 def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, channels,
-                    injected=True, linear=None, fixed_point=True):
+                    injected=True, linear=None, fixed_point=True, refractory_condition=None):
     """Numba source of the kernel that advances one population of this model by one step.
 
     The kernel has the signature of the built-in kernels (:func:`neurosim.neurons.lif_step`)
@@ -759,6 +815,9 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
     ``(A, B, b0)`` and ``fixed_point`` says that the row holds ``-A^-1`` (A invertible: the
     update is written around the fixed point) rather than ``Phi``. ``injected`` False: no
     current is injected into this population, so ``i_inj`` is not read.
+    ``refractory_condition`` (sympy ``(lhs, op, rhs)``): a neuron is refractory in a step
+    while this holds for its state at the step's start (Brian2's ``refractory="v > ..."``);
+    its count then just says whether it was, for the threshold pass.
     """
     import sympy
     lines = []
@@ -849,7 +908,11 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
         w(f"{ind}s_{v} = vb_{v}[j]")
     for p in per_neuron_rows:
         w(f"{ind}p_{p} = qb_{p}[j]")
-    w(f"{ind}held = rb[j] > 1")
+    if refractory_condition is None:
+        w(f"{ind}held = rb[j] > 1")
+    else:
+        lhs_r, op_r, rhs_r = refractory_condition
+        w(f"{ind}held = ({to_code(lhs_r, names)}) {op_r} ({to_code(rhs_r, names)})")
     w(f"{ind}i_ext = ib[j]" if injected else f"{ind}i_ext = 0.0")
     # channels, inline
     if scheme == "exact":
@@ -948,7 +1011,8 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
             w(f"{ind}n_{v} = s_{v} if held else n_{v}")
     for v in state:
         w(f"{ind}vb_{v}[j] = n_{v}")
-    w(f"{ind}rb[j] = rb[j] - 1 if rb[j] > 0 else 0")
+    w(f"{ind}rb[j] = rb[j] - 1 if rb[j] > 0 else 0" if refractory_condition is None
+      else f"{ind}rb[j] = 1 if held else 0")
     lhs, op, rhs_t = parsed.threshold
     tnames = {**names, **{v: f"n_{v}" for v in state}}
     cond = f"({to_code(lhs, tnames)}) {op} ({to_code(rhs_t, tnames)})"

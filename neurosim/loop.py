@@ -27,7 +27,7 @@ __all__ = ["compiled_loop", "cache_dir", "loop_source"]
 
 _LOADED = {}
 #: Modules whose numba kernels the generated loop calls; their text is part of the cache key.
-_KERNEL_MODULES = ("neurons.py", "delays.py", "plasticity.py", "synapses.py")
+_KERNEL_MODULES = ("delays.py", "plasticity.py")
 
 
 def cache_dir():
@@ -71,9 +71,16 @@ import numba
 import numpy as np
 
 from neurosim.delays import push_spikes
-from neurosim.neurons import hodgkin_huxley_step
 from neurosim.plasticity import (plasticity_step, push_spikes_stp, reward_catch_up_fired,
                                  weight_now)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _exprel(x):
+    """(exp(x) - 1)/x, 1 at 0 (the equations' exprel)."""
+    if abs(x) < 1e-8:
+        return 1.0 + 0.5 * x
+    return math.expm1(x) / x
 '''
 
 
@@ -83,8 +90,8 @@ def loop_source(parts, kernels):
     Parameters
     ----------
     parts : dict of str -> bool
-        Which blocks the network needs: ``"hh"`` (the Hodgkin-Huxley kernel), ``"poisson"``,
-        ``"stp"``, ``"plasticity"``, ``"noise"``.
+        Which blocks the network needs: ``"poisson"``, ``"stp"``, ``"plasticity"``,
+        ``"noise"``.
     kernels : list of (int, str, str)
         Generated population kernels: kind code, function name, source.
     """
@@ -137,8 +144,6 @@ def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
 ''')
     args = ("start, end, pop_par[p], state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start, "
             "ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired")
-    if parts.get("hh"):
-        w(f"            elif kind == 3:\n                n_fired = hodgkin_huxley_step({args})\n")
     for code, fn, _ in kernels:
         w(f"            elif kind == {code}:\n                n_fired = {fn}({args})\n")
     if parts.get("poisson"):

@@ -1,14 +1,16 @@
-"""Neuron models: parameters, equations and the compiled kernels that integrate them.
+"""Neuron models: parameters, validation and the equations that define them.
 
-A model is a frozen dataclass of parameters, validated when it is made. Its equations are in
-its docstring, right above the kernel that integrates them. A kernel advances one population by
-one step of ``dt``, in place, then applies threshold, reset and refractoriness; the simulator
-calls it inside its compiled loop over many steps.
+A built-in model is a frozen dataclass of parameters, validated when it is made, and a
+definition in the equations mechanism (:data:`LIF_EQUATIONS`, :data:`ADEX_EQUATIONS`,
+:data:`IZHIKEVICH_EQUATIONS`, :data:`HH_EQUATIONS`): the simulator integrates it by the kernel
+generated from its equations (:mod:`neurosim.equations`), exactly like a model a user writes
+with :meth:`NeuronModel.from_equations`. The classes are what the Brian2 and NEST engines
+translate (NEST has its own models for them).
 
-Synaptic input enters every model through :func:`_synaptic_step`, which applies the
-events delivered this step (delta jumps straight to ``v``) and advances each receptor channel
-exactly over the step (see :mod:`neurosim.synapses`). Models other than the current-based LIF see the synaptic
-currents and conductances held at their exact mean over the step.
+Synaptic input enters every model as ``i_syn``: each receptor channel advances exactly over
+the step (:mod:`neurosim.synapses`); exactly integrated models take the channels' exact
+contribution, the others see the synaptic currents and conductances held at their exact mean
+over the step. Delta synapses jump ``v``.
 
 Units: ms, mV, pA, pF, nS (see :mod:`neurosim.units`).
 """
@@ -18,16 +20,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-import numba
 import numpy as np
 
 from . import _checks
 from .synapses import KIND_ALPHA, KIND_DELTA
 
 __all__ = ["Model", "NeuronModel", "LIF", "AdEx", "Izhikevich", "HodgkinHuxley",
-           "MODEL_KINDS", "LIF_EQUATIONS", "ADEX_EQUATIONS", "IZHIKEVICH_EQUATIONS"]
+           "MODEL_KINDS", "LIF_EQUATIONS", "ADEX_EQUATIONS", "IZHIKEVICH_EQUATIONS",
+           "HH_EQUATIONS"]
 
-# Kernel dispatch codes.
+# Model codes (neuron models are integrated by generated kernels numbered from
+# neurosim.equation_model.KIND_EQUATIONS; the sources' codes are the loop's).
 KIND_LIF = 0
 KIND_ADEX = 1
 KIND_IZHIKEVICH = 2
@@ -35,14 +38,8 @@ KIND_HH = 3
 KIND_POISSON = 10
 KIND_SPIKE_TIMES = 11
 
-#: Rows of the simulator's state array; the membrane potential is always row 0.
+#: Rows of the simulator's state array at least; the membrane potential is always row 0.
 N_STATE_ROWS = 4
-#: Length of a packed parameter row. Slot 15 stays 0 for every model but the LIF: it is
-#: passed as ``lin_only`` to :func:`_synaptic_step` as a run-time value, since a literal
-#: ``False`` would make numba compile that function a second time.
-N_PARAMS = 16
-#: Neurons per block of the LIF integration loop; a block with no spike skips the threshold pass.
-THRESHOLD_BLOCK = 256
 #: Length of a receptor channel's coefficient row (see :func:`channel_coefficients`).
 N_CHANNEL_COEFS = 7
 
@@ -60,18 +57,17 @@ class Model:
         """Default initial value of each state variable, in its unit."""
         return {}
 
-    def _pack(self, dt):
-        """Parameters as a float64 row for the kernel; ``dt`` in ms."""
-        return np.zeros(N_PARAMS)
 
 
 class NeuronModel(Model):
     """Base class of the neuron models (models that integrate a membrane potential)."""
 
     def _definition(self):
-        """The :class:`~neurosim.equation_model.EquationModel` that integrates this model, or
-        ``None`` for a model with a kernel of its own."""
-        return None
+        """The :class:`~neurosim.equation_model.EquationModel` that integrates this model."""
+        raise NotImplementedError(f"{type(self).__name__} has no definition")
+
+    def _check_dt(self, dt):
+        """Refuse a time step the model cannot be integrated with (nothing by default)."""
 
     @staticmethod
     def from_equations(equations, *, threshold, reset="", refractory=0.0, parameters=None,
@@ -140,8 +136,7 @@ def _validate_fields(obj, units, *, positive=(), non_negative=()):
 # The built-in models are definitions in the equations mechanism (neurosim.equations): the
 # classes below validate their parameters, carry their documentation and are what the Brian2
 # and NEST engines translate; the simulator integrates each through the kernel generated from
-# its equations, like any model a user writes. (Hodgkin-Huxley, whose spike is an upward
-# crossing without reset, keeps its own kernel for now.)
+# its equations, like any model a user writes.
 # --------------------------------------------------------------------------------------------
 
 #: The LIF: linear, so integrated exactly (exponential Euler with conductance synapses).
@@ -158,6 +153,20 @@ IZHIKEVICH_EQUATIONS = """
 dv/dt = 0.04/(mV*ms)*vc**2 + 5/ms*vc + 140*mV/ms - u + (i_syn + i_e)/c_m : mV
 du/dt = a*(b*vc - u) : mV/ms
 vc = clip(v, -1e9*mV, v_peak) : mV
+"""
+
+#: Hodgkin & Huxley (1952); x/(1 - exp(-x/y)) written y/exprel(-x/y), which has no 0/0 point.
+HH_EQUATIONS = """
+dv/dt = (-g_na*m**3*h*(v - e_na) - g_k*n**4*(v - e_k) - g_leak*(v - e_leak) + i_syn + i_e)/c_m : mV
+dm/dt = alpha_m*(1 - m) - beta_m*m : 1
+dh/dt = alpha_h*(1 - h) - beta_h*h : 1
+dn/dt = alpha_n*(1 - n) - beta_n*n : 1
+alpha_m = 1/ms/exprel(-(v + 40*mV)/(10*mV)) : 1/ms
+beta_m = 4/ms*exp(-(v + 65*mV)/(18*mV)) : 1/ms
+alpha_h = 0.07/ms*exp(-(v + 65*mV)/(20*mV)) : 1/ms
+beta_h = 1/ms/(1 + exp(-(v + 35*mV)/(10*mV))) : 1/ms
+alpha_n = 0.1/ms/exprel(-(v + 55*mV)/(10*mV)) : 1/ms
+beta_n = 0.125/ms*exp(-(v + 65*mV)/(80*mV)) : 1/ms
 """
 
 _DEFINITIONS = {}
@@ -240,128 +249,6 @@ def channel_coefficients(kind, tau, dt, tau_m=math.inf, c_m=1.0):
         if kind == KIND_ALPHA:
             out[3] = em * h * h / (c_m * tau) * f
     return out
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, v_all, ref_left, lin_only):
-    """Deliver this step's input (``ring_row``, then cleared) to neurons ``start..end-1`` and
-    advance their channels by one step.
-
-    Delta channels add their jumps (mV) straight to ``v_all`` (``state[0, start:end]``) where
-    the neuron is not refractory (``ref_left`` is ``refrac[start:end]``; during the refractory
-    period delta input is lost). The other channels fill ``work[:, :end - start]``: row 1 the
-    summed current-channel currents averaged over the step (pA); row 2 the summed conductances
-    (nS) and row 3 ``sum g e_rev`` (pA) averaged over the step; row 4 the exact contribution of
-    the current channels to a passive membrane's ``v`` at the step end (mV). With ``lin_only``
-    (an exactly integrated LIF population, which has no conductance channel) only row 4 is
-    made, else rows 1 to 3.
-
-    Channel by channel, so that each inner loop is a branch-free loop over contiguous memory
-    that compiles to SIMD code. The first channel to write a row sets it (to ``0.0 + value``,
-    bitwise what adding to a zeroed row gives), so the rows need no zeroing pass; a row that no
-    channel writes is zeroed at the end. The caller's integration loop then makes the only
-    other pass over the neurons.
-    """
-    n = end - start
-    i_mean = work[1]
-    g_mean = work[2]
-    ge_mean = work[3]
-    v_lin = work[4]
-    # Whether the row still has to be set (rather than added to).
-    new_i = True
-    new_g = True
-    new_lin = True
-    for c in chans:
-        # Views indexed from 0: no negative-index checks in the inner loops.
-        s0 = ch_start[c]
-        arrived = ring_row[s0:s0 + n]
-        x = x1[s0:s0 + n]
-        y = x2[s0:s0 + n]
-        kind = ch_kind[c]
-        if kind == 0:
-            for j in range(n):
-                a = arrived[j]
-                arrived[j] = 0.0
-                v = v_all[j]
-                v_all[j] = v if ref_left[j] > 0 else v + a
-            continue
-        d = ch_coef[c, 0]
-        d_xy = ch_coef[c, 1]
-        k_x = ch_coef[c, 2]
-        k_y = ch_coef[c, 3]
-        y_jump = ch_coef[c, 4]
-        m_x = ch_coef[c, 5]
-        m_y = ch_coef[c, 6]
-        e_rev = ch_erev[c]
-        # One loop per kind, so that each is a branch-free loop over contiguous slots. The old
-        # row value is loaded unconditionally so that "set or add" is a select, not a branch.
-        if kind == 1 and lin_only:
-            for j in range(n):
-                a = x[j] + arrived[j]
-                arrived[j] = 0.0
-                old = v_lin[j]
-                v_lin[j] = (0.0 if new_lin else old) + k_x * a
-                x[j] = d * a
-            new_lin = False
-        elif kind == 1 and not ch_cond[c]:
-            for j in range(n):
-                a = x[j] + arrived[j]
-                arrived[j] = 0.0
-                old = i_mean[j]
-                i_mean[j] = (0.0 if new_i else old) + m_x * a
-                x[j] = d * a
-            new_i = False
-        elif kind == 1:
-            for j in range(n):
-                a = x[j] + arrived[j]
-                arrived[j] = 0.0
-                old_g = g_mean[j]
-                old_ge = ge_mean[j]
-                g_mean[j] = (0.0 if new_g else old_g) + m_x * a
-                ge_mean[j] = (0.0 if new_g else old_ge) + m_x * a * e_rev
-                x[j] = d * a
-            new_g = False
-        elif lin_only:
-            for j in range(n):
-                a = x[j]
-                b = y[j] + y_jump * arrived[j]
-                arrived[j] = 0.0
-                old = v_lin[j]
-                v_lin[j] = (0.0 if new_lin else old) + (k_x * a + k_y * b)
-                x[j] = d * a + d_xy * b
-                y[j] = d * b
-            new_lin = False
-        elif not ch_cond[c]:
-            for j in range(n):
-                a = x[j]
-                b = y[j] + y_jump * arrived[j]
-                arrived[j] = 0.0
-                old = i_mean[j]
-                i_mean[j] = (0.0 if new_i else old) + (m_x * a + m_y * b)
-                x[j] = d * a + d_xy * b
-                y[j] = d * b
-            new_i = False
-        else:
-            for j in range(n):
-                a = x[j]
-                b = y[j] + y_jump * arrived[j]
-                arrived[j] = 0.0
-                gm = m_x * a + m_y * b
-                old_g = g_mean[j]
-                old_ge = ge_mean[j]
-                g_mean[j] = (0.0 if new_g else old_g) + gm
-                ge_mean[j] = (0.0 if new_g else old_ge) + gm * e_rev
-                x[j] = d * a + d_xy * b
-                y[j] = d * b
-            new_g = False
-    for r in range(1, 5):
-        if (r == 4) != lin_only:
-            continue
-        if (r == 1 and new_i) or (1 < r < 4 and new_g) or (r == 4 and new_lin):
-            row = work[r]
-            for j in range(n):
-                row[j] = 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -609,28 +496,14 @@ HH_SCHEMES = ("rk4", "exponential_euler")
 
 
 def _hh_rates_py(v):
-    """Opening and closing rates (1/ms) of m, h, n at ``v`` (mV); Python twin for initial
-    values (the kernel uses :func:`_hh_rates`)."""
-    return _hh_rates(float(v))
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _vtrap(x, y):
-    """``x / (1 - exp(-x/y))``, continuous at ``x = 0`` (value ``y``)."""
-    if abs(x / y) < 1e-7:
-        return y * (1.0 + 0.5 * x / y)
-    return x / -math.expm1(-x / y)
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _hh_rates(v):
-    a_m = 0.1 * _vtrap(v + 40.0, 10.0)
-    b_m = 4.0 * math.exp(-(v + 65.0) / 18.0)
-    a_h = 0.07 * math.exp(-(v + 65.0) / 20.0)
-    b_h = 1.0 / (1.0 + math.exp(-(v + 35.0) / 10.0))
-    a_n = 0.01 * _vtrap(v + 55.0, 10.0)
-    b_n = 0.125 * math.exp(-(v + 65.0) / 80.0)
-    return a_m, b_m, a_h, b_h, a_n, b_n
+    """Opening and closing rates (1/ms) of m, h, n at ``v`` (mV): the rates of
+    :data:`HH_EQUATIONS`, for the initial values."""
+    def vtrap(x, y):  # x / (1 - exp(-x/y)), continuous at x = 0
+        return y * (1.0 + 0.5 * x / y) if abs(x / y) < 1e-7 else x / -math.expm1(-x / y)
+    v = float(v)
+    return (0.1 * vtrap(v + 40.0, 10.0), 4.0 * math.exp(-(v + 65.0) / 18.0),
+            0.07 * math.exp(-(v + 65.0) / 20.0), 1.0 / (1.0 + math.exp(-(v + 35.0) / 10.0)),
+            0.01 * vtrap(v + 55.0, 10.0), 0.125 * math.exp(-(v + 65.0) / 80.0))
 
 
 @dataclass(frozen=True)
@@ -708,82 +581,18 @@ class HodgkinHuxley(NeuronModel):
         return 0.05 * (self.c_m / 100.0) * (15630.0 / max(self.g_na + self.g_k + self.g_leak,
                                                            1e-300))
 
-    def _pack(self, dt, conductance=False):
+    def _check_dt(self, dt):
         if self.scheme == "rk4" and dt > self.max_rk4_dt() * (1 + 1e-9):
             raise ValueError(f"HodgkinHuxley with scheme='rk4' is unstable during spikes at "
                              f"dt = {dt!r} ms; use dt <= {self.max_rk4_dt():.3g} ms or "
                              f"scheme='exponential_euler'")
-        p = np.zeros(N_PARAMS)
-        p[0:9] = (self.c_m, self.g_na, self.g_k, self.g_leak, self.e_na, self.e_k, self.e_leak,
-                  self.v_th, self.i_e)
-        p[9] = HH_SCHEMES.index(self.scheme)
-        p[10] = dt
-        return p
 
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _hh_rhs(v, m, h, n, par, i_in, g_syn):
-    a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(v)
-    i_ion = (par[1] * m * m * m * h * (v - par[4]) + par[2] * n * n * n * n * (v - par[5])
-             + par[3] * (v - par[6]))
-    dv = (-i_ion + i_in - g_syn * v) / par[0]
-    return (dv, a_m * (1.0 - m) - b_m * m, a_h * (1.0 - h) - b_h * h,
-            a_n * (1.0 - n) - b_n * n)
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def hodgkin_huxley_step(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond,
-                        ch_start, ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):
-    """Advance Hodgkin-Huxley neurons ``start..end-1`` by one step (equations and schemes in
-    :class:`HodgkinHuxley`)."""
-    c_m = par[0]
-    v_th = par[7]
-    i_e = par[8]
-    rk4 = par[9] == 0.0
-    h_ = par[10]
-    _synaptic_step(start, end, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2,
-                   work, ring_row, state[0, start:end], refrac[start:end], par[15] != 0.0)
-    for g in range(start, end):
-        j = g - start
-        v0 = state[0, g]
-        m = state[1, g]
-        h = state[2, g]
-        n = state[3, g]
-        i_in = i_e + i_inj[g] + work[1, j] + work[3, j]
-        g_syn = work[2, j]
-        if rk4:
-            k1 = _hh_rhs(v0, m, h, n, par, i_in, g_syn)
-            k2 = _hh_rhs(v0 + 0.5 * h_ * k1[0], m + 0.5 * h_ * k1[1], h + 0.5 * h_ * k1[2],
-                         n + 0.5 * h_ * k1[3], par, i_in, g_syn)
-            k3 = _hh_rhs(v0 + 0.5 * h_ * k2[0], m + 0.5 * h_ * k2[1], h + 0.5 * h_ * k2[2],
-                         n + 0.5 * h_ * k2[3], par, i_in, g_syn)
-            k4 = _hh_rhs(v0 + h_ * k3[0], m + h_ * k3[1], h + h_ * k3[2], n + h_ * k3[3],
-                         par, i_in, g_syn)
-            v = v0 + h_ / 6.0 * (k1[0] + 2.0 * k2[0] + 2.0 * k3[0] + k4[0])
-            m = m + h_ / 6.0 * (k1[1] + 2.0 * k2[1] + 2.0 * k3[1] + k4[1])
-            h = h + h_ / 6.0 * (k1[2] + 2.0 * k2[2] + 2.0 * k3[2] + k4[2])
-            n = n + h_ / 6.0 * (k1[3] + 2.0 * k2[3] + 2.0 * k3[3] + k4[3])
-        else:
-            a_m, b_m, a_h, b_h, a_n, b_n = _hh_rates(v0)
-            g_na = par[1] * m * m * m * h
-            g_k = par[2] * n * n * n * n
-            g_tot = g_na + g_k + par[3] + g_syn
-            v_inf = (g_na * par[4] + g_k * par[5] + par[3] * par[6] + i_in) / g_tot
-            v = v_inf + (v0 - v_inf) * math.exp(-h_ * g_tot / c_m)
-            s = a_m + b_m
-            m = a_m / s + (m - a_m / s) * math.exp(-h_ * s)
-            s = a_h + b_h
-            h = a_h / s + (h - a_h / s) * math.exp(-h_ * s)
-            s = a_n + b_n
-            n = a_n / s + (n - a_n / s) * math.exp(-h_ * s)
-        if v0 < v_th <= v:
-            fired[n_fired] = g
-            n_fired += 1
-        state[0, g] = v
-        state[1, g] = m
-        state[2, g] = h
-        state[3, g] = n
-    return n_fired
+    def _definition(self):
+        # A spike is an upward crossing of v_th: the threshold v >= v_th is tested only in
+        # steps that start below it (refractory while v >= v_th), and nothing is reset.
+        return _defined(self, HH_EQUATIONS, "v >= v_th", "", "v >= v_th",
+                        ("c_m", "g_na", "g_k", "g_leak", "e_na", "e_k", "e_leak", "v_th", "i_e"),
+                        self.scheme, None)
 
 
 MODEL_KINDS = {"LIF": LIF, "AdEx": AdEx, "Izhikevich": Izhikevich,

@@ -73,11 +73,9 @@ from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from .loop import compiled_loop
 from .network import Network, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import (
-    KIND_HH,
     KIND_POISSON,
     LIF,
     N_CHANNEL_COEFS,
-    N_PARAMS,
     N_STATE_ROWS,
     NeuronModel,
     channel_coefficients,
@@ -246,15 +244,18 @@ class Simulator:
             if syn.conductance:
                 conductance_pop[p] = True
 
-        # Every neuron model but Hodgkin-Huxley is integrated by a kernel generated from its
-        # equations (a built-in model through its definition, NeuronModel._definition): one
+        # Every neuron model is integrated by a kernel generated from its equations (a
+        # built-in model through its definition, NeuronModel._definition): one
         # kernel per model and population structure (numbered from KIND_EQUATIONS), a
         # parameter row as long as it needs, per-neuron parameters in extra state rows.
         kernels, kernel_code = [], {}
         pop_kind = np.zeros(len(pops), dtype=np.int64)
         injected = {id(inj.population) for inj in net.injections}
-        defs = {i: p.model._definition() for i, p in enumerate(pops)
-                if isinstance(p.model, NeuronModel) and p.model._definition() is not None}
+        defs = {}
+        for i, p in enumerate(pops):
+            if isinstance(p.model, NeuronModel):
+                p.model._check_dt(dt)
+                defs[i] = p.model._definition()
         pop_channels = {i: [syn for (q, syn), c in sorted(channels.items(), key=lambda kv: kv[1])
                             if q == i] for i in range(len(pops))}
         for i, p in enumerate(pops):
@@ -276,12 +277,9 @@ class Simulator:
             eq_rows[i] = {q: n_var + k for k, q in enumerate(defn._per_neuron)}
             n_state_rows = max(n_state_rows, n_var + len(defn._per_neuron))
         eq_par = {i: defn._pack_row(dt, pop_channels[i]) for i, defn in defs.items()}
-        pop_par = np.zeros((len(pops), max([N_PARAMS] + [r.size for r in eq_par.values()])))
-        for i, p in enumerate(pops):
-            if i in eq_par:
-                pop_par[i, :eq_par[i].size] = eq_par[i]
-            elif isinstance(p.model, NeuronModel):
-                pop_par[i, :N_PARAMS] = p.model._pack(dt, conductance=bool(conductance_pop[i]))
+        pop_par = np.zeros((len(pops), max([1] + [r.size for r in eq_par.values()])))
+        for i, row in eq_par.items():
+            pop_par[i, :row.size] = row
 
         n_ch = len(channels)
         ch_kind = np.zeros(n_ch, dtype=np.int64)
@@ -575,7 +573,7 @@ class Simulator:
         # Which parts of the compiled loop this network needs (neurosim.loop).
         present = set(int(k) for k in pop_kind)
         self._loop = compiled_loop(
-            {"hh": KIND_HH in present, "poisson": KIND_POISSON in present,
+            {"poisson": KIND_POISSON in present,
              "stp": stp_target.size > 0, "plasticity": len(rules) > 0,
              "noise": self._noise[0].size > 0}, kernels)
         self._fired = np.zeros(n_total + st_burst, dtype=np.int64)

@@ -206,7 +206,13 @@ def _equation_group(b2, model, i_in, dt):
             ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/="}[type(node.op)]
         reset.append(f"{_b2_name(target)} {op_text} {text(node.value)}")
     kwargs = dict(threshold=f"{text(thr.left)} {op} {text(thr.comparators[0])}",
-                  reset="\n".join(reset), refractory=(model.refractory + dt) * b2.ms,
+                  reset="\n".join(reset),
+                  refractory=(model.refractory + dt) * b2.ms
+                  if model._refractory_condition is None
+                  else text(model._refractory_condition[3].left) + " " + {
+                      ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}[
+                      type(model._refractory_condition[3].ops[0])] + " " +
+                  text(model._refractory_condition[3].comparators[0]),
                   method=model.integration)
     return eqs, kwargs
 

@@ -448,9 +448,8 @@ def test_generated_loop_holds_only_the_parts_a_network_uses():
     bare = loop.loop_source({}, [kernel])
     assert "eq_k(start" in bare and "plasticity_step(" not in bare
     assert "hodgkin_huxley_step(" not in bare and "standard_normal" not in bare
-    full = loop.loop_source({"hh": True, "plasticity": True, "noise": True, "stp": True}, [])
+    full = loop.loop_source({"plasticity": True, "noise": True, "stp": True}, [])
     assert "plasticity_step(k" in full and "standard_normal" in full and "push_spikes_stp(k" in full
-    assert "hodgkin_huxley_step(start" in full
 
 
 def test_cache_dir_is_configurable_and_falls_back_when_unwritable(tmp_path, monkeypatch):
@@ -479,3 +478,84 @@ def test_a_custom_model_compiles_once_and_is_reused(tmp_path, monkeypatch):
     path = a._loop.py_func.__code__.co_filename
     assert path.startswith(loop.cache_dir()) and "eq_EquationModel_" in open(path).read()
     assert math.isfinite(float(a.get(net.populations[0], "v")[0]))
+
+
+# --------------------------------------------------------------------------------------------
+# exprel and condition refractoriness (what Hodgkin-Huxley models need)
+# --------------------------------------------------------------------------------------------
+
+def test_exprel_has_no_singular_point_and_the_right_derivative():
+    """exprel(x) = (exp(x) - 1)/x: at 0 it is 1 (not 0/0); the exponential-Euler scheme uses
+    its symbolic derivative, checked here against a central difference."""
+    import sympy
+
+    from neurosim.equations import exprel_function
+    f = exprel_function()
+    x = sympy.Symbol("x")
+    assert f(sympy.Integer(0)) == 1
+    d = sympy.lambdify(x, sympy.diff(f(x), x))(0.7)
+    num = ((math.expm1(0.7 + 1e-6) / (0.7 + 1e-6)) - (math.expm1(0.7 - 1e-6) / (0.7 - 1e-6))) / 2e-6
+    assert abs(d - num) < 1e-8
+    # a rate written with exprel, evaluated exactly at its removable point
+    m = ns.NeuronModel.from_equations(
+        "dv/dt = -(v - e)/tau + i_syn/c_m : mV\ndg/dt = (rate*ms - g)/tau : 1\n"
+        "rate = 1/ms/exprel(-(v + 40*mV)/(10*mV)) : 1/ms",
+        threshold="v > 100*mV", parameters=dict(e=-40.0, tau=10.0, c_m=100.0),
+        initial=dict(v=-40.0, g=0.0), scheme="rk4")
+    net = ns.Network()
+    pop = net.population(1, m, name="p")
+    sim = ns.Simulator(net, dt=0.1)
+    sim.run(20.0)
+    assert abs(sim.get(pop, "g")[0] - (1 - math.exp(-2.0))) < 1e-9
+
+
+def test_builtin_hodgkin_huxley_runs_its_equations_and_counts_upward_crossings():
+    """The built-in HH is its equations with refractory='v >= v_th': a user writing the same
+    gets bitwise the same run, and each action potential is one spike (an upward crossing)."""
+    from neurosim.neurons import HH_EQUATIONS
+    hh = ns.HodgkinHuxley(scheme="exponential_euler")
+    par = {k: getattr(hh, k) for k in ("c_m", "g_na", "g_k", "g_leak", "e_na", "e_k", "e_leak",
+                                       "v_th", "i_e")}
+    mine = ns.NeuronModel.from_equations(HH_EQUATIONS, threshold="v >= v_th",
+                                         refractory="v >= v_th", parameters=par,
+                                         scheme="exponential_euler", name="HodgkinHuxley",
+                                         initial=hh.initial_values())
+    runs = []
+    for model in (hh, mine):
+        net = ns.Network()
+        pop = net.population(1, model, name="p")
+        net.inject(pop, ns.StepCurrent([10.0], [1000.0]))
+        sp, tv = net.record_spikes(pop), net.record(pop, "v")
+        sim = ns.Simulator(net, dt=0.05, seed=0)
+        sim.run(100.0)
+        runs.append((sim.data[sp], sim.data[tv].values[:, 0]))
+    (s1, v1), (s2, v2) = runs
+    np.testing.assert_array_equal(v1, v2)
+    np.testing.assert_array_equal(s1.steps, s2.steps)
+    v = v1
+    crossings = np.flatnonzero((v[:-1] < 0.0) & (v[1:] >= 0.0)) + 1
+    assert len(s1) == len(crossings) >= 5
+    np.testing.assert_array_equal(s1.steps, crossings)
+
+
+def test_condition_refractoriness_on_brian2():
+    """A refractory condition goes to Brian2 as its condition; the spikes agree."""
+    pytest.importorskip("brian2")
+    from neurosim.neurons import HH_EQUATIONS
+    hh = ns.HodgkinHuxley()
+    par = {k: getattr(hh, k) for k in ("c_m", "g_na", "g_k", "g_leak", "e_na", "e_k", "e_leak",
+                                       "v_th", "i_e")}
+    m = ns.NeuronModel.from_equations(HH_EQUATIONS, threshold="v >= v_th",
+                                      refractory="v >= v_th", parameters=par, scheme="rk4",
+                                      name="HHeq", initial=hh.initial_values())
+    res = []
+    for engine in ("neurosim", "brian2"):
+        net = ns.Network()
+        pop = net.population(2, m, name="p")
+        net.inject(pop, ns.StepCurrent([5.0], [800.0]))
+        sp = net.record_spikes(pop)
+        sim = ns.Simulator(net, dt=0.025, seed=0, engine=engine)
+        sim.run(60.0)
+        res.append(sim.data[sp])
+    assert len(res[0]) >= 6
+    np.testing.assert_array_equal(res[0].steps, res[1].steps)
