@@ -43,7 +43,12 @@ Integration (:func:`generate_kernel` writes it as numba source):
 
 Refractoriness follows Brian2: for ``refractory`` ms after a spike no threshold is tested, and
 the variables flagged ``(unless refractory)`` are clamped (their derivative is zero in every
-stage). ``i_syn`` is the summed synaptic current -- current channels, and conductance channels
+stage). ``refractory`` may also be a condition such as ``"v >= v_th"``: the neuron is then
+refractory in a step while it holds for the state at the step's start (with the same
+threshold, a spike is an upward crossing). ``exprel(x) = (exp(x) - 1)/x`` writes the usual
+rate functions without a 0/0 point.
+
+``i_syn`` is the summed synaptic current -- current channels, and conductance channels
 as ``g (e_rev - v)`` (which needs a state variable ``v`` in mV) -- plus the currents injected
 by :meth:`~neurosim.Network.inject`. Delta synapses add their weight (mV) to ``v``.
 """
