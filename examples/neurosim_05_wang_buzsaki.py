@@ -21,12 +21,10 @@ is a patch of 1e-4 cm^2, so that the project's units fit: C = 100 pF, g_Na = 350
 g_L = 10 nS, and 1 uA/cm^2 = 100 pA.
 
 The built-in models lack it; ``ns.NeuronModel.from_equations`` takes it as written, with the
-rates as subexpressions (each defined before it is used: see the note at ``EQUATIONS``).
-Spikes: ``v > -20 mV`` with a 2 ms refractory period, no reset and no variable clamped -- an
-HH-type cell makes its own action potential, and the refractory period only stops the
-threshold test, so each action potential is counted once: it stays above -20 mV for at most
-0.6 ms, and the shortest interval in the range shown is 2.46 ms (407 Hz), so any refractory
-period between those two would do. Brian2 gets the same text, the same ``rk4`` scheme and dt.
+rates as subexpressions (written with ``exprel``, so ``alpha_m`` and ``alpha_n`` have no 0/0
+point). Spikes: ``v > -20 mV`` with ``refractory="v > v_th"`` and no reset -- an HH-type cell
+makes its own action potential, and a neuron is refractory while it is above -20 mV, so a spike
+is an upward crossing and each action potential counts once at any rate. Brian2 gets the same text, the same ``rk4`` scheme and dt.
 
 The script runs one neuron per injected current (a per-neuron parameter ``i_e``), on both
 engines, prints the f-I table and the rheobase, and draws the f-I curves and a voltage trace.
@@ -62,8 +60,8 @@ PARAMETERS = dict(c_m=1.0 * 1e6 * AREA,       # pF   (1 uF/cm^2)
                   g_l=0.1 * 1e6 * AREA,       # nS   (0.1 mS/cm^2)
                   e_na=55.0, e_k=-90.0, e_l=-65.0,   # mV
                   phi=5.0)
-V_TH = -20.0                     # mV, spike detection
-REFRACTORY = 2.0                 # ms without threshold test after a spike (nothing clamped)
+V_TH = -20.0                     # mV, spike detection: upward crossings of it
+REFRACTORY = "v > v_th"          # refractory while above threshold (nothing clamped)
 DT = 0.025                       # ms (rates agree with dt = 0.02 ms to 0.01 Hz)
 T_RUN = 600.0                    # ms per current
 T_SKIP = 100.0                   # ms of transient left out of the rate
@@ -73,19 +71,19 @@ CURRENTS_UA = np.array([0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5
 CURRENTS = CURRENTS_UA * PA_PER_UA_CM2                  # pA
 TRACE_CURRENT = 1.0 * PA_PER_UA_CM2                     # pA, the neuron whose v is drawn
 
-# The rates are subexpressions; neurosim substitutes them in the order written, so each one
-# comes before the first line that uses it (m_inf after alpha_m and beta_m).
+# The rates are subexpressions (in any order). x/(1 - exp(-x/y)) is written y/exprel(-x/y),
+# exprel(z) = (exp(z) - 1)/z, which is finite where the first form is 0/0.
 EQUATIONS = """
 dv/dt = (g_na*m_inf**3*h*(e_na - v) + g_k*n**4*(e_k - v) + g_l*(e_l - v) + i_e + i_syn)/c_m : mV
 dh/dt = phi*(alpha_h*(1 - h) - beta_h*h) : 1
 dn/dt = phi*(alpha_n*(1 - n) - beta_n*n) : 1
-alpha_m = 0.1*(v + 35*mV)/(1 - exp(-(v + 35*mV)/(10*mV)))/(mV*ms) : 1/ms
+m_inf = alpha_m/(alpha_m + beta_m) : 1
+alpha_m = 1/exprel(-(v + 35*mV)/(10*mV))/ms : 1/ms
 beta_m = 4*exp(-(v + 60*mV)/(18*mV))/ms : 1/ms
 alpha_h = 0.07*exp(-(v + 58*mV)/(20*mV))/ms : 1/ms
 beta_h = 1/(exp(-0.1*(v + 28*mV)/mV) + 1)/ms : 1/ms
-alpha_n = 0.01*(v + 34*mV)/(1 - exp(-0.1*(v + 34*mV)/mV))/(mV*ms) : 1/ms
+alpha_n = 0.1/exprel(-0.1*(v + 34*mV)/mV)/ms : 1/ms
 beta_n = 0.125*exp(-(v + 44*mV)/(80*mV))/ms : 1/ms
-m_inf = alpha_m/(alpha_m + beta_m) : 1
 i_e : pA
 """
 
@@ -146,8 +144,7 @@ def wang_buzsaki(currents, *, scheme="rk4", **initial):
 
 def simulate(currents, *, engine="neurosim", dt=DT, t_run=T_RUN, record_v=None, **initial):
     """Run one neuron per current (pA) for ``t_run`` ms. ``record_v``: indices of neurons whose
-    v is recorded; ``initial``: initial values overriding the rest state. (They go through
-    the model, not ``net.population(..., n=...)``, whose first argument is also called n.)
+    v is recorded; ``initial``: initial values overriding the rest state.
     Returns (SpikeRecord, trace record or None)."""
     net = ns.Network()
     pop = net.population(len(currents), wang_buzsaki(currents, **initial), name="wb")

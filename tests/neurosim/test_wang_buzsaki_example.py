@@ -56,9 +56,8 @@ def test_engines_give_the_same_spikes(ns_run, b2_run):
 
 
 def test_each_action_potential_is_counted_once(ns_run):
-    """Threshold v > -20 mV with a 2 ms refractory period and no reset: the spike count of
-    every neuron equals the number of upward crossings of -20 mV in its voltage trace (up to
-    407 Hz, where the interval, 2.46 ms, is closest to the refractory period)."""
+    """Threshold v > -20 mV, refractory while v > -20 mV, no reset: the spike count of every
+    neuron equals the number of upward crossings of -20 mV in its voltage trace."""
     rec, trace = ns_run
     v = trace.values
     crossings = np.sum((v[:-1] <= wb.V_TH) & (v[1:] > wb.V_TH), axis=0)
