@@ -559,3 +559,25 @@ def test_condition_refractoriness_on_brian2():
         res.append(sim.data[sp])
     assert len(res[0]) >= 6
     np.testing.assert_array_equal(res[0].steps, res[1].steps)
+
+
+def test_a_cached_model_builds_without_sympy(tmp_path):
+    """The symbolic analysis is cached as text: a second process builds the same network
+    without importing sympy (and gets the same spikes)."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import sys, neurosim as ns\n"
+            "net = ns.Network()\n"
+            "p = net.population(5, ns.LIF(i_e=400.0), name='p')\n"
+            "s = net.record_spikes(p)\n"
+            "sim = ns.Simulator(net, dt=0.1, seed=0)\n"
+            "sim.run(100.0)\n"
+            "print(len(sim.data[s]), 'sympy' in sys.modules)\n")
+    env = {**os.environ, "NEUROSIM_CACHE_DIR": str(tmp_path), "PYTHONPATH": root}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, cwd=str(tmp_path), check=True).stdout.split()
+            for _ in range(2)]
+    assert runs[0][1] == "True" and runs[1][1] == "False"
+    assert runs[0][0] == runs[1][0] and int(runs[0][0]) > 10
