@@ -339,14 +339,7 @@ class Sequential:
         if self.spiking:
             return self._backward_spiking(trace, y)
         layers, zs, acts = self.layers, trace.zs, trace.activations
-        out = layers[-1]
-        # delta_L = dL/dz_L
-        if self._fused():
-            loss = self.loss.value_from_logits(y, zs[-1])
-            delta = self.loss.gradient_from_logits(y, zs[-1])
-        else:
-            loss = self.loss.value(y, acts[-1])
-            delta = out.activation.backward(zs[-1], acts[-1], self.loss.gradient(y, acts[-1]))
+        loss, delta = self._loss_and_delta(trace, y)  # delta_L = dL/dz_L
         for l in range(len(layers) - 1, -1, -1):
             layer = layers[l]
             a_prev = acts[l]
@@ -359,25 +352,37 @@ class Sequential:
                 below = layers[l - 1]
                 delta = below.activation.backward(zs[l - 1], acts[l], delta @ layer.kernel.T)
         for layer in layers:
-            if layer.kernel_regularizer is not None:
-                loss += layer.kernel_regularizer.penalty(layer.kernel)
-                layer.kernel_regularizer.add_gradient(layer.kernel, layer.grad_kernel)
-            if layer.bias_regularizer is not None and layer.use_bias:
-                loss += layer.bias_regularizer.penalty(layer.bias)
-                layer.bias_regularizer.add_gradient(layer.bias, layer.grad_bias)
+            loss += self._weight_penalty(layer)
         return loss
+
+    def _loss_and_delta(self, trace: ForwardTrace, y: np.ndarray):
+        """The batch loss and ``dL/dz`` of the last layer (through the fused softmax/sigmoid
+        gradient where the loss and activation allow it)."""
+        zs, acts = trace.zs, trace.activations
+        if self._fused():
+            return (self.loss.value_from_logits(y, zs[-1]),
+                    self.loss.gradient_from_logits(y, zs[-1]))
+        out = self.layers[-1]
+        return (self.loss.value(y, acts[-1]),
+                out.activation.backward(zs[-1], acts[-1], self.loss.gradient(y, acts[-1])))
+
+    @staticmethod
+    def _weight_penalty(layer) -> float:
+        """Add a Dense layer's L1/L2 penalty gradients to its gradients; return the penalty."""
+        penalty = 0.0
+        if layer.kernel_regularizer is not None:
+            penalty += layer.kernel_regularizer.penalty(layer.kernel)
+            layer.kernel_regularizer.add_gradient(layer.kernel, layer.grad_kernel)
+        if layer.bias_regularizer is not None and layer.use_bias:
+            penalty += layer.bias_regularizer.penalty(layer.bias)
+            layer.bias_regularizer.add_gradient(layer.bias, layer.grad_bias)
+        return penalty
 
     def _backward_spiking(self, trace: ForwardTrace, y: np.ndarray) -> float:
         """Back propagation through layers and time: each spiking layer runs BPTT
         (:meth:`artificial.spiking.LIFDense.backward`) on ``dL/d(its output)``."""
         layers, zs, acts, caches = self.layers, trace.zs, trace.activations, trace.caches
-        out = layers[-1]
-        if self._fused():
-            loss = self.loss.value_from_logits(y, zs[-1])
-            delta = self.loss.gradient_from_logits(y, zs[-1])
-        else:
-            loss = self.loss.value(y, acts[-1])
-            delta = out.activation.backward(zs[-1], acts[-1], self.loss.gradient(y, acts[-1]))
+        loss, delta = self._loss_and_delta(trace, y)
         # delta is dL/dz of layer l (dL/ds for a layer that outputs spikes)
         for l in range(len(layers) - 1, -1, -1):
             layer = layers[l]
@@ -400,13 +405,8 @@ class Sequential:
         for layer in layers:
             if isinstance(layer, LIFDense):
                 loss += layer.add_penalty_gradients()
-                continue
-            if layer.kernel_regularizer is not None:
-                loss += layer.kernel_regularizer.penalty(layer.kernel)
-                layer.kernel_regularizer.add_gradient(layer.kernel, layer.grad_kernel)
-            if layer.bias_regularizer is not None and layer.use_bias:
-                loss += layer.bias_regularizer.penalty(layer.bias)
-                layer.bias_regularizer.add_gradient(layer.bias, layer.grad_bias)
+            elif isinstance(layer, Dense):
+                loss += self._weight_penalty(layer)
         return loss + trace.activity_penalty
 
     def gradients(self, X, y):
