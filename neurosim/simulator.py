@@ -68,6 +68,7 @@ from .connectivity import (
 )
 from .delays import delay_steps, ring_buffer
 from .distributions import Distribution, draw
+from .engines import ENGINES, engine_class
 from .equation_model import KIND_EQUATIONS
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from .loop import compiled_loop
@@ -93,7 +94,6 @@ from .units import HZ_PER_INV_MS, to_steps, to_steps_array
 
 __all__ = ["Simulator"]
 
-ENGINES = ("neurosim", "brian2", "nest")
 #: Steps per call of the compiled loop (see :meth:`Simulator.run`).
 CHUNK_STEPS = 1000
 #: Memory kept per synapse with weight-changing plasticity, on top of its CSR entry: the
@@ -182,8 +182,9 @@ class Simulator:
                  progress=False, stream_spikes_to=None):
         if not isinstance(network, Network):
             raise TypeError(f"Simulator: network must be a neurosim.Network, got {network!r}")
-        if engine not in ENGINES:
-            raise ValueError(f"Simulator: unknown engine {engine!r}; valid: {list(ENGINES)}")
+        if engine != "neurosim" and engine not in ENGINES:
+            raise ValueError(f"Simulator: unknown engine {engine!r}; valid: "
+                             f"{['neurosim', *ENGINES]}")
         if engine_options and engine == "neurosim":
             raise ValueError(f"Simulator: engine {engine!r} takes no engine_options, got "
                              f"{engine_options!r}")
@@ -209,12 +210,8 @@ class Simulator:
         if stream_spikes_to is not None:
             from .io import open_spike_stream
             self._stream = open_spike_stream(stream_spikes_to, self)
-        if engine == "brian2":
-            from .engines.brian2 import Brian2Engine
-            self._backend = Brian2Engine(self, engine_options)
-        elif engine == "nest":
-            from .engines.nest import NestEngine
-            self._backend = NestEngine(self, engine_options)
+        if engine != "neurosim":
+            self._backend = engine_class(engine)(self, engine_options)
 
     # ------------------------------------------------------------------------------------------
     @property
