@@ -68,7 +68,7 @@ from .connectivity import (
 )
 from .delays import delay_steps, ring_buffer
 from .distributions import Distribution, draw
-from .engines import ENGINES, engine_class
+from . import engines as _engines
 from .equation_model import KIND_EQUATIONS
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from .loop import compiled_loop
@@ -182,9 +182,9 @@ class Simulator:
                  progress=False, stream_spikes_to=None):
         if not isinstance(network, Network):
             raise TypeError(f"Simulator: network must be a neurosim.Network, got {network!r}")
-        if engine != "neurosim" and engine not in ENGINES:
+        if engine != "neurosim" and engine not in _engines.ENGINES:
             raise ValueError(f"Simulator: unknown engine {engine!r}; valid: "
-                             f"{['neurosim', *ENGINES]}")
+                             f"{['neurosim', *_engines.ENGINES]}")
         if engine_options and engine == "neurosim":
             raise ValueError(f"Simulator: engine {engine!r} takes no engine_options, got "
                              f"{engine_options!r}")
@@ -211,7 +211,7 @@ class Simulator:
             from .io import open_spike_stream
             self._stream = open_spike_stream(stream_spikes_to, self)
         if engine != "neurosim":
-            self._backend = engine_class(engine)(self, engine_options)
+            self._backend = _engines.engine_class(engine)(self, engine_options)
 
     # ------------------------------------------------------------------------------------------
     @property
