@@ -59,6 +59,7 @@ import numpy as np
 from nsdurable import DeferredInterrupt
 
 from . import _checks
+from . import engines as _engines
 from .connectivity import (
     _BUILD_BYTES_PER_SYNAPSE,
     BYTES_PER_SYNAPSE,
@@ -68,7 +69,6 @@ from .connectivity import (
 )
 from .delays import delay_steps, ring_buffer
 from .distributions import Distribution, draw
-from . import engines as _engines
 from .equation_model import KIND_EQUATIONS
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from .loop import compiled_loop
