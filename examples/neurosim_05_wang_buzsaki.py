@@ -24,7 +24,8 @@ The built-in models lack it; ``ns.NeuronModel.from_equations`` takes it as writt
 rates as subexpressions (written with ``exprel``, so ``alpha_m`` and ``alpha_n`` have no 0/0
 point). Spikes: ``v > -20 mV`` with ``refractory="v > v_th"`` and no reset -- an HH-type cell
 makes its own action potential, and a neuron is refractory while it is above -20 mV, so a spike
-is an upward crossing and each action potential counts once at any rate. Brian2 gets the same text, the same ``rk4`` scheme and dt.
+is an upward crossing and each action potential counts once at any rate. Brian2 gets the same
+text, the same ``rk4`` scheme and dt.
 
 The script runs one neuron per injected current (a per-neuron parameter ``i_e``), on both
 engines, prints the f-I table and the rheobase, and draws the f-I curves and a voltage trace.

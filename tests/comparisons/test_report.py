@@ -12,7 +12,6 @@ import numpy as np
 from artificial.data import xor as xor_data
 from comparisons import report, xor
 
-
 #: Per comparison, numbers of its JSON file and how its text in the page writes them.
 IN_THE_PAGE = {
     "neuron": lambda n: [f"gamma = {n['soft_lif_gamma']:.3f}"],
