@@ -9,6 +9,8 @@ different arrival steps at once, so any mix of delays is exact to the step.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -17,8 +19,14 @@ from .units import to_steps, to_steps_array
 __all__ = ["delay_steps", "ring_buffer", "push_spikes"]
 
 
-def delay_steps(delays, dt, *, drawn, name="delay"):
+def delay_steps(delays, dt, *, drawn, bounds=None, name="delay"):
     """Delays in ms to int32 steps.
+
+    The rule: a delay given as a number or array must be a whole multiple of ``dt`` (a value
+    off the grid is refused, as it would silently change the model). A delay drawn from a
+    distribution is rounded to the nearest step *within the distribution's bounds*: the steps
+    are kept in ``[ceil(low/dt), floor(high/dt)]``, so ``Uniform(1.0, 5.0)`` at ``dt = 0.3``
+    gives 1.2 to 4.8 ms, never 0.9 or 5.1 ms.
 
     Parameters
     ----------
@@ -27,8 +35,9 @@ def delay_steps(delays, dt, *, drawn, name="delay"):
     dt : float
         Step, ms.
     drawn : bool
-        True for values drawn from a distribution: they are rounded to the nearest step
-        (as NEST does). Given values must be whole multiples of ``dt``.
+        True for values drawn from a distribution (rounded, see above).
+    bounds : (float, float), optional
+        The distribution's ``support()``, ms (with ``drawn``).
 
     Raises
     ------
@@ -49,6 +58,15 @@ def delay_steps(delays, dt, *, drawn, name="delay"):
         return np.full(delays.shape, step, dtype=np.int32)
     if drawn:
         steps = np.rint(delays / dt)
+        if bounds is not None:
+            low, high = bounds
+            first = math.ceil(low / dt - 1e-9) if math.isfinite(low) else -np.inf
+            last = math.floor(high / dt + 1e-9) if math.isfinite(high) else np.inf
+            if first > last:
+                raise ValueError(f"{name}: no whole step of dt = {dt!r} ms lies in the "
+                                 f"distribution's range [{low!r}, {high!r}] ms; widen it or "
+                                 f"choose another dt")
+            steps = np.clip(steps, first, last)
         if steps.size and steps.min() < 1:
             value = float(delays[steps < 1][0])
             raise ValueError(f"{name} {value!r} ms (drawn) rounds to 0 steps: shorter than "

@@ -18,6 +18,10 @@ __all__ = ["Distribution", "Uniform", "Normal", "LogNormal", "draw"]
 class Distribution:
     """Base class of the distributions; subclasses implement ``sample(rng, size)``."""
 
+    def support(self):
+        """``(low, high)``: the interval the values are drawn from (may be infinite)."""
+        return (-np.inf, np.inf)
+
     def sample(self, rng, size):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -34,6 +38,9 @@ class Uniform(Distribution):
 
     low: float
     high: float
+
+    def support(self):
+        return (float(self.low), float(self.high))
 
     def __post_init__(self):
         low = _checks.finite("Uniform", "low", self.low)
@@ -66,6 +73,9 @@ class Normal(Distribution):
     std: float
     low: float = -np.inf
     high: float = np.inf
+
+    def support(self):
+        return (float(self.low), float(self.high))
 
     def __post_init__(self):
         object.__setattr__(self, "mean", _checks.finite("Normal", "mean", self.mean))
@@ -108,6 +118,9 @@ class LogNormal(Distribution):
     def __post_init__(self):
         object.__setattr__(self, "mu", _checks.finite("LogNormal", "mu", self.mu))
         object.__setattr__(self, "sigma", _checks.non_negative("LogNormal", "sigma", self.sigma))
+
+    def support(self):
+        return (0.0, np.inf)
 
     def sample(self, rng, size):
         return rng.lognormal(self.mu, self.sigma, size)

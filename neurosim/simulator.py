@@ -371,7 +371,9 @@ class Simulator:
                 drawn = isinstance(delay, Distribution)
                 values = draw(delay, n_syn, rng, owner=f"connect {proj.name}", name="delay",
                               unit="ms")
-                d = delay_steps(values, dt, drawn=drawn, name=f"connect {proj.name}: delay")
+                d = delay_steps(values, dt, drawn=drawn,
+                                bounds=delay.support() if drawn else None,
+                                name=f"connect {proj.name}: delay")
             if proj.plasticity is not None:
                 proj.plasticity._check_bounds(f"connect {proj.name}", w)
             if keep_tables:

@@ -84,6 +84,25 @@ def test_drawn_delays_are_rounded_to_the_grid():
     assert len(np.unique(d)) > 20
 
 
+def test_drawn_delays_stay_within_the_distributions_bounds_off_the_grid():
+    """Uniform(1.0, 5.0) at dt = 0.3 ms: rounding to the nearest step would give 0.9 and 5.1 ms
+    at the edges; the rule keeps the steps in [ceil(1.0/0.3), floor(5.0/0.3)] = [4, 16]."""
+    net = ns.Network()
+    a = net.population(40, ns.LIF(t_ref=0.6), name="a")
+    net.connect(a, a, ns.AllToAll(), weight=1.0, delay=ns.Uniform(1.0, 5.0))
+    net.connect(a, a, ns.AllToAll(), weight=1.0,
+                delay=ns.Normal(3.0, 2.0, low=1.0, high=5.0))
+    sim = ns.Simulator(net, dt=0.3, seed=3)
+    d = sim._csr[3]
+    assert d.min() == 4 and d.max() == 16          # 1.2 ms and 4.8 ms, both reached
+    net = ns.Network()
+    a = net.population(2, ns.LIF(t_ref=0.5), name="a")
+    net.connect(a, a, ns.AllToAll(), weight=1.0, delay=ns.Uniform(1.05, 1.2))
+    with pytest.raises(ValueError, match=r"no whole step of dt = 0.25 ms lies in the "
+                                         r"distribution's range \[1.05, 1.2\] ms"):
+        ns.Simulator(net, dt=0.25)
+
+
 def test_delta_input_during_refractoriness_is_lost():
     """As in NEST's iaf_psc_delta: a jump arriving while the target is held is discarded."""
     net = ns.Network()
