@@ -102,12 +102,11 @@ class Dense:
         return z
 
     def penalty(self) -> float:
-        p = 0.0
-        if self.kernel_regularizer is not None:
-            p += self.kernel_regularizer.penalty(self.kernel)
-        if self.bias_regularizer is not None and self.use_bias:
-            p += self.bias_regularizer.penalty(self.bias)
-        return p
+        return _reg.layer_penalty(self)
+
+    def add_penalty_gradients(self) -> float:
+        """Add the weight penalties' gradients; return the penalties."""
+        return _reg.layer_penalty(self, add_gradients=True)
 
     def get_config(self) -> dict:
         return {

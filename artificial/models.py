@@ -352,7 +352,7 @@ class Sequential:
                 below = layers[l - 1]
                 delta = below.activation.backward(zs[l - 1], acts[l], delta @ layer.kernel.T)
         for layer in layers:
-            loss += self._weight_penalty(layer)
+            loss += layer.add_penalty_gradients()
         return loss
 
     def _loss_and_delta(self, trace: ForwardTrace, y: np.ndarray):
@@ -365,18 +365,6 @@ class Sequential:
         out = self.layers[-1]
         return (self.loss.value(y, acts[-1]),
                 out.activation.backward(zs[-1], acts[-1], self.loss.gradient(y, acts[-1])))
-
-    @staticmethod
-    def _weight_penalty(layer) -> float:
-        """Add a Dense layer's L1/L2 penalty gradients to its gradients; return the penalty."""
-        penalty = 0.0
-        if layer.kernel_regularizer is not None:
-            penalty += layer.kernel_regularizer.penalty(layer.kernel)
-            layer.kernel_regularizer.add_gradient(layer.kernel, layer.grad_kernel)
-        if layer.bias_regularizer is not None and layer.use_bias:
-            penalty += layer.bias_regularizer.penalty(layer.bias)
-            layer.bias_regularizer.add_gradient(layer.bias, layer.grad_bias)
-        return penalty
 
     def _backward_spiking(self, trace: ForwardTrace, y: np.ndarray) -> float:
         """Back propagation through layers and time: each spiking layer runs BPTT
@@ -403,10 +391,8 @@ class Sequential:
                 else:
                     delta = below.activation.backward(zs[l - 1], acts[l], d_prev)
         for layer in layers:
-            if isinstance(layer, LIFDense):
+            if not isinstance(layer, SpikeEncoder):  # the encoder has no weights
                 loss += layer.add_penalty_gradients()
-            elif isinstance(layer, Dense):
-                loss += self._weight_penalty(layer)
         return loss + trace.activity_penalty
 
     def gradients(self, X, y):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._validation import as_real, lookup
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "get"]
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "layer_penalty"]
 
 
 def _check(owner, name, value):
@@ -76,3 +76,20 @@ def get(spec) -> Regularizer | None:
         return lookup("regularizer", {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01)},
                       spec)()
     raise TypeError(f"regularizer must be a name or a Regularizer, got {type(spec).__name__}")
+
+
+def layer_penalty(layer, *, add_gradients=False) -> float:
+    """The penalties of a layer's ``kernel`` and ``bias`` (its ``kernel_regularizer`` and
+    ``bias_regularizer``, either may be ``None``); with ``add_gradients`` their gradients are
+    also added to the layer's ``grad_kernel`` and ``grad_bias``. Shared by every layer with
+    weights (Dense and the spiking layers)."""
+    p = 0.0
+    if layer.kernel_regularizer is not None:
+        p += layer.kernel_regularizer.penalty(layer.kernel)
+        if add_gradients:
+            layer.kernel_regularizer.add_gradient(layer.kernel, layer.grad_kernel)
+    if layer.bias_regularizer is not None and layer.use_bias:
+        p += layer.bias_regularizer.penalty(layer.bias)
+        if add_gradients:
+            layer.bias_regularizer.add_gradient(layer.bias, layer.grad_bias)
+    return p

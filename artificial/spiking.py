@@ -537,23 +537,11 @@ class LIFDense:
         return [getattr(self, "grad_" + n) for n, _ in self._layout(self.input_dim)]
 
     def penalty(self) -> float:
-        p = 0.0
-        if self.kernel_regularizer is not None:
-            p += self.kernel_regularizer.penalty(self.kernel)
-        if self.bias_regularizer is not None and self.use_bias:
-            p += self.bias_regularizer.penalty(self.bias)
-        return p
+        return _reg.layer_penalty(self)
 
     def add_penalty_gradients(self) -> float:
         """Add the weight penalties' gradients; return the penalties."""
-        p = 0.0
-        if self.kernel_regularizer is not None:
-            p += self.kernel_regularizer.penalty(self.kernel)
-            self.kernel_regularizer.add_gradient(self.kernel, self.grad_kernel)
-        if self.bias_regularizer is not None and self.use_bias:
-            p += self.bias_regularizer.penalty(self.bias)
-            self.bias_regularizer.add_gradient(self.bias, self.grad_bias)
-        return p
+        return _reg.layer_penalty(self, add_gradients=True)
 
     # --- decay factors --------------------------------------------------------------------------
 
