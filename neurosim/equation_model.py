@@ -396,12 +396,12 @@ class EquationModel(NeuronModel):
                 cond = self._refractory_condition
                 args = dict(linear=self._linear, fixed_point=fixed,
                             refractory_condition=None if cond is None else cond[:3])
-                probe = generate_kernel(self._parsed, scheme, self._shared(), rows, lay, "K",
-                                        [tuple(x) for x in sig], injected, **args)
-                name = f"eq_{self.name}_{source_hash(probe)}"
-                cached = [name, generate_kernel(self._parsed, scheme, self._shared(), rows,
-                                                lay, name, [tuple(x) for x in sig], injected,
-                                                **args)]
+                # Named after a hash of its own source (written once with a placeholder
+                # name), so equal kernels of different models share one compiled function.
+                src = generate_kernel(self._parsed, scheme, self._shared(), rows, lay,
+                                      "KERNEL", [tuple(x) for x in sig], injected, **args)
+                name = f"eq_{self.name}_{source_hash(src)}"
+                cached = [name, src.replace("def KERNEL(", f"def {name}(", 1)]
                 _write_cached("kernel", key, cached)
             _KERNELS[key] = tuple(cached)
         name, src = _KERNELS[key]

@@ -694,12 +694,6 @@ def linear_form(parsed, per_neuron):
     return A, B, b0
 
 
-def _numeric(expr, values):
-    import sympy
-    out = expr.subs({sympy.Symbol(k, real=True): v for k, v in values.items()})
-    return float(out.evalf(30))
-
-
 def propagators(A_num, h):
     """``P = exp(A h)`` and ``Phi = int_0^h exp(A s) ds`` (both n x n), from one matrix
     exponential of the augmented matrix ``[[A, I], [0, 0]]``."""

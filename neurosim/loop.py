@@ -26,6 +26,7 @@ import tempfile
 __all__ = ["compiled_loop", "cache_dir", "loop_source"]
 
 _LOADED = {}
+_DIGEST = []
 #: Modules whose numba kernels the generated loop calls; their text is part of the cache key.
 _KERNEL_MODULES = ("delays.py", "plasticity.py")
 
@@ -53,6 +54,10 @@ def cache_dir():
 
 
 def _kernel_modules_digest():
+    """Hash of the kernel modules' text and numba's version (read once per process: the
+    modules a process has imported do not change under it)."""
+    if _DIGEST:
+        return _DIGEST[0]
     here = os.path.dirname(os.path.abspath(__file__))
     h = hashlib.sha256()
     for name in _KERNEL_MODULES:
@@ -60,7 +65,8 @@ def _kernel_modules_digest():
             h.update(f.read())
     import numba
     h.update(numba.__version__.encode())
-    return h.hexdigest()
+    _DIGEST.append(h.hexdigest())
+    return _DIGEST[0]
 
 
 _HEADER = '''\

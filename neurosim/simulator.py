@@ -75,7 +75,6 @@ from .loop import compiled_loop
 from .network import Network, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import (
     KIND_POISSON,
-    LIF,
     N_CHANNEL_COEFS,
     N_STATE_ROWS,
     NeuronModel,
@@ -236,10 +235,6 @@ class Simulator:
             if key not in channels:
                 channels[key] = len(channels)
             proj_channel.append(channels[key])
-        conductance_pop = np.zeros(len(pops), dtype=bool)
-        for (p, syn) in channels:
-            if syn.conductance:
-                conductance_pop[p] = True
 
         # Every neuron model is integrated by a kernel generated from its equations (a
         # built-in model through its definition, NeuronModel._definition): one
@@ -287,16 +282,13 @@ class Simulator:
         ch_pop = np.zeros(n_ch, dtype=np.int64)
         n_slots = 0
         for (p, syn), c in channels.items():
-            model = pops[p].model
             ch_kind[c] = syn.kind
             ch_cond[c] = syn.conductance
             ch_erev[c] = syn._e_rev()
             ch_pop[c] = p
-            exact_lif = isinstance(model, LIF) and not conductance_pop[p]
-            ch_coef[c] = channel_coefficients(
-                syn.kind, syn._tau(), dt,
-                tau_m=model.tau_m if exact_lif else math.inf,
-                c_m=model.c_m if exact_lif else 1.0)
+            # the channel's own propagator and step means; what a channel contributes to an
+            # exactly integrated model is in that model's parameter row (equation_model)
+            ch_coef[c] = channel_coefficients(syn.kind, syn._tau(), dt)
             ch_start[c] = n_slots
             n_slots += pops[p].n
         order = np.argsort(ch_pop, kind="stable")
@@ -553,7 +545,6 @@ class Simulator:
         self._tables = tables
         self._channel_ids = channels
         self._proj_channel = proj_channel
-        self._conductance_pop = conductance_pop
         self._n_total = n_total
         self._pop_kind = pop_kind
         self._pop_par = pop_par
