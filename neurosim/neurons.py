@@ -38,8 +38,9 @@ KIND_HH = 3
 KIND_POISSON = 10
 KIND_SPIKE_TIMES = 11
 
-#: Rows of the simulator's state array at least; the membrane potential is always row 0.
-N_STATE_ROWS = 4
+#: Rows of the simulator's state array at least (more when a model has more state variables
+#: and per-neuron parameters); the membrane potential is always row 0.
+N_STATE_ROWS = 1
 #: Length of a receptor channel's coefficient row (see :func:`channel_coefficients`).
 N_CHANNEL_COEFS = 7
 

@@ -31,10 +31,11 @@ step, a neurosim delay ``d`` equals a Brian2 delay of ``d - dt`` (Brian2's defau
 is neurosim's minimal delay ``dt``).
 
 Compilation: the loop and the model kernels are compiled by numba on first use (a few
-seconds, once per machine and network structure) and cached on disk: the built-in kernels
-next to the sources (or numba's user cache when that folder is read-only), the generated loop
-in :func:`neurosim.loop.cache_dir`, keyed by its source and the source of every kernel module
-it calls, so an edited kernel never runs from a stale cache.
+seconds, once per machine and network structure) and cached on disk: the generated loop and
+its neuron kernels in :func:`neurosim.loop.cache_dir`, keyed by their source and the source of
+the kernel modules they call (delays, plasticity), so an edited kernel never runs from a stale
+cache; those modules' own kernels next to their sources (or in numba's user cache when that
+folder is read-only).
 
 Long runs: between chunks of the compiled loop the state is checked for NaN/inf and a Ctrl-C
 is honoured (the run stops at the chunk boundary with its records, and continues exactly);
