@@ -18,10 +18,11 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from nsdurable import atomic_write
 
 from . import _checks
 from .distributions import Distribution
@@ -94,11 +95,7 @@ def _read_cached(kind, key):
 def _write_cached(kind, key, value):
     """Atomically (a reader sees all or nothing); a cache that cannot be written is skipped."""
     try:
-        path = _cache_file(kind, key)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f)
-        os.replace(tmp, path)
+        atomic_write(_cache_file(kind, key), lambda f: f.write(json.dumps(value).encode()))
     except OSError:
         pass
 

@@ -23,6 +23,8 @@ import os
 import sys
 import tempfile
 
+from nsdurable import atomic_write
+
 __all__ = ["compiled_loop", "cache_dir", "loop_source"]
 
 _LOADED = {}
@@ -215,12 +217,8 @@ def compiled_loop(parts, kernels=()):
         return _LOADED[key]
     folder = cache_dir()
     path = os.path.join(folder, f"loop_{key}.py")
-    if not os.path.exists(path):
-        # Written under another name and renamed: a concurrent process sees all or nothing.
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(source)
-        os.replace(tmp, path)
+    if not os.path.exists(path):  # atomically: a concurrent process sees all or nothing
+        atomic_write(path, lambda f: f.write(source.encode("utf-8")))
     name = f"neurosim_loop_{key}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
