@@ -2,8 +2,8 @@
 
 :func:`compiled_loop` writes the source of ``run_steps`` -- the loop over many steps that
 :class:`~neurosim.Simulator` calls once per chunk -- with only the parts the network needs:
-the kernels of the neuron models it has (built-in kernels from :mod:`neurosim.neurons`,
-generated kernels of models written as equations, :mod:`neurosim.equations`), and the
+the kernel of each neuron population (generated from its model's equations,
+:mod:`neurosim.equations`; the built-in models are such definitions too), and the
 short-term plasticity, weight plasticity and noise blocks only when present. The six phases
 of a step stay visible in the generated function, in the order documented in
 :mod:`neurosim.simulator`.
