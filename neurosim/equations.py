@@ -795,8 +795,9 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
 
     The kernel has the signature the generated loop calls (``start, end, par, state, refrac,
     i_inj, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2, work, ring_row, fired,
-    n_fired``; ``work``, ``ch_kind``, ``ch_cond`` are not read) and is specialised to the population's receptor channels: ``channels`` lists each one's
-    ``(kind, conductance)`` in the order of the population's channel list, and every channel
+    n_fired``; ``work``, ``ch_kind``, ``ch_cond`` are not read) and is specialised to the
+    population's receptor channels: ``channels`` lists each one's ``(kind, conductance)`` in
+    the order of the population's channel list, and every channel
     is handled inline in the one pass over the neurons (no intermediate rows), block by block:
 
     1. per neuron: the channels deliver this step's input and advance exactly; delta input
