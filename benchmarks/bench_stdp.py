@@ -3,8 +3,10 @@
 The CUBA network of ``examples/neurosim_03_cuba.py`` (Vogels & Abbott 2005), 1 s of biological
 time at dt = 0.1 ms, one thread. The plastic variant puts additive all-to-all
 :class:`neurosim.STDP` (tau = 20 ms, a_plus = 0.1 pA, a_minus = 0.105 pA, bounds [0, 40.5] pA)
-on the 204,800 excitatory-to-excitatory synapses. Timed: the simulation loop only (after one
-0.1 ms run that loads the compiled kernels), median of ``--repeats`` fresh simulators.
+on the 204,800 excitatory-to-excitatory synapses; a third variant has the same rule written
+as statements (``ns.Plasticity.from_equations``, compiled from its text). Timed: the
+simulation loop only (after one 0.1 ms run that loads the compiled kernels), median of
+``--repeats`` fresh simulators.
 
 ``--brian2 TARGET`` (repeatable: ``numpy``, ``cython``, ``cpp_standalone``) also runs the same
 plastic network written directly in Brian2 (STDP as ``on_pre``/``on_post`` statements with
@@ -23,14 +25,24 @@ import time
 
 import neurosim as ns
 
+#: The same rule written as statements (Plasticity.from_equations), as a user would.
+STATEMENTS = dict(
+    equations="dapre/dt = -apre / tau : 1\ndapost/dt = -apost / tau : 1",
+    on_pre="w = clip(w - a_minus * apost, 0, w_max); apre += 1",
+    on_post="w = clip(w + a_plus * apre, 0, w_max); apost += 1",
+    parameters=dict(tau=20.0, a_plus=0.1, a_minus=0.105, w_max=40.5), name="stdp")
+VARIANTS = {None: "static", "builtin": "STDP on E->E", "statements": "same, as statements"}
+
 
 def cuba(plastic):
     net = ns.Network()
     lif = ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-49.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0)
     exc = net.population(3200, lif, name="exc", v=ns.Uniform(-60.0, -50.0))
     inh = net.population(800, lif, name="inh", v=ns.Uniform(-60.0, -50.0))
-    rule = ns.STDP(a_plus=0.1, a_minus=0.105, tau_plus=20.0, tau_minus=20.0, w_min=0.0,
-                   w_max=40.5) if plastic else None
+    rule = {None: None,
+            "builtin": ns.STDP(a_plus=0.1, a_minus=0.105, tau_plus=20.0, tau_minus=20.0,
+                               w_min=0.0, w_max=40.5),
+            "statements": ns.Plasticity.from_equations(**STATEMENTS)}[plastic]
     for pre, tau, w in ((exc, 5.0, 20.25), (inh, 10.0, -112.5)):
         for post in (exc, inh):
             net.connect(pre, post, ns.FixedProbability(0.02), synapse=ns.ExpCurrent(tau=tau),
@@ -112,12 +124,14 @@ def main():
                         help="also time Brian2 with this code-generation target")
     args = parser.parse_args()
     results = {}
-    for plastic in (False, True):
+    for plastic, label in VARIANTS.items():
         runs = [time_once(plastic, args.duration) for _ in range(args.repeats)]
         results[plastic] = statistics.median(r[0] for r in runs)
-        print(f"{'STDP on E->E' if plastic else 'static':>14}: loop {results[plastic]:.3f} s "
+        print(f"{label:>19}: loop {results[plastic]:.3f} s "
               f"(median of {args.repeats}), exc rate {runs[0][1]:.2f} Hz")
-    print(f"cost ratio STDP / static: {results[True] / results[False]:.2f}")
+    print(f"cost ratio STDP / static: {results['builtin'] / results[None]:.2f}; as statements "
+          f"/ static: {results['statements'] / results[None]:.2f}; as statements / built-in: "
+          f"{results['statements'] / results['builtin']:.2f}")
     for target in args.brian2:
         try:
             elapsed, rate = brian2_time(target, args.duration)
@@ -125,7 +139,7 @@ def main():
             print(f"Brian2 {target}: not run ({type(err).__name__}: {err})")
             continue
         print(f"Brian2 {target:>14}: loop {elapsed:.3f} s, exc rate {rate:.2f} Hz; "
-              f"neurosim STDP is {elapsed / results[True]:.2f}x faster")
+              f"neurosim STDP is {elapsed / results['builtin']:.2f}x faster")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from .inputs import (
 from .io import load_results, save_results
 from .network import Network
 from .neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
-from .plasticity import STDP, RewardSTDP, TripletSTDP, TsodyksMarkram
+from .plasticity import STDP, Plasticity, RewardSTDP, TripletSTDP, TsodyksMarkram
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable, load_record
 from .simulator import Simulator
 from .synapses import AlphaConductance, AlphaCurrent, Delta, ExpConductance, ExpCurrent
@@ -49,7 +49,7 @@ __all__ = [
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FixedOutDegree",
     "FromList", "FromMatrix",
     "Uniform", "Normal", "LogNormal",
-    "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
+    "Plasticity", "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
     "SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record",
     "save_results", "load_results",
     "analysis", "io", "plotting", "units",

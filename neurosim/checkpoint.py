@@ -54,6 +54,14 @@ MUTABLE = frozenset({
 })
 
 
+def _mutable(name):
+    """Whether the engine array ``name`` changes while the simulation runs."""
+    from .plasticity_rule import RULE_MUTABLE
+    if name.startswith("ul."):  # ul.<projection>.<field>: tables of a rule as statements
+        return name.rsplit(".", 1)[1] in RULE_MUTABLE
+    return name in MUTABLE
+
+
 def engine_arrays(sim):
     """Every array of a built simulator by a stable name (the arrays themselves, not copies).
 
@@ -82,6 +90,9 @@ def engine_arrays(sim):
                 sim._stp),
         "pl": (STDP_FIELDS, sim._pl),
     }
+    from .plasticity_rule import RULE_FIELDS
+    for i, tables in enumerate(sim._ul):
+        groups[f"ul.{i}"] = (RULE_FIELDS, tables)
     for group, (names, arrays) in groups.items():
         if len(names) != len(arrays):  # a new engine array must be named here
             raise RuntimeError(f"checkpoint: {group} has {len(arrays)} arrays, "
@@ -239,13 +250,14 @@ def resume(path, network, *, progress=False):
             raise ValueError(f"resume: refused: engine array {name!r} rebuilt with shape "
                              f"{arr.shape} {arr.dtype}, the checkpoint has {saved.shape} "
                              f"{saved.dtype} (another numpy or neurosim version?)")
-        if name not in MUTABLE and not np.array_equal(
+        if not _mutable(name) and not np.array_equal(
                 arr, saved, equal_nan=arr.dtype.kind in "fc"):
             raise ValueError(f"resume: refused: the static table {name!r} rebuilt differently "
                              f"from the checkpoint's (another numpy or neurosim version draws "
                              f"the network differently)")
-    for name in MUTABLE & set(live):
-        np.copyto(live[name], stored[name])
+    for name in live:
+        if _mutable(name):
+            np.copyto(live[name], stored[name])
     if manifest["n_state_monitors"] != len(sim._state_monitors) or \
             manifest["n_weight_monitors"] != len(sim._weight_monitors):
         raise ValueError("resume: refused: the number of monitors differs")  # pragma: no cover

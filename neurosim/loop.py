@@ -84,6 +84,12 @@ from neurosim.plasticity import (plasticity_step, push_spikes_stp, reward_catch_
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
+def _clip(x, lo, hi):
+    """x limited to [lo, hi] (the statements' clip)."""
+    return min(max(x, lo), hi)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _exprel(x):
     """(exp(x) - 1)/x, 1 at 0 (the equations' exprel)."""
     if abs(x) < 1e-8:
@@ -92,7 +98,7 @@ def _exprel(x):
 '''
 
 
-def loop_source(parts, kernels):
+def loop_source(parts, kernels, rules=()):
     """The source of the module holding ``run_steps`` for one network structure.
 
     Parameters
@@ -102,9 +108,15 @@ def loop_source(parts, kernels):
         ``"noise"``.
     kernels : list of (int, str, str)
         Generated population kernels: kind code, function name, source.
+    rules : list of (str, str)
+        Generated functions of the plasticity rules written as statements
+        (:mod:`neurosim.plasticity_rule`), one per projection that has one: function name,
+        source. The ``i``-th is called with the ``i``-th tables of ``ul``.
     """
     out = [_HEADER]
     for _, _, src in kernels:
+        out.append("\n" + src)
+    for src in dict(rules).values():  # one definition per distinct rule
         out.append("\n" + src)
     w = out.append
     w('''
@@ -117,7 +129,8 @@ def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
               st_step, st_idx, st_ptr, poisson_p, rng,
               fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
               probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
-              probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out):
+              probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out,
+              ul):
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
     for k in range(step0, step0 + n_steps):
@@ -178,8 +191,12 @@ def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
         push_spikes_stp(k, fired, n_fired, stp[0], stp[1], stp[2], stp[3], stp[4], stp[5],
                         stp[6], stp[7], stp[8][0], ring)
 ''')
+    if parts.get("plasticity") or rules:
+        w("        # 5. plasticity\n")
     if parts.get("plasticity"):
-        w("        # 5. plasticity\n        plasticity_step(k, fired, n_fired, weight, pl)\n")
+        w("        plasticity_step(k, fired, n_fired, weight, pl)\n")
+    for i, (name, _) in enumerate(rules):
+        w(f"        {name}(k, fired, n_fired, weight, ul[{i}])\n")
     weight_read = ("weight_now(k + 1, wr_pos[q], wr_p[q], weight, pl)" if parts.get("plasticity")
                    else "weight[wr_pos[q]]")
     w(f'''\
@@ -207,11 +224,11 @@ def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
     return "".join(out)
 
 
-def compiled_loop(parts, kernels=()):
+def compiled_loop(parts, kernels=(), rules=()):
     """The ``run_steps`` function for a network structure (see :func:`loop_source`): from
     this process's table, from the cache folder (numba's cached machine code included), or
     written and compiled on first use."""
-    source = loop_source(parts, list(kernels))
+    source = loop_source(parts, list(kernels), list(rules))
     key = hashlib.sha256((source + _kernel_modules_digest()).encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]

@@ -269,7 +269,7 @@ class Network:
                              f"{float(np.min(weight))!r} (use e_rev for inhibition)")
         if plasticity is not None and plasticity.changes_weights:
             rule = type(plasticity).__name__
-            if synapse.conductance and plasticity.w_min < 0:
+            if synapse.conductance and getattr(plasticity, "w_min", 0.0) < 0:
                 raise ValueError(f"connect: {rule}.w_min must be >= 0 nS on a conductance "
                                  f"synapse ({type(synapse).__name__}), got {plasticity.w_min!r}")
             if weight is not None and not isinstance(weight, Distribution):

@@ -103,6 +103,52 @@ class Plasticity:
     #: True for the rules that change weights (STDP family); False for short-term plasticity.
     changes_weights = True
 
+    @staticmethod
+    def from_equations(equations="", *, on_pre="", on_post="", parameters=None, initial=None,
+                       name="PlasticityRule"):
+        """A weight-changing rule written as Brian2 writes ``Synapses(on_pre=, on_post=)``.
+
+        >>> stdp = Plasticity.from_equations(
+        ...     '''
+        ...     dapre/dt = -apre / tau_pre : 1
+        ...     dapost/dt = -apost / tau_post : 1
+        ...     ''',
+        ...     on_pre="w = clip(w - a_minus * apost, 0, w_max); apre += 1",
+        ...     on_post="w = clip(w + a_plus * apre, 0, w_max); apost += 1",
+        ...     parameters=dict(tau_pre=20.0, tau_post=20.0, a_plus=0.01, a_minus=0.0105,
+        ...                     w_max=1.0))
+        >>> stdp.storage["apre"], stdp.storage["apost"]
+        ('pre', 'post')
+
+        Parameters
+        ----------
+        equations : str
+            One line per variable of the synapse: ``dx/dt = -x / tau : 1`` for a trace that
+            decays exponentially (``tau`` a parameter or a number, ms), ``x : 1`` for a plain
+            variable (no dynamics). Units after the colon are documentation here: the
+            statements are not dimension-checked.
+        on_pre : str
+            Statements run when a presynaptic spike arrives at the synapse (after its delay),
+            separated by ``;`` or new lines: ``=``, ``+=``, ``-=``, ``*=``, ``/=`` on ``w`` (the
+            weight, in the projection's unit) and the variables.
+        on_post : str
+            Statements run on the synapse's postsynaptic spikes.
+        parameters : dict of str -> float
+            Shared by every synapse of the projection; each must be used.
+        initial : dict of str -> float
+            Initial values of plain variables (traces start at 0).
+        name : str
+            An identifier, for messages and the generated code.
+
+        Returns
+        -------
+        neurosim.plasticity_rule.PlasticityRule
+            Semantics, storage and timing in :mod:`neurosim.plasticity_rule`.
+        """
+        from .plasticity_rule import PlasticityRule
+        return PlasticityRule(equations, on_pre=on_pre, on_post=on_post, parameters=parameters,
+                              initial=initial, name=name)
+
     def _taus(self):
         """Time constants (ms) in the order T_PLUS .. T_D; ``inf`` where unused."""
         raise NotImplementedError
@@ -438,44 +484,71 @@ def build_stdp_tables(rules, dt, n_total, pre_g, delay, pos, post_q, n_q, q_rule
             par[r, P_TAU_EFF] = tau_eff
         with np.errstate(under="ignore"):
             lut[r] = np.exp(-steps[None, :] * dt / taus[r][:, None])
-    n_p = pre_g.size
-    ppre_ptr = np.zeros(n_total + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pre_g, minlength=n_total), out=ppre_ptr[1:])
-    # Postsynaptic (CSC) table: plastic synapses by trace slot.
-    order = np.argsort(post_q, kind="stable")
-    q_ptr = np.zeros(n_q + 1, dtype=np.int64)
-    np.cumsum(np.bincount(post_q, minlength=n_q), out=q_ptr[1:])
-    has_plastic_out = np.diff(ppre_ptr) > 0
-    d_values = np.unique(delay).astype(np.int64)
-    n_hist = int(d_values.max()) + 1 if d_values.size else 1
-    p_rule = np.zeros(n_p, dtype=np.int64)
+    p_rule = np.zeros(pre_g.size, dtype=np.int64)
     for r in range(n_rules):
         lo = q_rule_start[r, 2]
         hi = q_rule_start[r + 1, 2] if r + 1 < n_rules else n_q
         p_rule[(post_q >= lo) & (post_q < hi)] = r
-    # Synapses with the same presynaptic neuron, delay and rule see the same arrivals, so they
-    # share one presynaptic trace (a "group"): consecutive in this order.
+    ix = synapse_index(n_total, pre_g, delay, p_rule, post_q, n_q, burst=burst)
+    n_p = pre_g.size
+    return dict(
+        par=par, taus=taus, lut=lut, dt=np.array([dt]),
+        p_pos=pos.astype(np.int64), p_rule=p_rule, p_q=post_q.astype(np.int64),
+        p_delay=delay.astype(np.int64),
+        grp_tr=np.zeros((ix["n_grp"], 3)), p_grp=ix["p_grp"], q_grp=ix["q_grp"],
+        q_pos=pos.astype(np.int64)[ix["q_syn"]],
+        c=np.zeros(n_p), c_last=np.zeros(n_p, dtype=np.int64),
+        ppre_ptr=ix["ppre_ptr"], q_ptr=ix["q_ptr"], q_syn=ix["q_syn"],
+        o1=np.zeros(n_q), o2=np.zeros(n_q), o_last=np.full(n_q, -1, dtype=np.int64),
+        rule_post=np.ascontiguousarray(q_rule_start[:n_rules], dtype=np.int64).reshape(-1, 3),
+        d_values=ix["d_values"], has_out=ix["has_out"], hist=ix["hist"], hist_n=ix["hist_n"],
+        dopa=np.zeros(max(n_rules, 1)), dopa_step=np.zeros(max(n_rules, 1), dtype=np.int64),
+    )
+
+
+def synapse_index(n_total, pre_g, delay, p_rule, post_q, n_q, *, burst=0):
+    """The look-up tables of a set of plastic synapses, shared by the built-in rules and the
+    rules written as statements (:mod:`neurosim.plasticity_rule`).
+
+    Parameters
+    ----------
+    n_total : int
+        Neurons in the network.
+    pre_g, delay, p_rule : arrays over plastic synapses
+        Global presynaptic neuron, delay (steps) and rule index; sorted by (pre, delay, rule).
+    post_q : array over plastic synapses
+        The synapse's postsynaptic slot, in ``[0, n_q)``.
+    burst : int
+        How many times one neuron can appear in the spike list of one step beyond once.
+
+    Returns
+    -------
+    dict
+        ``ppre_ptr`` (synapses of each presynaptic neuron), ``q_ptr``/``q_syn`` (the synapses
+        of each postsynaptic slot, in a stable order), ``p_grp``/``q_grp``/``n_grp`` (groups
+        of consecutive synapses with the same presynaptic neuron, delay and rule: they see the
+        same arrivals and share presynaptic traces), ``d_values`` (the distinct delays),
+        ``has_out`` and the empty history ``hist``/``hist_n`` of which neurons fired.
+    """
+    n_p = pre_g.size
+    ppre_ptr = np.zeros(n_total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pre_g, minlength=n_total), out=ppre_ptr[1:])
+    order = np.argsort(post_q, kind="stable")
+    q_ptr = np.zeros(n_q + 1, dtype=np.int64)
+    np.cumsum(np.bincount(post_q, minlength=n_q), out=q_ptr[1:])
+    has_out = np.diff(ppre_ptr) > 0
+    d_values = np.unique(delay).astype(np.int64)
+    n_hist = int(d_values.max()) + 1 if d_values.size else 1
     new_group = np.ones(n_p, dtype=bool)
     if n_p:
         new_group[1:] = ((pre_g[1:] != pre_g[:-1]) | (delay[1:] != delay[:-1])
                          | (p_rule[1:] != p_rule[:-1]))
     p_grp = (np.cumsum(new_group) - 1).astype(np.int32)
-    n_grp = int(new_group.sum())
-    return dict(
-        par=par, taus=taus, lut=lut, dt=np.array([dt]),
-        p_pos=pos.astype(np.int64), p_rule=p_rule, p_q=post_q.astype(np.int64),
-        p_delay=delay.astype(np.int64),
-        grp_tr=np.zeros((n_grp, 3)), p_grp=p_grp, q_grp=p_grp[order],
-        q_pos=pos.astype(np.int64)[order],
-        c=np.zeros(n_p), c_last=np.zeros(n_p, dtype=np.int64),
-        ppre_ptr=ppre_ptr, q_ptr=q_ptr, q_syn=order.astype(np.int64),
-        o1=np.zeros(n_q), o2=np.zeros(n_q), o_last=np.full(n_q, -1, dtype=np.int64),
-        rule_post=np.ascontiguousarray(q_rule_start[:n_rules], dtype=np.int64).reshape(-1, 3),
-        d_values=d_values, has_out=has_plastic_out,
-        hist=np.zeros((n_hist, int(has_plastic_out.sum()) + int(burst) + 1), dtype=np.int64),
-        hist_n=np.zeros(n_hist, dtype=np.int64),
-        dopa=np.zeros(max(n_rules, 1)), dopa_step=np.zeros(max(n_rules, 1), dtype=np.int64),
-    )
+    return dict(ppre_ptr=ppre_ptr, q_ptr=q_ptr, q_syn=order.astype(np.int64), p_grp=p_grp,
+                q_grp=p_grp[order], n_grp=int(new_group.sum()), d_values=d_values,
+                has_out=has_out,
+                hist=np.zeros((n_hist, int(has_out.sum()) + int(burst) + 1), dtype=np.int64),
+                hist_n=np.zeros(n_hist, dtype=np.int64))
 
 
 #: Order of the arrays in the tuple the compiled loop receives.

@@ -89,6 +89,7 @@ from .plasticity import (
     reward_catch_up_rule,
     weights_now,
 )
+from .plasticity_rule import PlasticityRule, build_rule_tables
 from .records import StateRecord, WeightRecord, WeightTable
 from .units import HZ_PER_INV_MS, to_steps, to_steps_array
 
@@ -487,7 +488,7 @@ class Simulator:
 
         # Weight-changing plasticity: one rule index per plastic projection, one postsynaptic
         # trace slot per (rule, postsynaptic neuron).
-        rules, pl_pos, pl_q, q_rule, n_q = [], [], [], [], 0
+        rules, pl_pos, pl_q, q_rule, n_q, user_rules = [], [], [], [], 0, []
         proj_tables = {}
         for proj, c, (table, off, n) in zip(net.projections, proj_channel, proj_slot):
             pos = main_pos[id(proj)] if table == "main" else inv_stp[off:off + n]
@@ -498,6 +499,10 @@ class Simulator:
             if proj.plasticity is None or table != "main":
                 continue
             i_post = pop_index[id(proj.post)]
+            if isinstance(proj.plasticity, PlasticityRule):
+                user_rules.append((proj, pos, target[pos].astype(np.int64) - ch_start[c],
+                                   (pop_start[i_post], pop_start[i_post + 1])))
+                continue
             q_rule.append((pop_start[i_post], pop_start[i_post + 1], n_q))
             rules.append(proj.plasticity)
             pl_pos.append(pos)
@@ -508,6 +513,20 @@ class Simulator:
         all_pos, all_q = cat(pl_pos, np.int64), cat(pl_q, np.int64)
         all_rule = cat([np.full(pos.size, r, dtype=np.int64) for r, pos in enumerate(pl_pos)],
                        np.int64)
+        # Rules written as statements: tables of their own per projection, sorted by
+        # (presynaptic neuron, delay) as the built-in rules' are.
+        self._user_rules = []
+        self._ul = ()
+        rule_kernels = []
+        for proj, pos, post_q, post_range in user_rules:
+            row = np.searchsorted(indptr, pos, side="right") - 1
+            order = np.lexsort((delay[pos], row))
+            rule_tables = build_rule_tables(proj.plasticity, dt, n_total, row[order],
+                                            delay[pos[order]], pos[order], post_q[order],
+                                            proj.post.n, post_range, burst=st_burst)
+            self._user_rules.append(proj)
+            self._ul += (rule_tables,)
+            rule_kernels.append(proj.plasticity.kernel())
         del main_pos, pl_pos
         pl_row = np.searchsorted(indptr, all_pos, side="right") - 1  # row of each
         order = np.lexsort((all_rule, delay[all_pos], pl_row))
@@ -520,8 +539,11 @@ class Simulator:
         del pl_row, all_pos, all_q, order
         off = 0
         self._reward_rules = []
+        for proj in self._user_rules:  # plain weights: no reward synapse to bring up to date
+            proj_tables[id(proj)][2] = np.full(proj_tables[id(proj)][1].size, -1, dtype=np.int64)
         for r, proj in enumerate(p for p in net.projections
-                                 if p.plasticity is not None and proj_tables[id(p)][0] == "main"):
+                                 if p.plasticity is not None and proj_tables[id(p)][0] == "main"
+                                 and not isinstance(p.plasticity, PlasticityRule)):
             n = proj_tables[id(proj)][1].size
             proj_tables[id(proj)][2] = p_of[off:off + n]
             off += n
@@ -566,7 +588,7 @@ class Simulator:
         self._loop = compiled_loop(
             {"poisson": KIND_POISSON in present,
              "stp": stp_target.size > 0, "plasticity": len(rules) > 0,
-             "noise": self._noise[0].size > 0}, kernels)
+             "noise": self._noise[0].size > 0}, kernels, rule_kernels)
         self._fired = np.zeros(n_total + st_burst, dtype=np.int64)
         self._rec_mask = rec_mask
         self._spk_room = int(rec_mask.sum()) + st_burst
@@ -847,7 +869,7 @@ class Simulator:
                 *self._channels, self._x1, self._x2, self._work, self._ring, *self._csr,
                 *self._inj, *self._noise, *self._st, self._poisson_p, self.rng, self._fired,
                 self._rec_mask, spk_step, spk_idx, count, self._spk_room, *probe, probe_out,
-                self._stp, self._pl, *wprobe)
+                self._stp, self._pl, *wprobe, self._ul)
             self.step += got
             done += got
             n = int(count[0])

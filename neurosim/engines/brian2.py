@@ -18,8 +18,9 @@ Conventions bridged (see :mod:`neurosim.simulator`):
 Schemes: LIF with current synapses ``exact``; LIF with conductances, and Hodgkin-Huxley with
 ``scheme="exponential_euler"``, Brian2's ``exponential_euler``; AdEx, Izhikevich and
 Hodgkin-Huxley with ``scheme="rk4"`` Brian2's ``rk4``; Euler schemes Brian2's ``euler``.
-Plasticity: :class:`~neurosim.STDP` (any pairing) and :class:`~neurosim.TripletSTDP` run as Brian2
-synaptic equations with event-driven traces (:func:`_plastic_synapses`), with neurosim's timing
+Plasticity: :class:`~neurosim.STDP` (any pairing), :class:`~neurosim.TripletSTDP` and rules
+written with ``Plasticity.from_equations`` (their own statements, :func:`_rule_synapses`) run
+as Brian2 synaptic equations with event-driven traces (:func:`_plastic_synapses`), with neurosim's timing
 convention (a presynaptic spike counts when it arrives, in step ``k + d``; arrivals before
 postsynaptic spikes within a step) and the weight a spike transmits taken when it leaves.
 ``RewardSTDP`` and ``TsodyksMarkram`` are refused at construction. Weight monitors
@@ -76,6 +77,7 @@ from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
 from ..plasticity import STDP, TripletSTDP
+from ..plasticity_rule import PlasticityRule
 from ..records import SpikeRecord, StateRecord
 from ..synapses import KIND_ALPHA, KIND_DELTA
 
@@ -292,6 +294,8 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
     synapse before it arrives (interval shorter than the delay) transmits the successor's
     weight here, unlike neurosim.
     """
+    if isinstance(rule, PlasticityRule):
+        return _rule_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt, name)
     nearest = rule.pairing in ("nearest", "reduced")
     # Reduced pairing (STDP only): a flag per side says whether the other side spiked since
     # this side's last event; a spike pairs only if it did, and clears the flag it used.
@@ -335,6 +339,46 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
     return s
 
 
+def _rule_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt, name):
+    """Synapses with a :class:`~neurosim.plasticity_rule.PlasticityRule`: its variables as
+    synaptic variables (traces event-driven), its statements as the ``plast`` and ``post``
+    pathways, ordered and delayed as in :func:`_plastic_synapses`; parameters in the
+    namespace."""
+    lines = ["w : 1", "w_sent : 1"]
+    for var in rule.variables:
+        if var in rule.taus:
+            tau = rule.taus[var]
+            tau = f"({tau} * ms)" if isinstance(tau, str) else f"({_f(tau)} * ms)"
+            lines.append(f"d{var}/dt = -{var} / {tau} : 1 (event-driven)")
+        else:
+            lines.append(f"{var} : 1")
+
+    def code(text):
+        return "\n".join(st.strip() for st in re.split(r"[;\n]", text) if st.strip())
+
+    on_pre = {"emit": "w_sent = w", "pre": re.sub(r"\bw\b", "w_sent", on_transmit)}
+    on_post = {}
+    if code(rule.on_pre):
+        on_pre["plast"] = code(rule.on_pre)
+    if code(rule.on_post):
+        on_post["post"] = code(rule.on_post)
+    s = b2.Synapses(source, target, "\n".join(lines), on_pre=on_pre, on_post=on_post or None,
+                    dt=dt * b2.ms, name=name, namespace=dict(rule.parameters, ms=b2.ms))
+    _connect(s, pre, post)
+    s.w = w
+    for var, value in rule.initial.items():
+        setattr(s, var, value)
+    s.emit.delay = 0 * b2.ms
+    s.pre.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
+    s.emit.order, s.pre.order = -2, -1
+    if "plast" in on_pre:
+        s.plast.delay = np.asarray(d, dtype=float) * dt * b2.ms
+        s.plast.order = 0
+    if on_post:
+        s.post.order = 1
+    return s
+
+
 class Brian2Engine:
     """Brian2 side of a :class:`neurosim.Simulator` (made by it; not for direct use).
 
@@ -362,11 +406,12 @@ class Brian2Engine:
                 f"StepCurrent injections (applied by a Python network_operation); use device "
                 f"'runtime' or engine 'neurosim'")
         for proj in net.projections:
-            if proj.plasticity is not None and not isinstance(proj.plasticity,
-                                                              (STDP, TripletSTDP)):
+            if proj.plasticity is not None and not isinstance(
+                    proj.plasticity, (STDP, TripletSTDP, PlasticityRule)):
                 raise NotImplementedError(
                     f"engine 'brian2' does not run {type(proj.plasticity).__name__} (projection "
-                    f"{proj.name!r}); it runs STDP and TripletSTDP; use engine 'neurosim'")
+                    f"{proj.name!r}); it runs STDP, TripletSTDP and rules written with "
+                    f"Plasticity.from_equations; use engine 'neurosim'")
         for inj in net.injections:
             if isinstance(inj.current, NoisyCurrent):
                 targets = inj.neurons

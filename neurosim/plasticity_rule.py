@@ -1,0 +1,558 @@
+r"""Plasticity rules written as event statements (:class:`PlasticityRule`).
+
+A rule is written as Brian2 writes ``Synapses(model, on_pre=..., on_post=...)``: variables that
+decay exponentially between events (*traces*), plain per-synapse variables, and the statements
+run when a presynaptic spike arrives at a synapse and when the postsynaptic neuron fires::
+
+    stdp = ns.Plasticity.from_equations(
+        '''
+        dapre/dt = -apre / tau_pre : 1
+        dapost/dt = -apost / tau_post : 1
+        ''',
+        on_pre="w = clip(w - a_minus * apost, w_min, w_max); apre += 1",
+        on_post="w = clip(w + a_plus * apre, w_min, w_max); apost += 1",
+        parameters=dict(tau_pre=20.0, tau_post=20.0, a_plus=0.01, a_minus=0.0105,
+                        w_min=0.0, w_max=1.0))
+    net.connect(src, dst, weight=0.5, synapse=ns.Exponential(5.0), plasticity=stdp)
+
+Semantics (the same as the built-in rules, :mod:`neurosim.plasticity`):
+
+- ``on_pre`` runs when the spike **arrives**: in step ``k_pre + d`` for a synapse of delay
+  ``d`` steps (Brian2's ``on_pre`` pathway with that delay); ``on_post`` in the step of the
+  postsynaptic spike. Within a step all arrivals come before the postsynaptic spikes.
+- The weight a spike transmits is the weight when it leaves; ``w`` in the statements is the
+  synapse's weight in the projection's unit.
+- Every variable of the equations belongs to the synapse, as in Brian2: a trace ``x`` with
+  ``dx/dt = -x / tau`` holds its value at its last event and is decayed exactly,
+  ``x exp(-(t - t_last) / tau)``, when it is next read. Traces start at 0; plain variables
+  (``name : unit``, no equation) at ``initial`` or 0.
+- Statements run in the order written: ``=``, ``+=``, ``-=``, ``*=``, ``/=`` on ``w`` and the
+  variables, with numbers, parameters and the functions ``exp``, ``log``, ``sqrt``, ``abs``,
+  ``clip``, ``min``... of :mod:`neurosim.equations`. Time constants are in ms.
+
+Storage. A variable changed only by ``on_pre`` from itself, other such variables and parameters
+has the same value on every synapse that sees the same arrivals (one presynaptic neuron, one
+delay): it is kept once per such group, as the built-in rules keep their presynaptic traces.
+Likewise a variable changed only by ``on_post`` from itself and parameters is kept once per
+postsynaptic neuron. Every other variable is kept per synapse (8 bytes each, plus the step of
+the synapse's last event). This is a storage choice: the results are those of per-synapse
+variables.
+
+The statements are compiled (numba) into the simulator's loop: one function per rule text,
+cached like the neuron kernels (:mod:`neurosim.loop`).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import math
+
+import numpy as np
+
+from .equations import _ALLOWED_NODES, FUNCTIONS, _parse_expr, _split_statements, parse_equations
+from .plasticity import Plasticity
+
+__all__ = ["PlasticityRule"]
+
+#: Names a rule may not give its variables or parameters.
+_RESERVED = {"w", "t", "dt", "k", "i", "j", "p", "q", "s", "g", "m", "d"} | set(FUNCTIONS)
+#: How the statements' functions are written in the generated (numba) source.
+_FUNCTION_CODE = {"exp": "math.exp", "log": "math.log", "log10": "math.log10",
+                  "sin": "math.sin", "cos": "math.cos", "tan": "math.tan", "sinh": "math.sinh",
+                  "cosh": "math.cosh", "tanh": "math.tanh", "exprel": "_exprel",
+                  "sqrt": "math.sqrt", "abs": "abs", "clip": "_clip"}
+
+
+class _Statement:
+    """One parsed statement: target name, the ast node (Assign or AugAssign), its text."""
+
+    def __init__(self, target, node, text):
+        self.target, self.node, self.text = target, node, text
+
+    def reads(self):
+        names = {n.id for n in ast.walk(self.node.value) if isinstance(n, ast.Name)}
+        if isinstance(self.node, ast.AugAssign):
+            names.add(self.target)
+        return names
+
+
+def _statements(owner, text, which, assignable, readable):
+    if text is None:
+        text = ""
+    if not isinstance(text, str):
+        raise TypeError(f"{owner}: {which} must be a string of statements such as "
+                        f"'w += a * x; x += 1', got {text!r}")
+    out = []
+    for stmt in _split_statements(text):
+        where = f"the {which} statement {stmt!r}"
+        tree = _parse_expr(owner, stmt, where, mode="exec").body
+        if len(tree) != 1 or not isinstance(tree[0], (ast.Assign, ast.AugAssign)):
+            raise ValueError(f"{owner}: {where} must be 'x = ...' or 'x += ...'")
+        node = tree[0]
+        target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+        if isinstance(node, ast.Assign) and len(node.targets) != 1 or \
+                not isinstance(target, ast.Name):
+            raise ValueError(f"{owner}: {where} must assign one variable")
+        if target.id not in assignable:
+            raise ValueError(f"{owner}: {where} assigns {target.id!r}, which is neither w nor a "
+                             f"variable of the equations; variables: {sorted(assignable)}")
+        if isinstance(node, ast.AugAssign) and \
+                not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            raise ValueError(f"{owner}: {where}: only =, +=, -=, *=, /=")
+        # the right-hand side is checked as an expression (functions, constants, operators)
+        _parse_expr(owner, ast.unparse(node.value), where)
+        for n in ast.walk(node.value):
+            if isinstance(n, ast.Name) and n.id not in readable and n.id not in FUNCTIONS:
+                raise ValueError(f"{owner}: unknown name {n.id!r} in {where}; variables: "
+                                 f"{sorted(assignable)}, parameters: "
+                                 f"{sorted(readable - assignable)}")
+            if not isinstance(n, _ALLOWED_NODES):  # pragma: no cover (checked by _parse_expr)
+                raise ValueError(f"{owner}: {where}: {ast.unparse(n)!r} is not allowed")
+        out.append(_Statement(target.id, node, stmt))
+    return out
+
+
+def _decay_constant(owner, line, parameters):
+    """The time constant of ``dx/dt = -x / tau``: a parameter name or a number (ms)."""
+    e = line.expr
+    form = (f"{owner}: line {line.lineno} {line.text!r}: a plasticity variable may only decay "
+            f"exponentially, 'd{line.name}/dt = -{line.name} / tau' with tau a parameter or a "
+            f"number in ms (or be declared without an equation, '{line.name} : 1')")
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and \
+            isinstance(e.operand, ast.BinOp) and isinstance(e.operand.op, ast.Div):
+        num, den = e.operand.left, e.operand.right
+    elif isinstance(e, ast.BinOp) and isinstance(e.op, ast.Div) and \
+            isinstance(e.left, ast.UnaryOp) and isinstance(e.left.op, ast.USub):
+        num, den = e.left.operand, e.right
+    else:
+        raise ValueError(form)
+    if not (isinstance(num, ast.Name) and num.id == line.name):
+        raise ValueError(form)
+    if isinstance(den, ast.Name):
+        if den.id not in parameters:
+            raise ValueError(f"{owner}: line {line.lineno}: unknown time constant {den.id!r}; "
+                             f"give its value (ms) in parameters=")
+        return den.id
+    if isinstance(den, ast.Constant) and isinstance(den.value, (int, float)) and \
+            not isinstance(den.value, bool):
+        return float(den.value)
+    raise ValueError(form)
+
+
+class PlasticityRule(Plasticity):
+    """A weight-changing plasticity rule written as equations and event statements.
+
+    Made by :meth:`neurosim.Plasticity.from_equations` (the arguments are documented there).
+
+    Attributes
+    ----------
+    equations, on_pre, on_post : str
+        The texts as given.
+    parameters : dict of str -> float
+    initial : dict of str -> float
+        Initial values of the plain variables.
+    variables : tuple of str
+        Every variable, in the order of the equations.
+    taus : dict of str -> float
+        The time constant (ms) of each decaying variable.
+    storage : dict of str -> {"pre", "post", "synapse"}
+        Where each variable is kept (see the module docstring).
+    name : str
+    """
+
+    changes_weights = True
+
+    def __init__(self, equations, *, on_pre="", on_post="", parameters=None, initial=None,
+                 name="PlasticityRule"):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"Plasticity.from_equations: name must be an identifier, got "
+                             f"{name!r}")
+        owner = f"Plasticity.from_equations ({name})"
+        parameters = {} if parameters is None else dict(parameters)
+        for key, value in parameters.items():
+            if not isinstance(key, str) or not key.isidentifier():
+                raise ValueError(f"{owner}: parameter names must be identifiers, got {key!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                                 np.floating)):
+                raise TypeError(f"{owner}: parameter {key!r} must be a number (one value for "
+                                f"every synapse), got {value!r}")
+            if not math.isfinite(float(value)):
+                raise ValueError(f"{owner}: parameter {key!r} must be finite, got {value!r}")
+            parameters[key] = float(value)
+        lines = parse_equations(owner, equations if equations is not None else "")
+        variables, taus, seen = [], {}, {}
+        for ln in lines:
+            if ln.kind == "sub":
+                raise ValueError(f"{owner}: line {ln.lineno} {ln.text!r}: subexpressions are "
+                                 f"not supported in plasticity rules; write the expression in "
+                                 f"the statements")
+            if ln.name in seen:
+                raise ValueError(f"{owner}: {ln.name!r} is defined twice (lines "
+                                 f"{seen[ln.name]} and {ln.lineno})")
+            seen[ln.name] = ln.lineno
+            if ln.name in _RESERVED:
+                raise ValueError(f"{owner}: line {ln.lineno}: {ln.name!r} is a reserved name "
+                                 f"(w is the synapse's weight)")
+            if ln.name in parameters:
+                raise ValueError(f"{owner}: {ln.name!r} is given in parameters but is a "
+                                 f"variable of the equations")
+            variables.append(ln.name)
+            if ln.kind == "diff":
+                taus[ln.name] = _decay_constant(owner, ln, parameters)
+        for key in parameters:
+            if key in _RESERVED:
+                raise ValueError(f"{owner}: parameter {key!r} is a reserved name")
+        for var, tau in taus.items():
+            value = parameters[tau] if isinstance(tau, str) else tau
+            if not value > 0:
+                raise ValueError(f"{owner}: the time constant of {var!r} must be > 0 ms, got "
+                                 f"{value!r}")
+        initial = {} if initial is None else dict(initial)
+        for key, value in initial.items():
+            if key not in variables or key in taus:
+                raise ValueError(f"{owner}: initial value for {key!r}, which is not a plain "
+                                 f"variable of the equations (traces start at 0); plain "
+                                 f"variables: {[v for v in variables if v not in taus]}")
+            initial[key] = float(value)
+            if not math.isfinite(initial[key]):
+                raise ValueError(f"{owner}: initial value of {key!r} must be finite, got "
+                                 f"{value!r}")
+        assignable = set(variables) | {"w"}
+        readable = assignable | set(parameters)
+        pre = _statements(owner, on_pre, "on_pre", assignable, readable)
+        post = _statements(owner, on_post, "on_post", assignable, readable)
+        if not pre and not post:
+            raise ValueError(f"{owner}: the rule does nothing: on_pre and on_post are empty")
+        used = set().union(*(s.reads() for s in pre + post)) | \
+            {t for t in taus.values() if isinstance(t, str)}
+        unused = [p for p in parameters if p not in used]
+        if unused:
+            raise ValueError(f"{owner}: parameter(s) {unused} are not used by the equations or "
+                             f"the statements")
+        changed = {s.target for s in pre + post}
+        never = [v for v in variables if v not in changed and v in taus]
+        if never:
+            raise ValueError(f"{owner}: the trace(s) {never} are never changed by on_pre or "
+                             f"on_post (they would stay 0)")
+        self.storage = self._storage(variables, pre, post, set(parameters))
+        self.equations = equations
+        self.on_pre, self.on_post = on_pre or "", on_post or ""
+        self.parameters = parameters
+        self.initial = initial
+        self.variables = tuple(variables)
+        self.taus = taus
+        self.name = name
+        self._pre, self._post = pre, post
+
+    @staticmethod
+    def _storage(variables, pre, post, params):
+        """Which variables can be kept per presynaptic group / postsynaptic neuron."""
+        in_pre = {s.target for s in pre}
+        in_post = {s.target for s in post}
+        out = {}
+        for side, stmts, mine, other in (("pre", pre, in_pre, in_post),
+                                         ("post", post, in_post, in_pre)):
+            cand = {v for v in variables if v in mine and v not in other}
+            while True:  # drop those computed from anything but candidates and parameters
+                drop = {s.target for s in stmts if s.target in cand
+                        and not s.reads() <= cand | params}
+                if not drop:
+                    break
+                cand -= drop
+            for v in cand:
+                out[v] = side
+        for v in variables:
+            out.setdefault(v, "synapse")
+        return out
+
+    # -- what the engine and the network description read ------------------------------------
+    def _check_bounds(self, owner, w):
+        return
+
+    def __repr__(self):
+        return f"PlasticityRule(name={self.name!r}, variables={list(self.variables)})"
+
+    def __eq__(self, other):
+        return isinstance(other, PlasticityRule) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def _key(self):
+        return (self.equations, self.on_pre, self.on_post, tuple(sorted(self.parameters.items())),
+                tuple(sorted(self.initial.items())), self.name)
+
+    def _describe(self):
+        """The rule as plain data (the network description, :func:`neurosim.io.describe_network`)."""
+        return {"type": "PlasticityRule", "name": self.name, "equations": self.equations,
+                "on_pre": self.on_pre, "on_post": self.on_post,
+                "parameters": dict(sorted(self.parameters.items())),
+                "initial": dict(sorted(self.initial.items()))}
+
+    def tau_value(self, var):
+        tau = self.taus[var]
+        return self.parameters[tau] if isinstance(tau, str) else tau
+
+    def layout(self):
+        """The variables kept per presynaptic group, per postsynaptic neuron and per synapse,
+        each in the order of the equations."""
+        return tuple(tuple(v for v in self.variables if self.storage[v] == side)
+                     for side in ("pre", "post", "synapse"))
+
+    # -- code generation ----------------------------------------------------------------------
+    def kernel(self):
+        """``(function name, numba source)`` of the rule's step function (see
+        :func:`rule_source`); the name is the hash of the source."""
+        src = rule_source(self, "RULE_FN")
+        name = "rule_" + hashlib.sha256(src.encode()).hexdigest()[:16]
+        return name, src.replace("RULE_FN", name)
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Name(self, node):
+        return ast.copy_location(ast.Name(id=self.names.get(node.id, node.id), ctx=node.ctx),
+                                 node)
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            return ast.copy_location(ast.Constant(value=float(node.value)), node)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        node.func = ast.Name(id=_FUNCTION_CODE[node.func.id] if node.func.id in _FUNCTION_CODE
+                             else node.func.id, ctx=ast.Load())
+        return node
+
+
+def _code(stmts, names, indent):
+    out = []
+    for s in stmts:
+        value = ast.unparse(_Rename(names).visit(ast.parse(ast.unparse(s.node.value),
+                                                           mode="eval")).body)
+        target = names[s.target]
+        if isinstance(s.node, ast.AugAssign):
+            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(s.node.op)]
+            value = f"{target} {op} ({value})"
+        out.append(f"{indent}{target} = {value}\n")
+    return "".join(out)
+
+
+def rule_source(rule, fn):
+    """Numba source of the function that applies ``rule`` in step ``k`` (step 5 of the loop).
+
+    The function takes ``(k, fired, n_fired, weight, tables)``, ``tables`` being the tuple of
+    :data:`RULE_FIELDS` built by the simulator for one projection: (a) presynaptic arrivals of
+    step ``k`` (found through a history of which neurons fired, as the built-in rules do) run
+    ``on_pre`` per synapse, groups of synapses with the same presynaptic neuron and delay
+    sharing their presynaptic variables; (b) postsynaptic spikes of step ``k`` run ``on_post``
+    on the synapses of each neuron that fired; (c) the history gets this step's neurons.
+    """
+    pre_v, post_v, syn_v = rule.layout()
+    decaying = [v for v in rule.variables if v in rule.taus]
+    par_names = sorted(rule.parameters)
+    names = {"w": "w"}
+    names.update({p: f"par_{p}" for p in par_names})
+    names.update({v: f"v_{v}" for v in rule.variables})
+    lut_row = {v: i for i, v in enumerate(decaying)}
+    tau_row = lut_row
+
+    def read(var, arr, row, col, n):
+        """Code reading variable ``var`` decayed over ``n`` steps into its local."""
+        src = f"{arr}[{row}, {col}]"
+        if var in rule.taus:
+            i = lut_row[var]
+            src += (f" * (lut[{i}, {n}] if {n} < n_lut else "
+                    f"math.exp(-{n} * dt / taus[{tau_row[var]}]))")
+        return f"v_{var} = {src}"
+
+    pre_stmts = [s for s in rule._pre if rule.storage.get(s.target) == "pre"]
+    post_stmts = [s for s in rule._post if rule.storage.get(s.target) == "post"]
+    lines = [
+        "\n",
+        '@numba.njit(cache=True, nogil=True, error_model="numpy")\n',
+        f"def {fn}(k, fired, n_fired, weight, tables):\n",
+        f'    """Plasticity rule {rule.name!r} (generated by neurosim.plasticity_rule)."""\n',
+        "    (par, taus, lut, dtv, post_range, p_pos, p_q, p_delay, p_grp, q_grp, q_pos, q_syn,\n",
+        "     ppre_ptr, q_ptr, d_values, has_out, hist, hist_n, pre_tr, post_tr, syn_tr) = tables\n",
+        "    if p_pos.shape[0] == 0:\n        return\n",
+        "    dt = dtv[0]\n    n_lut = lut.shape[1]\n    n_hist = hist.shape[0]\n",
+    ]
+    w = lines.append
+    for i, p in enumerate(par_names):
+        w(f"    par_{p} = par[{i}]\n")
+    n_pre, n_post, n_syn = len(pre_v), len(post_v), len(syn_v)
+    syn_decay = any(v in rule.taus for v in syn_v)
+
+    def syn_read(indent):
+        out = ""
+        if syn_decay:
+            out += f"{indent}n_s = k - np.int64(syn_tr[p, {n_syn}])\n"
+        for j, v in enumerate(syn_v):
+            out += f"{indent}{read(v, 'syn_tr', 'p', j, 'n_s')}\n"
+        return out
+
+    def syn_write(indent):
+        out = "".join(f"{indent}syn_tr[p, {j}] = v_{v}\n" for j, v in enumerate(syn_v))
+        if n_syn:
+            out += f"{indent}syn_tr[p, {n_syn}] = k\n"
+        return out
+
+    # (a) presynaptic arrivals
+    if rule._pre:
+        w("    for i in range(d_values.shape[0]):\n"
+          "        d = d_values[i]\n"
+          "        if k - d < 0:\n            continue\n"
+          "        row = (k - d) % n_hist\n"
+          "        for h in range(hist_n[row]):\n"
+          "            g = hist[row, h]\n"
+          "            lo = ppre_ptr[g]\n            end = ppre_ptr[g + 1]\n            hi = end\n"
+          "            while lo < hi:\n"
+          "                mid = (lo + hi) // 2\n"
+          "                if p_delay[mid] < d:\n                    lo = mid + 1\n"
+          "                else:\n                    hi = mid\n"
+          "            p = lo\n"
+          "            while p < end and p_delay[p] == d:\n"
+          "                gi = p_grp[p]\n")
+        if n_pre:
+            w(f"                n_x = k - np.int64(pre_tr[gi, {n_pre}])\n")
+        for j, v in enumerate(pre_v):
+            w(f"                {read(v, 'pre_tr', 'gi', j, 'n_x')}\n")
+            w(f"                g_{v} = v_{v}\n")
+        w("                while p < end and p_grp[p] == gi:\n")
+        for v in pre_v:
+            w(f"                    v_{v} = g_{v}\n")
+        if n_post:
+            w("                    q = p_q[p]\n"
+              f"                    n_o = k - np.int64(post_tr[q, {n_post}])\n")
+            for j, v in enumerate(post_v):
+                w(f"                    {read(v, 'post_tr', 'q', j, 'n_o')}\n")
+        w(syn_read("                    "))
+        w("                    s = p_pos[p]\n                    w = weight[s]\n")
+        w(_code(rule._pre, names, "                    "))
+        w("                    weight[s] = w\n")
+        w(syn_write("                    "))
+        w("                    p += 1\n")
+        for v in pre_v:
+            w(f"                v_{v} = g_{v}\n")
+        w(_code(pre_stmts, names, "                "))
+        for j, v in enumerate(pre_v):
+            w(f"                pre_tr[gi, {j}] = v_{v}\n")
+        if n_pre:
+            w(f"                pre_tr[gi, {n_pre}] = k\n")
+    # (b) postsynaptic spikes
+    if rule._post:
+        w("    lo_g = post_range[0]\n    hi_g = post_range[1]\n"
+          "    for f in range(n_fired):\n"
+          "        g = fired[f]\n"
+          "        if g < lo_g or g >= hi_g:\n            continue\n"
+          "        q = g - lo_g\n")
+        if n_post:
+            w(f"        n_o = k - np.int64(post_tr[q, {n_post}])\n")
+        for j, v in enumerate(post_v):
+            w(f"        {read(v, 'post_tr', 'q', j, 'n_o')}\n")
+            w(f"        o_{v} = v_{v}\n")
+        w("        for m in range(q_ptr[q], q_ptr[q + 1]):\n"
+          "            p = q_syn[m]\n")
+        if n_pre:
+            w("            gi = q_grp[m]\n"
+              f"            n_x = k - np.int64(pre_tr[gi, {n_pre}])\n")
+            for j, v in enumerate(pre_v):
+                w(f"            {read(v, 'pre_tr', 'gi', j, 'n_x')}\n")
+        for v in post_v:
+            w(f"            v_{v} = o_{v}\n")
+        w(syn_read("            "))
+        w("            s = q_pos[m]\n            w = weight[s]\n")
+        w(_code(rule._post, names, "            "))
+        w("            weight[s] = w\n")
+        w(syn_write("            "))
+        for v in post_v:
+            w(f"        v_{v} = o_{v}\n")
+        w(_code(post_stmts, names, "        "))
+        for j, v in enumerate(post_v):
+            w(f"        post_tr[q, {j}] = v_{v}\n")
+        if n_post:
+            w(f"        post_tr[q, {n_post}] = k\n")
+    # (c) history of the neurons with synapses of this rule that fired in step k
+    if rule._pre:
+        w("    row = k % n_hist\n    n_h = 0\n"
+          "    for f in range(n_fired):\n"
+          "        g = fired[f]\n"
+          "        if has_out[g]:\n"
+          "            hist[row, n_h] = g\n            n_h += 1\n"
+          "    hist_n[row] = n_h\n")
+    return "".join(lines)
+
+
+#: Order of the arrays in a projection's rule tables (the ``tables`` tuple of the generated
+#: function). ``post_tr`` rows are postsynaptic neurons (step of the last spike in the last
+#: column, -1 before the first), ``pre_tr`` rows presynaptic groups (step of the last arrival
+#: last), ``syn_tr`` rows synapses (step of the last event last).
+RULE_FIELDS = ("par", "taus", "lut", "dt", "post_range", "p_pos", "p_q", "p_delay", "p_grp",
+               "q_grp", "q_pos", "q_syn", "ppre_ptr", "q_ptr", "d_values", "has_out", "hist",
+               "hist_n", "pre_tr", "post_tr", "syn_tr")
+#: The fields that change while the simulation runs.
+RULE_MUTABLE = frozenset({"pre_tr", "post_tr", "syn_tr", "hist", "hist_n"})
+
+
+def build_rule_tables(rule, dt, n_total, pre_g, delay, pos, post_q, n_post, post_range, *,
+                      burst=0):
+    """The tables of one projection with a :class:`PlasticityRule`, as the tuple of
+    :data:`RULE_FIELDS`.
+
+    Parameters
+    ----------
+    rule : PlasticityRule
+    dt : float
+    n_total : int
+        Neurons in the network.
+    pre_g, delay, pos : arrays over the projection's synapses
+        Global presynaptic neuron, delay (steps), position in the main table; sorted by
+        (pre, delay).
+    post_q : array
+        Postsynaptic neuron of each synapse, within the postsynaptic population.
+    n_post : int
+        Neurons in the postsynaptic population.
+    post_range : (int, int)
+        Global index of its first neuron and of its last + 1.
+    burst : int
+        See :func:`neurosim.plasticity.synapse_index`.
+    """
+    from .plasticity import LUT_LENGTH, synapse_index
+    pre_v, post_v, syn_v = rule.layout()
+    decaying = [v for v in rule.variables if v in rule.taus]
+    taus = np.array([rule.tau_value(v) for v in decaying] or [1.0], dtype=np.float64)
+    steps = np.arange(LUT_LENGTH, dtype=np.float64)
+    with np.errstate(under="ignore"):
+        lut = np.exp(-steps[None, :] * dt / taus[:, None])
+    if not decaying:
+        lut = lut[:0]
+    ix = synapse_index(n_total, pre_g, delay, np.zeros(pre_g.size, dtype=np.int64),
+                       post_q, n_post, burst=burst)
+
+    def state(n_rows, names):
+        if not names:
+            return np.zeros((0, 1))
+        arr = np.zeros((n_rows, len(names) + 1))
+        for j, v in enumerate(names):
+            arr[:, j] = rule.initial.get(v, 0.0)
+        return arr
+
+    post_tr = state(n_post, post_v)
+    if post_v:
+        post_tr[:, -1] = -1.0  # no postsynaptic spike yet
+    tables = dict(
+        par=np.array([rule.parameters[p] for p in sorted(rule.parameters)], dtype=np.float64),
+        taus=taus, lut=lut, dt=np.array([dt]),
+        post_range=np.array(post_range, dtype=np.int64),
+        p_pos=pos.astype(np.int64), p_q=post_q.astype(np.int64),
+        p_delay=delay.astype(np.int64), p_grp=ix["p_grp"], q_grp=ix["q_grp"],
+        q_pos=pos.astype(np.int64)[ix["q_syn"]], q_syn=ix["q_syn"], ppre_ptr=ix["ppre_ptr"],
+        q_ptr=ix["q_ptr"], d_values=ix["d_values"], has_out=ix["has_out"], hist=ix["hist"],
+        hist_n=ix["hist_n"], pre_tr=state(ix["n_grp"], pre_v), post_tr=post_tr,
+        syn_tr=state(pre_g.size, syn_v))
+    return tuple(tables[f] for f in RULE_FIELDS)
