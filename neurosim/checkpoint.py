@@ -41,14 +41,16 @@ from .io import (
 __all__ = ["save_checkpoint", "resume", "CHECKPOINT_VERSION"]
 
 #: Version of the checkpoint layout; a checkpoint of another version is refused.
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 _FORMAT = "neurosim.checkpoint"
 
 #: Engine arrays that change while the simulation runs (copied in on resume); every other
 #: engine array is static and must equal the rebuilt one.
 MUTABLE = frozenset({
-    "state", "refrac", "i_inj", "i_det", "x1", "x2", "work", "ring", "poisson_p", "fired",
-    "csr.weight", "inj.ptr", "st.ptr", "stp.u", "stp.x", "stp.last",
+    "neurons.state", "neurons.refrac", "neurons.i_inj", "neurons.i_det",
+    "channels.x1", "channels.x2", "channels.ring", "synapses.weight",
+    "inputs.inj_ptr", "inputs.st_ptr", "inputs.poisson_p", "fired",
+    "stp.u", "stp.x", "stp.last",
     "pl.grp_tr", "pl.c", "pl.c_last", "pl.o1", "pl.o2", "pl.o_last", "pl.hist", "pl.hist_n",
     "pl.dopa", "pl.dopa_step",
 })
@@ -74,24 +76,13 @@ def engine_arrays(sim):
     dict of str -> numpy.ndarray
     """
     from .plasticity import STDP_FIELDS
-    out = {"state": sim._state, "refrac": sim._refrac, "i_inj": sim._i_inj,
-           "i_det": sim._i_det, "x1": sim._x1, "x2": sim._x2, "work": sim._work,
-           "ring": sim._ring, "poisson_p": sim._poisson_p, "fired": sim._fired,
-           "rec_mask": sim._rec_mask, "pop_start": sim._pop_start, "pop_kind": sim._pop_kind,
-           "pop_par": sim._pop_par}
-    groups = {
-        "pop_ch": (("ptr", "idx"), sim._pop_ch),
-        "channels": (("kind", "cond", "start", "coef", "erev"), sim._channels),
-        "csr": (("indptr", "target", "weight", "delay"), sim._csr),
-        "inj": (("step", "idx", "val", "ptr"), sim._inj),
-        "noise": (("idx", "mean", "std", "start", "stop"), sim._noise),
-        "st": (("step", "idx", "ptr"), sim._st),
-        "stp": (("indptr", "target", "weight", "delay", "par", "u", "x", "last", "dt"),
-                sim._stp),
-        "pl": (STDP_FIELDS, sim._pl),
-    }
     from .plasticity_rule import RULE_FIELDS
-    for i, tables in enumerate(sim._ul):
+    b = sim._b
+    out = {"fired": b.fired, "rec_mask": b.rec_mask}
+    groups = {name: (getattr(b, name)._fields, getattr(b, name))
+              for name in ("neurons", "channels", "synapses", "inputs", "stp")}
+    groups["pl"] = (STDP_FIELDS, b.pl)
+    for i, tables in enumerate(b.ul):
         groups[f"ul.{i}"] = (RULE_FIELDS, tables)
     for group, (names, arrays) in groups.items():
         if len(names) != len(arrays):  # a new engine array must be named here
@@ -109,7 +100,7 @@ def _record_arrays(sim):
         np.zeros(0, dtype=np.int64)
     arrays["rec.spikes.idx"] = np.concatenate([c[1] for c in chunks]) if chunks else \
         np.zeros(0, dtype=np.int64)
-    for kind, monitors in (("state", sim._state_monitors), ("weights", sim._weight_monitors)):
+    for kind, monitors in (("state", sim._b.state_monitors), ("weights", sim._b.weight_monitors)):
         for i, mon in enumerate(monitors):
             rec = sim.data[mon]
             arrays[f"rec.{kind}.{i}.times"] = rec.times
@@ -140,8 +131,8 @@ def save_checkpoint(sim, path) -> None:
     manifest = simulation_manifest(sim)
     manifest.update({"format": _FORMAT, "format_version": CHECKPOINT_VERSION,
                      "rng_initial": sim._rng_initial, "rng_state": sim.rng.bit_generator.state,
-                     "n_state_monitors": len(sim._state_monitors),
-                     "n_weight_monitors": len(sim._weight_monitors)})
+                     "n_state_monitors": len(sim._b.state_monitors),
+                     "n_weight_monitors": len(sim._b.weight_monitors)})
     arrays = {f"engine.{k}": v for k, v in engine_arrays(sim).items()}
     arrays.update(_record_arrays(sim))
     write_archive(path, manifest, arrays)
@@ -188,7 +179,7 @@ def read_checkpoint(path, network):
     """
     path_s = os.fspath(path)
     try:
-        manifest, arrays = read_archive(path_s, _FORMAT)
+        manifest, arrays = read_archive(path_s, _FORMAT, CHECKPOINT_VERSION)
     except ValueError as err:
         raise ValueError(f"resume: refused: {err}") from None
     version = manifest["format_version"]
@@ -258,13 +249,13 @@ def resume(path, network, *, progress=False):
     for name in live:
         if _mutable(name):
             np.copyto(live[name], stored[name])
-    if manifest["n_state_monitors"] != len(sim._state_monitors) or \
-            manifest["n_weight_monitors"] != len(sim._weight_monitors):
+    if manifest["n_state_monitors"] != len(sim._b.state_monitors) or \
+            manifest["n_weight_monitors"] != len(sim._b.weight_monitors):
         raise ValueError("resume: refused: the number of monitors differs")  # pragma: no cover
     steps, idx = arrays["rec.spikes.steps"], arrays["rec.spikes.idx"]
     sim._spk_chunks = [(steps.copy(), idx.copy())] if steps.size else []
-    for kind, monitors, store in (("state", sim._state_monitors, sim._state_chunks),
-                                  ("weights", sim._weight_monitors, sim._weight_chunks)):
+    for kind, monitors, store in (("state", sim._b.state_monitors, sim._state_chunks),
+                                  ("weights", sim._b.weight_monitors, sim._weight_chunks)):
         for i, mon in enumerate(monitors):
             times = arrays[f"rec.{kind}.{i}.times"].copy()
             values = arrays[f"rec.{kind}.{i}.values"].copy()

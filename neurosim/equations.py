@@ -794,8 +794,8 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
     """Numba source of the kernel that advances one population of this model by one step.
 
     The kernel has the signature the generated loop calls (``start, end, par, state, refrac,
-    i_inj, chans, ch_kind, ch_cond, ch_start, ch_coef, ch_erev, x1, x2, work, ring_row, fired,
-    n_fired``; ``work``, ``ch_kind``, ``ch_cond`` are not read) and is specialised to the
+    i_inj, chans, ch_start, ch_coef, ch_erev, x1, x2, ring_row, fired, n_fired``) and is
+    specialised to the
     population's receptor channels: ``channels`` lists each one's ``(kind, conductance)`` in
     the order of the population's channel list, and every channel
     is handled inline in the one pass over the neurons (no intermediate rows), block by block:
@@ -832,8 +832,8 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
     shared_set = set(shared)
     any_cond = any(cond for _, cond in channels)
     w("@numba.njit(cache=True, nogil=True, error_model='numpy')")
-    w(f"def {name}(start, end, par, state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start,")
-    w("        ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired):")
+    w(f"def {name}(start, end, par, state, refrac, i_inj, chans, ch_start, ch_coef, ch_erev,")
+    w("        x1, x2, ring_row, fired, n_fired):")
     w("    m = end - start")
     w(f"    h = par[{par_layout['h']}]")
     w(f"    ref = int(par[{par_layout['ref']}])")

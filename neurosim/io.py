@@ -107,8 +107,11 @@ def write_archive(path, manifest, arrays):
     atomic_write(path, lambda f: _write_npz(f, payload))
 
 
-def read_archive(path, expected_format):
+def read_archive(path, expected_format, max_version=None):
     """Read ``(manifest, arrays)`` from a file written by :func:`write_archive`.
+
+    ``max_version``: the newest format version of ``expected_format`` this neurosim reads
+    (default: :data:`FORMAT_VERSION`, the records' version; checkpoints have their own).
 
     Raises
     ------
@@ -127,9 +130,10 @@ def read_archive(path, expected_format):
     if fmt != expected_format:
         raise ValueError(f"{path!r} holds a {fmt!r}, not a {expected_format!r}")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    newest = FORMAT_VERSION if max_version is None else max_version
+    if not isinstance(version, int) or version > newest:
         raise ValueError(f"{path!r} has format version {version!r}; this neurosim "
-                         f"({versions()['neurosim']}) reads up to {FORMAT_VERSION}")
+                         f"({versions()['neurosim']}) reads up to {newest}")
     return manifest, arrays
 
 
@@ -511,7 +515,7 @@ def open_spike_stream(folder, sim):
             seen.add(m.population.name)
             i = sim._index(m.population)
             pops.append({"name": m.population.name, "n": int(m.population.n),
-                         "start": int(sim._pop_start[i])})
+                         "start": int(sim._b.pop_start[i])})
     manifest = simulation_manifest(sim)
     fields = {"format": _CHUNK_FORMAT, "format_version": FORMAT_VERSION,
               "dt": manifest["dt"], "seed": manifest["seed"],

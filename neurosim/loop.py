@@ -122,15 +122,25 @@ def loop_source(parts, kernels, rules=()):
     w('''
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
-              state, refrac, i_inj, i_det, ch_kind, ch_cond, ch_start, ch_coef, ch_erev,
-              x1, x2, work, ring, indptr, target, weight, delay,
-              inj_step, inj_idx, inj_val, inj_ptr, nz_idx, nz_mean, nz_std, nz_start, nz_stop,
-              st_step, st_idx, st_ptr, poisson_p, rng,
-              fired, rec_mask, spk_step, spk_idx, spk_count, spk_room,
-              probe_var, probe_idx, probe_every, probe_off, probe_stride, probe_base,
-              probe_out, stp, pl, wr_pos, wr_p, wr_every, wr_off, wr_stride, wr_base, wr_out,
-              ul):
+def run_steps(step0, n_steps, nrn, chn, syn, inp, stp, pl, ul, rng, rec):
+    # the named groups of neurosim.build, unpacked by name
+    pop_start, pop_kind, pop_par = nrn.pop_start, nrn.pop_kind, nrn.pop_par
+    pop_ch_ptr, pop_ch, state, refrac = nrn.pop_ch_ptr, nrn.pop_ch, nrn.state, nrn.refrac
+    i_inj, i_det = nrn.i_inj, nrn.i_det
+    ch_start, ch_coef, ch_erev = chn.start, chn.coef, chn.erev
+    x1, x2, ring = chn.x1, chn.x2, chn.ring
+    indptr, target, weight, delay = syn.indptr, syn.target, syn.weight, syn.delay
+    inj_step, inj_idx, inj_val, inj_ptr = inp.inj_step, inp.inj_idx, inp.inj_val, inp.inj_ptr
+    nz_idx, nz_mean, nz_std = inp.nz_idx, inp.nz_mean, inp.nz_std
+    nz_start, nz_stop = inp.nz_start, inp.nz_stop
+    st_step, st_idx, st_ptr, poisson_p = inp.st_step, inp.st_idx, inp.st_ptr, inp.poisson_p
+    fired, rec_mask, spk_step, spk_idx = rec.fired, rec.rec_mask, rec.spk_step, rec.spk_idx
+    spk_count, spk_room = rec.spk_count, rec.spk_room
+    probe_var, probe_idx, probe_every = rec.probe_var, rec.probe_idx, rec.probe_every
+    probe_off, probe_stride, probe_base = rec.probe_off, rec.probe_stride, rec.probe_base
+    probe_out = rec.probe_out
+    wr_pos, wr_p, wr_every, wr_off = rec.wr_pos, rec.wr_p, rec.wr_every, rec.wr_off
+    wr_stride, wr_base, wr_out = rec.wr_stride, rec.wr_base, rec.wr_out
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
     for k in range(step0, step0 + n_steps):
@@ -163,8 +173,8 @@ def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
             if kind < 0:
                 continue
 ''')
-    args = ("start, end, pop_par[p], state, refrac, i_inj, chans, ch_kind, ch_cond, ch_start, "
-            "ch_coef, ch_erev, x1, x2, work, ring_row, fired, n_fired")
+    args = ("start, end, pop_par[p], state, refrac, i_inj, chans, ch_start, ch_coef, ch_erev, "
+            "x1, x2, ring_row, fired, n_fired")
     for code, fn, _ in kernels:
         w(f"            elif kind == {code}:\n                n_fired = {fn}({args})\n")
     if parts.get("poisson"):
@@ -188,8 +198,8 @@ def run_steps(step0, n_steps, pop_start, pop_kind, pop_par, pop_ch_ptr, pop_ch,
     w("        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
     if parts.get("stp"):
         w('''\
-        push_spikes_stp(k, fired, n_fired, stp[0], stp[1], stp[2], stp[3], stp[4], stp[5],
-                        stp[6], stp[7], stp[8][0], ring)
+        push_spikes_stp(k, fired, n_fired, stp.indptr, stp.target, stp.weight, stp.delay,
+                        stp.par, stp.u, stp.x, stp.last, stp.dt[0], ring)
 ''')
     if parts.get("plasticity") or rules:
         w("        # 5. plasticity\n")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim import io, simulator
+from neurosim import checkpoint, io, simulator
 
 
 def _network():
@@ -88,7 +88,7 @@ def test_interrupting_a_run_with_periodic_checkpoints_saves_the_step_reached(tmp
         sim.run(100.0, checkpoint_every=25.0, checkpoint_path=path)
     # chunks end at steps 100, 200, 250 (a periodic checkpoint), 350: Ctrl-C there
     assert sim.step == 350
-    manifest = io.read_archive(path, "neurosim.checkpoint")[0]
+    manifest = io.read_archive(path, "neurosim.checkpoint", checkpoint.CHECKPOINT_VERSION)[0]
     assert manifest["step"] == sim.step
     monkeypatch.undo()
     resumed = ns.Simulator.resume(path, _network()[0])

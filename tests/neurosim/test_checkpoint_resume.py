@@ -82,7 +82,7 @@ def test_resume_in_a_fresh_process_is_bitwise_the_straight_run(tmp_path, straigh
     ck = tmp_path / "at50.npz"
     sim.checkpoint(ck)
     # Spikes are in transit at the checkpoint: the ring buffer is not empty.
-    assert np.any(checkpoint.engine_arrays(sim)["ring"] != 0)
+    assert np.any(checkpoint.engine_arrays(sim)["channels.ring"] != 0)
 
     net_file = tmp_path / "netdef.py"
     net_file.write_text(NETWORK_SOURCE)
@@ -225,7 +225,8 @@ def test_periodic_checkpoints_during_a_run(tmp_path, straight, monkeypatch):
     assert written == [400, 800, 1000]
     _assert_same_records(sim_s, mons_s, sim, mons)
     monkeypatch.undo()
-    assert io.read_archive(tmp_path / "p.npz", "neurosim.checkpoint")[0]["step"] == 1000
+    assert io.read_archive(tmp_path / "p.npz", "neurosim.checkpoint",
+                           checkpoint.CHECKPOINT_VERSION)[0]["step"] == 1000
     with pytest.raises(ValueError, match="checkpoint_every and checkpoint_path together"):
         sim.run(1.0, checkpoint_every=1.0)
     with pytest.raises(ValueError, match=r"run\.checkpoint_every must be > 0 ms, got -1\.0"):
@@ -235,7 +236,7 @@ def test_periodic_checkpoints_during_a_run(tmp_path, straight, monkeypatch):
 def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
     """A plastic projection needs more memory than a static one of the same size; the
     estimate's per-synapse cost matches what the built tables really hold."""
-    from neurosim import simulator
+    from neurosim import build
 
     def network(rule, connector=None):
         connector = ns.AllToAll() if connector is None else connector
@@ -246,12 +247,12 @@ def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
     stdp = ns.STDP(a_plus=0.01, a_minus=0.01, tau_plus=20.0, tau_minus=20.0, w_max=10.0)
     dense = ns.Simulator(network(stdp), dt=0.1, seed=0)
     sparse = ns.Simulator(network(stdp, ns.FixedInDegree(20)), dt=0.1, seed=0)
-    per_synapse = (sum(a.nbytes for a in dense._pl) - sum(a.nbytes for a in sparse._pl)) \
+    per_synapse = (sum(a.nbytes for a in dense._b.pl) - sum(a.nbytes for a in sparse._b.pl)) \
         / (dense.n_synapses - sparse.n_synapses)
-    assert per_synapse == simulator.PLASTIC_BYTES_PER_SYNAPSE
+    assert per_synapse == build.PLASTIC_BYTES_PER_SYNAPSE
     # 40,000 synapses: 64 B each static, 64 + 120 B each plastic. 5 MiB is enough for the
     # static network's estimate (2.4 MiB) but not for the plastic one's (7.0 MiB).
-    monkeypatch.setattr(simulator, "_available_memory", lambda: 5 * 2**20)
+    monkeypatch.setattr(build, "_available_memory", lambda: 5 * 2**20)
     ns.Simulator(network(None), dt=0.1)
     with pytest.raises(MemoryError, match=r"about 40,000 synapses.*40,000 plastic, 72 B more "
                                           r"each for traces and indices"):

@@ -79,7 +79,7 @@ def test_drawn_delays_are_rounded_to_the_grid():
     a = net.population(20, ns.LIF(), name="a")
     proj = net.connect(a, a, ns.AllToAll(), weight=1.0, delay=ns.Uniform(1.0, 5.0))
     sim = ns.Simulator(net, dt=0.1, seed=3)
-    d = sim._csr[3]
+    d = sim._b.synapses[3]
     assert proj is not None and d.min() >= 10 and d.max() <= 50
     assert len(np.unique(d)) > 20
 
@@ -93,7 +93,7 @@ def test_drawn_delays_stay_within_the_distributions_bounds_off_the_grid():
     net.connect(a, a, ns.AllToAll(), weight=1.0,
                 delay=ns.Normal(3.0, 2.0, low=1.0, high=5.0))
     sim = ns.Simulator(net, dt=0.3, seed=3)
-    d = sim._csr[3]
+    d = sim._b.synapses[3]
     assert d.min() == 4 and d.max() == 16          # 1.2 ms and 4.8 ms, both reached
     net = ns.Network()
     a = net.population(2, ns.LIF(t_ref=0.5), name="a")

@@ -474,8 +474,8 @@ def test_a_custom_model_compiles_once_and_is_reused(tmp_path, monkeypatch):
     net.population(1, lif_eq(), name="p")
     a = ns.Simulator(net, dt=0.1)
     b = ns.Simulator(net, dt=0.1)
-    assert a._loop is b._loop
-    path = a._loop.py_func.__code__.co_filename
+    assert a._b.loop is b._b.loop
+    path = a._b.loop.py_func.__code__.co_filename
     assert path.startswith(loop.cache_dir()) and "eq_EquationModel_" in open(path).read()
     assert math.isfinite(float(a.get(net.populations[0], "v")[0]))
 

@@ -220,7 +220,7 @@ def test_builtin_lif_runs_its_equations(n_channels):
         net, sa, sb, va = build(lif)
         sim = ns.Simulator(net, dt=0.1, seed=3)
         sim.run(150.0)
-        runs.append((sim.data[sa], sim.data[sb], sim.data[va], sim._state.copy()))
+        runs.append((sim.data[sa], sim.data[sb], sim.data[va], sim._b.neurons.state.copy()))
     (a1, b1, v1, s1), (a2, b2, v2, s2) = runs
     assert len(a1) > 100 and len(b1) > 100
     np.testing.assert_array_equal(a1.steps, a2.steps)

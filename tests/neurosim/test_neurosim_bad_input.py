@@ -152,8 +152,8 @@ def test_hodgkin_huxley_rk4_stability_check():
 
 
 def test_memory_estimate_refuses_before_allocating(monkeypatch):
-    from neurosim import simulator
-    monkeypatch.setattr(simulator, "_available_memory", lambda: 10 * 2**20)
+    from neurosim import build
+    monkeypatch.setattr(build, "_available_memory", lambda: 10 * 2**20)
     net = ns.Network()
     a = net.population(2000, ns.LIF(), name="a")
     net.connect(a, a, ns.AllToAll())

@@ -139,7 +139,7 @@ def test_storage_follows_what_the_statements_read():
     # one presynaptic trace row per (presynaptic neuron, delay) group, none per synapse
     net, inp, rec, _ = _plastic_network(stdp, stdp)
     sim = ns.Simulator(net, dt=DT, seed=7)
-    tables = sim._ul[0]
+    tables = sim._b.ul[0]
     pre_tr = tables[RULE_FIELDS.index("pre_tr")]
     tab = sim.weights(inp)
     groups = {(p, d) for p, d in zip(tab.pre, tab.delay)}

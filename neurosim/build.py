@@ -1,0 +1,592 @@
+"""Build: a :class:`~neurosim.Network` description into the named arrays the engine runs on.
+
+:func:`build` reads the description once -- draws the initial values, the connectivity, the
+weights and the delays from the simulator's generator, in an order that does not depend on
+anything else -- and returns a :class:`Build`. Its arrays are grouped in named tuples, which
+the generated loop (:mod:`neurosim.loop`) receives as they are and reads by name, and which
+checkpoints (:mod:`neurosim.checkpoint`) store under ``group.field`` names:
+
+- :class:`Neurons`: populations (first neuron, kernel kind, parameter row, receptor
+  channels), the state (one row per state variable or per-neuron parameter), refractory
+  counts, injected currents;
+- :class:`Channels`: receptor channels (first slot, propagator coefficients, reversal
+  potential), their two state variables per slot and the delay ring buffer;
+- :class:`Synapses`: the main synapse table in CSR form (by presynaptic neuron);
+- :class:`Inputs`: current-injection events, noise currents, spike-time sources, Poisson
+  spike probabilities;
+- :class:`ShortTerm`: the Tsodyks-Markram synapses (their own CSR table and state);
+- ``pl``: the built-in weight-changing rules (:data:`neurosim.plasticity.STDP_FIELDS`);
+  ``ul``: one table tuple per projection with a rule written as statements
+  (:data:`neurosim.plasticity_rule.RULE_FIELDS`).
+
+The rest of a :class:`Build` says where things are (populations, projections' table
+positions, monitors, sampling periods) for the simulator and the Brian2 and NEST engines.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import NamedTuple
+
+import numpy as np
+
+from .connectivity import (
+    _BUILD_BYTES_PER_SYNAPSE,
+    BYTES_PER_SYNAPSE,
+    csr_positions,
+    to_csr,
+    to_csr_parts,
+)
+from .delays import delay_steps, ring_buffer
+from .distributions import Distribution, draw
+from .equation_model import KIND_EQUATIONS
+from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
+from .loop import compiled_loop
+from .network import SpikeMonitor, StateMonitor
+from .neurons import (
+    KIND_POISSON,
+    N_CHANNEL_COEFS,
+    N_STATE_ROWS,
+    NeuronModel,
+    channel_coefficients,
+)
+from .plasticity import STDP_FIELDS, RewardSTDP, TsodyksMarkram, build_stdp_tables
+from .plasticity_rule import PlasticityRule, build_rule_tables
+from .units import HZ_PER_INV_MS, to_steps, to_steps_array
+
+__all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Inputs", "ShortTerm", "Recording",
+           "spike_probability", "PLASTIC_BYTES_PER_SYNAPSE", "STP_BYTES_PER_SYNAPSE"]
+
+#: Memory kept per synapse with weight-changing plasticity, on top of its CSR entry: the
+#: plasticity tables' indices (position twice, rule, trace slot, delay, postsynaptic order:
+#: 6 x 8 B; trace group twice: 2 x 4 B), eligibility and its step (2 x 8 B) -- 72 B, measured
+#: equal to the growth of ``sum(a.nbytes for a in sim._b.pl)`` per synapse. The presynaptic
+#: traces (24 B) are kept per (presynaptic neuron, delay, rule), not per synapse.
+PLASTIC_BYTES_PER_SYNAPSE = 72
+#: Transient memory per plastic synapse while its tables are built (sort keys, inverse orders).
+_PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
+#: Extra memory per Tsodyks-Markram synapse: parameters (3 x 8 B), u, x and last spike step.
+STP_BYTES_PER_SYNAPSE = 48
+
+
+class Neurons(NamedTuple):
+    """Populations and neuron state (global neuron index ``g``; population ``p``)."""
+    pop_start: np.ndarray   #: first neuron of each population, and the total (int64, P + 1)
+    pop_kind: np.ndarray    #: kernel code of each population (int64)
+    pop_par: np.ndarray     #: parameter row of each population (float64, P x n)
+    pop_ch_ptr: np.ndarray  #: channels of population p: pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p+1]]
+    pop_ch: np.ndarray      #: channel indices grouped by population
+    state: np.ndarray       #: state variables and per-neuron parameters (float64, rows x N)
+    refrac: np.ndarray      #: refractory count (int64, N)
+    i_inj: np.ndarray       #: injected current of this step, pA (noise included)
+    i_det: np.ndarray       #: deterministic injected current, pA
+
+
+class Channels(NamedTuple):
+    """Receptor channels: one per (postsynaptic population, synapse kinetics)."""
+    start: np.ndarray  #: first slot of each channel (its population's neurons follow)
+    coef: np.ndarray   #: propagator coefficients (neurons.channel_coefficients)
+    erev: np.ndarray   #: reversal potential, mV (conductance channels)
+    x1: np.ndarray     #: first state variable per slot
+    x2: np.ndarray     #: second state variable per slot (alpha kinetics)
+    ring: np.ndarray   #: delay ring buffer, (max delay + 1) x slots
+
+
+class Synapses(NamedTuple):
+    """The main synapse table, CSR by presynaptic neuron."""
+    indptr: np.ndarray  #: synapses of neuron g: [indptr[g], indptr[g + 1])
+    target: np.ndarray  #: channel slot of each synapse (int32)
+    weight: np.ndarray  #: weight in the projection's unit (float64)
+    delay: np.ndarray   #: delay in steps (int32)
+
+
+class Inputs(NamedTuple):
+    """Injected currents, noise currents, spike-time sources and Poisson sources."""
+    inj_step: np.ndarray   #: step of each change of injected current (sorted)
+    inj_idx: np.ndarray    #: its neuron
+    inj_val: np.ndarray    #: the change, pA
+    inj_ptr: np.ndarray    #: next event to apply (one int64)
+    nz_idx: np.ndarray     #: neurons with a noise current
+    nz_mean: np.ndarray    #: its mean, pA
+    nz_std: np.ndarray     #: its standard deviation per step, pA
+    nz_start: np.ndarray   #: first step
+    nz_stop: np.ndarray    #: stop step
+    st_step: np.ndarray    #: spike-time sources: step of each spike (sorted)
+    st_idx: np.ndarray     #: its neuron
+    st_ptr: np.ndarray     #: next spike to emit (one int64)
+    poisson_p: np.ndarray  #: spike probability per step of each neuron (0 unless Poisson)
+
+
+class ShortTerm(NamedTuple):
+    """Tsodyks-Markram synapses: their own CSR table and per-synapse state."""
+    indptr: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    delay: np.ndarray
+    par: np.ndarray   #: (U, tau_rec, tau_fac) per synapse
+    u: np.ndarray
+    x: np.ndarray
+    last: np.ndarray  #: step of the synapse's previous spike
+    dt: np.ndarray    #: (dt,)
+
+
+class Recording(NamedTuple):
+    """What one call of the loop records into (made per call by the simulator): the spike
+    list of the step, which neurons are recorded, the spike buffer and its fill count
+    (``spk_room``: how much room a step may need), the state probes (state row, neuron,
+    period in steps, offset, stride, first sample) and their output, the weight probes
+    (table position, plastic index or -1, period, offset, stride, first sample) and theirs."""
+    fired: np.ndarray
+    rec_mask: np.ndarray
+    spk_step: np.ndarray
+    spk_idx: np.ndarray
+    spk_count: np.ndarray
+    spk_room: int
+    probe_var: np.ndarray
+    probe_idx: np.ndarray
+    probe_every: np.ndarray
+    probe_off: np.ndarray
+    probe_stride: np.ndarray
+    probe_base: np.ndarray
+    probe_out: np.ndarray
+    wr_pos: np.ndarray
+    wr_p: np.ndarray
+    wr_every: np.ndarray
+    wr_off: np.ndarray
+    wr_stride: np.ndarray
+    wr_base: np.ndarray
+    wr_out: np.ndarray
+
+
+class Build:
+    """What :func:`build` returns: the named array groups (:class:`Neurons`,
+    :class:`Channels`, :class:`Synapses`, :class:`Inputs`, :class:`ShortTerm`, ``pl``,
+    ``ul``), the compiled ``loop``, the spike list ``fired`` and ``rec_mask`` (recorded
+    neurons), and where things are: ``pops``, ``pop_index`` (``id(population)`` -> index),
+    ``pop_start``, ``n_total``, ``channel_ids`` ((population, synapse) -> channel),
+    ``proj_channel``, ``proj_tables`` (``id(projection)`` -> (table, positions, plastic
+    indices)), ``tables`` (each projection's (pre, post, weight, delay) when kept for another
+    engine), ``monitors``, ``state_monitors``, ``weight_monitors``, ``every_steps``,
+    ``reward_rules``, ``user_rules``, ``spk_room``."""
+
+
+def _available_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def spike_probability(pop, rate, dt):
+    """Spike probability per step of a :class:`PoissonSource` population at ``rate`` (Hz)."""
+    rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (pop.n,))
+    prob = rate * dt / HZ_PER_INV_MS
+    if prob.size and prob.max() > 1.0:
+        raise ValueError(f"PoissonSource {pop.name!r}: rate {float(rate.max())!r} Hz "
+                         f"exceeds one spike per step of dt = {dt!r} ms")
+    return prob
+
+
+def build(network, dt, rng, keep_tables=False):
+    """Build ``network`` for the engine at time step ``dt`` (ms), drawing from ``rng``.
+
+    ``keep_tables``: keep each projection's (pre, post, weight, delay) for another engine.
+    Raises ``ValueError``/``TypeError`` for an invalid description and ``MemoryError`` when
+    the synapse tables would not fit (checked before any synapse is drawn).
+    """
+    net = network
+    b = Build()
+    pops = list(net.populations)
+    pop_index = {id(p): i for i, p in enumerate(pops)}
+    sizes = np.array([p.n for p in pops], dtype=np.int64)
+    pop_start = np.zeros(len(pops) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=pop_start[1:])
+    n_total = int(pop_start[-1])
+
+    # Receptor channels: one per (target population, synapse kinetics).
+    channels = {}
+    proj_channel = []
+    for proj in net.projections:
+        key = (pop_index[id(proj.post)], proj.synapse)
+        if key not in channels:
+            channels[key] = len(channels)
+        proj_channel.append(channels[key])
+
+    # Every neuron model is integrated by a kernel generated from its equations (a
+    # built-in model through its definition, NeuronModel._definition): one
+    # kernel per model and population structure (numbered from KIND_EQUATIONS), a
+    # parameter row as long as it needs, per-neuron parameters in extra state rows.
+    kernels, kernel_code = [], {}
+    pop_kind = np.zeros(len(pops), dtype=np.int64)
+    injected = {id(inj.population) for inj in net.injections}
+    defs = {}
+    for i, p in enumerate(pops):
+        if isinstance(p.model, NeuronModel):
+            p.model._check_dt(dt)
+            defs[i] = p.model._definition()
+    pop_channels = {i: [syn for (q, syn), c in sorted(channels.items(), key=lambda kv: kv[1])
+                        if q == i] for i in range(len(pops))}
+    for i, p in enumerate(pops):
+        if i in defs:
+            for syn in pop_channels[i]:
+                defs[i]._check_synapse(syn, f"connect onto {p.name!r}")
+            code, name, src = defs[i]._kernel(KIND_EQUATIONS + len(kernels),
+                                              pop_channels[i], id(p) in injected)
+            if name not in kernel_code:
+                kernel_code[name] = code
+                kernels.append((code, name, src))
+            pop_kind[i] = kernel_code[name]
+        else:
+            pop_kind[i] = p.model.kind
+    eq_rows = {}
+    n_state_rows = N_STATE_ROWS
+    for i, defn in defs.items():
+        n_var = len(defn.state_vars)
+        eq_rows[i] = {q: n_var + k for k, q in enumerate(defn._per_neuron)}
+        n_state_rows = max(n_state_rows, n_var + len(defn._per_neuron))
+    eq_par = {i: defn._pack_row(dt, pop_channels[i]) for i, defn in defs.items()}
+    pop_par = np.zeros((len(pops), max([1] + [r.size for r in eq_par.values()])))
+    for i, row in eq_par.items():
+        pop_par[i, :row.size] = row
+
+    n_ch = len(channels)
+    ch_start = np.zeros(n_ch, dtype=np.int64)
+    ch_coef = np.zeros((n_ch, N_CHANNEL_COEFS))
+    ch_erev = np.zeros(n_ch)
+    ch_pop = np.zeros(n_ch, dtype=np.int64)
+    n_slots = 0
+    for (p, syn), c in channels.items():
+        ch_erev[c] = syn._e_rev()
+        ch_pop[c] = p
+        # the channel's own propagator and step means; what a channel contributes to an
+        # exactly integrated model is in that model's parameter row (equation_model)
+        ch_coef[c] = channel_coefficients(syn.kind, syn._tau(), dt)
+        ch_start[c] = n_slots
+        n_slots += pops[p].n
+    order = np.argsort(ch_pop, kind="stable")
+    pop_ch = order.astype(np.int64)
+    pop_ch_ptr = np.zeros(len(pops) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ch_pop, minlength=len(pops)), out=pop_ch_ptr[1:])
+
+    # Memory estimate before any synapse is drawn.
+    # Weight-changing plasticity and short-term plasticity keep per-synapse state too.
+    expected = n_plastic = n_stp = 0
+    for proj in net.projections:
+        n_exp = proj.connector.expected_count(proj.pre.n, proj.post.n)
+        expected += n_exp
+        if isinstance(proj.plasticity, TsodyksMarkram):
+            n_stp += n_exp
+        elif proj.plasticity is not None:
+            n_plastic += n_exp
+    need = (expected * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE)
+            + n_plastic * (PLASTIC_BYTES_PER_SYNAPSE + _PLASTIC_BUILD_BYTES_PER_SYNAPSE)
+            + n_stp * STP_BYTES_PER_SYNAPSE)
+    avail = _available_memory()
+    if avail is not None and need > avail:
+        extra = ""
+        if n_plastic:
+            extra += (f"; {n_plastic:,} plastic, {PLASTIC_BYTES_PER_SYNAPSE} B more each "
+                      f"for traces and indices")
+        if n_stp:
+            extra += f"; {n_stp:,} with short-term plasticity, {STP_BYTES_PER_SYNAPSE} B more"
+        raise MemoryError(f"Simulator: the network has about {expected:,} synapses, which "
+                          f"need about {need / 2**30:.1f} GiB to build "
+                          f"({BYTES_PER_SYNAPSE} B each to keep{extra}); only "
+                          f"{avail / 2**30:.1f} GiB are available")
+
+    # State and initial values.
+    state = np.zeros((n_state_rows, n_total))
+    for i, p in enumerate(pops):
+        sl = slice(pop_start[i], pop_start[i + 1])
+        values = p.model.initial_values()
+        for row, var in enumerate(p.model.state_vars):
+            value = p.initial.get(var, values[var])
+            state[row, sl] = draw(value, p.n, rng, owner=p.name, name=var)
+        for q, row in eq_rows.get(i, {}).items():
+            defn = defs[i]
+            state[row, sl] = draw(defn.parameters[q], p.n, rng,
+                                  owner=f"{p.name} ({defn.name})", name=q,
+                                  unit=defn.units[q])
+
+    # Synapses.
+    pre_all, tgt_all, w_all, d_all = [], [], [], []
+    stp_parts = ([], [], [], [], [])
+    tables = []
+    proj_slot = []  # per projection: (table, offset in that table's concatenation, count)
+    n_main = n_stp = 0
+    blocks = {}
+    row_fill = np.zeros(n_total, dtype=np.int32)  # main-table synapses per row so far
+    for proj, c in zip(net.projections, proj_channel):
+        same = proj.pre is proj.post
+        pre, post = proj.connector.pairs(proj.pre.n, proj.post.n, rng, same=same)
+        n_syn = pre.size
+        if proj.connector.weights is not None:
+            w = np.asarray(proj.connector.weights, dtype=np.float64)
+        else:
+            w = draw(proj.weight, n_syn, rng, owner=f"connect {proj.name}", name="weight",
+                     unit=proj.synapse.weight_unit)
+        if proj.synapse.conductance and w.size and w.min() < 0:
+            raise ValueError(f"connect {proj.name}: conductance weights must be >= 0 nS, "
+                             f"got {float(w.min())!r}")
+        delay = proj.connector.delays if proj.connector.delays is not None else proj.delay
+        if delay is None:
+            d = np.ones(n_syn, dtype=np.int32)
+        else:
+            drawn = isinstance(delay, Distribution)
+            values = draw(delay, n_syn, rng, owner=f"connect {proj.name}", name="delay",
+                          unit="ms")
+            d = delay_steps(values, dt, drawn=drawn,
+                            bounds=delay.support() if drawn else None,
+                            name=f"connect {proj.name}: delay")
+        if proj.plasticity is not None:
+            proj.plasticity._check_bounds(f"connect {proj.name}", w)
+        if keep_tables:
+            tables.append((pre, post, w, d))
+        if isinstance(proj.plasticity, TsodyksMarkram):
+            rule = proj.plasticity
+            for lst, val in zip(stp_parts, (pre + pop_start[pop_index[id(proj.pre)]],
+                                            post + ch_start[c], w, d,
+                                            np.tile([rule.U, rule.tau_rec, rule.tau_fac],
+                                                    (n_syn, 1)))):
+                lst.append(val)
+            proj_slot.append(("stp", n_stp, n_syn))
+            n_stp += n_syn
+            continue
+        pre_all.append(pre + pop_start[pop_index[id(proj.pre)]])
+        tgt_all.append(post + ch_start[c])
+        w_all.append(w)
+        d_all.append(d)
+        proj_slot.append(("main", n_main, n_syn))
+        # A static projection whose synapses come sorted by presynaptic neuron (every
+        # connector but a shuffled FromList) keeps no per-synapse index: its table
+        # positions follow from how many synapses each row has (_RowBlocks).
+        base = int(pop_start[pop_index[id(proj.pre)]])
+        counts = np.bincount(pre, minlength=proj.pre.n).astype(np.int32)
+        if proj.plasticity is None and bool(np.all(pre[1:] >= pre[:-1])):
+            blocks[id(proj)] = _RowBlocks(base, counts,
+                                          row_fill[base:base + proj.pre.n].copy())
+        row_fill[base:base + proj.pre.n] += counts
+        n_main += n_syn
+    # One CSR table sorted stably by presynaptic neuron, built part by part (no
+    # concatenated copy); the table positions of a projection's synapses are kept where
+    # they cannot be found from row counts (plastic or unsorted projections, _RowBlocks).
+    main_projs = [p for p, slot in zip(net.projections, proj_slot) if slot[0] == "main"]
+    indptr, target, weight, delay, main_pos = to_csr_parts(
+        list(zip(pre_all, tgt_all, w_all, d_all)), n_total,
+        positions=[id(p) not in blocks for p in main_projs], row_counts=row_fill)
+    main_pos = dict(zip((id(p) for p in main_projs), main_pos))
+    del pre_all, tgt_all, w_all, d_all
+    stp_pre = cat(stp_parts[0], np.int64)
+    stp_indptr, stp_target, stp_weight, stp_delay = to_csr(
+        stp_pre, cat(stp_parts[1], np.int64), cat(stp_parts[2], np.float64),
+        cat(stp_parts[3], np.int32), n_total)
+    inv_stp = csr_positions(stp_pre, n_total)[1]
+    stp_order = np.empty_like(inv_stp)
+    stp_order[inv_stp] = np.arange(inv_stp.size)
+    stp_par = (np.concatenate(stp_parts[4]) if stp_parts[4] else np.zeros((0, 3)))[stp_order]
+    max_delay = max(int(delay.max()) if delay.size else 1,
+                    int(stp_delay.max()) if stp_delay.size else 1)
+
+    # Current injections: one event per (step, neuron) with the change of current; noise
+    # as a table of (neuron, mean, std, first step, stop step).
+    ev_step, ev_idx, ev_val = [], [], []
+    nz = ([], [], [], [], [])
+    for inj in net.injections:
+        base = pop_start[pop_index[id(inj.population)]]
+        if isinstance(inj.current, NoisyCurrent):
+            cur = inj.current
+            first = to_steps(cur.start, dt, name="NoisyCurrent.start")
+            stop = (np.iinfo(np.int64).max if math.isinf(cur.stop)
+                    else to_steps(cur.stop, dt, name="NoisyCurrent.stop"))
+            for lst, val in zip(nz, (inj.neurons + base,
+                                     np.broadcast_to(cur.mean, inj.neurons.shape),
+                                     np.broadcast_to(cur.std, inj.neurons.shape),
+                                     np.full(inj.neurons.size, first),
+                                     np.full(inj.neurons.size, stop))):
+                lst.append(val)
+            continue
+        times, amps = inj.current._segments(dt)
+        steps = to_steps_array(times, dt, name=f"inject into {inj.population.name}: time")
+        prev = np.zeros(inj.neurons.size)
+        for s, a in zip(steps, amps):
+            a = np.broadcast_to(a, inj.neurons.shape).astype(np.float64)
+            ev_step.append(np.full(inj.neurons.size, s, dtype=np.int64))
+            ev_idx.append(inj.neurons + base)
+            ev_val.append(a - prev)
+            prev = a
+    noise = (cat(nz[0], np.int64), cat(nz[1], np.float64), cat(nz[2], np.float64),
+             cat(nz[3], np.int64), cat(nz[4], np.int64))
+    inj_step = cat(ev_step, np.int64)
+    order = np.argsort(inj_step, kind="stable")
+    inj = (inj_step[order], cat(ev_idx, np.int64)[order], cat(ev_val, np.float64)[order],
+           np.zeros(1, dtype=np.int64))
+
+    # Spike-time sources.
+    st_step, st_idx = [], []
+    for i, p in enumerate(pops):
+        if isinstance(p.model, SpikeTimes):
+            for j, times in enumerate(p.model.times):
+                st_step.append(to_steps_array(times, dt, name=f"SpikeTimes of {p.name!r}: "
+                                                           f"spike time"))
+                st_idx.append(np.full(times.size, pop_start[i] + j, dtype=np.int64))
+    st_step = cat(st_step, np.int64)
+    order = np.argsort(st_step, kind="stable")
+    st = (st_step[order], cat(st_idx, np.int64)[order], np.zeros(1, dtype=np.int64))
+    st_burst = int(np.bincount(st_step).max()) if st_step.size else 0
+
+    # Poisson sources.
+    poisson_p = np.zeros(n_total)
+    b.pops = pops
+    b.pop_index = pop_index
+    b.pop_start = pop_start
+    for i, p in enumerate(pops):
+        if isinstance(p.model, PoissonSource):
+            poisson_p[pop_start[i]:pop_start[i + 1]] = spike_probability(p, p.model.rate, dt)
+
+    # Monitors.
+    rec_mask = np.zeros(n_total, dtype=np.bool_)
+    for mon in net.monitors:
+        if isinstance(mon, SpikeMonitor):
+            i = pop_index[id(mon.population)]
+            rec_mask[pop_start[i]:pop_start[i + 1]] = True
+    b.monitors = list(net.monitors)
+    b.state_monitors = [m for m in b.monitors if isinstance(m, StateMonitor)]
+    b.every_steps = {}
+    for mon in b.state_monitors:
+        every = dt if mon.every is None else mon.every
+        b.every_steps[mon] = to_steps(every, dt, name="record: every", minimum=1)
+
+    # Weight-changing plasticity: one rule index per plastic projection, one postsynaptic
+    # trace slot per (rule, postsynaptic neuron).
+    rules, pl_pos, pl_q, q_rule, n_q, user_rules = [], [], [], [], 0, []
+    proj_tables = {}
+    for proj, c, (table, off, n) in zip(net.projections, proj_channel, proj_slot):
+        pos = main_pos[id(proj)] if table == "main" else inv_stp[off:off + n]
+        if id(proj) in blocks:
+            proj_tables[id(proj)] = [table, blocks[id(proj)], None]
+        else:  # (a slice of inv_stp is copied, so that the whole can be freed)
+            proj_tables[id(proj)] = [table, pos if table == "main" else pos.copy(), None]
+        if proj.plasticity is None or table != "main":
+            continue
+        i_post = pop_index[id(proj.post)]
+        if isinstance(proj.plasticity, PlasticityRule):
+            user_rules.append((proj, pos, target[pos].astype(np.int64) - ch_start[c],
+                               (pop_start[i_post], pop_start[i_post + 1])))
+            continue
+        q_rule.append((pop_start[i_post], pop_start[i_post + 1], n_q))
+        rules.append(proj.plasticity)
+        pl_pos.append(pos)
+        pl_q.append(target[pos].astype(np.int64) - ch_start[c] + n_q)
+        n_q += proj.post.n
+    # Plastic synapses are indexed by (presynaptic neuron, delay): the kernel finds the
+    # arrivals of one delay by bisection. p_of[i] is the index of the i-th one.
+    all_pos, all_q = cat(pl_pos, np.int64), cat(pl_q, np.int64)
+    all_rule = cat([np.full(pos.size, r, dtype=np.int64) for r, pos in enumerate(pl_pos)],
+                   np.int64)
+    # Rules written as statements: tables of their own per projection, sorted by
+    # (presynaptic neuron, delay) as the built-in rules' are.
+    b.user_rules = []
+    b.ul = ()
+    rule_kernels = []
+    for proj, pos, post_q, post_range in user_rules:
+        row = np.searchsorted(indptr, pos, side="right") - 1
+        order = np.lexsort((delay[pos], row))
+        rule_tables = build_rule_tables(proj.plasticity, dt, n_total, row[order],
+                                        delay[pos[order]], pos[order], post_q[order],
+                                        proj.post.n, post_range, burst=st_burst)
+        b.user_rules.append(proj)
+        b.ul += (rule_tables,)
+        rule_kernels.append(proj.plasticity.kernel())
+    del main_pos, pl_pos
+    pl_row = np.searchsorted(indptr, all_pos, side="right") - 1  # row of each
+    order = np.lexsort((all_rule, delay[all_pos], pl_row))
+    del all_rule
+    p_of = np.empty(order.size, dtype=np.int64)
+    p_of[order] = np.arange(order.size)
+    pl = build_stdp_tables(rules, dt, n_total, pl_row[order],
+                           delay[all_pos[order]], all_pos[order], all_q[order], n_q,
+                           np.array(q_rule, dtype=np.int64).reshape(-1, 3), burst=st_burst)
+    del pl_row, all_pos, all_q, order
+    off = 0
+    b.reward_rules = []
+    for proj in b.user_rules:  # plain weights: no reward synapse to bring up to date
+        proj_tables[id(proj)][2] = np.full(proj_tables[id(proj)][1].size, -1, dtype=np.int64)
+    for r, proj in enumerate(p for p in net.projections
+                             if p.plasticity is not None and proj_tables[id(p)][0] == "main"
+                             and not isinstance(p.plasticity, PlasticityRule)):
+        n = proj_tables[id(proj)][1].size
+        proj_tables[id(proj)][2] = p_of[off:off + n]
+        off += n
+        if isinstance(proj.plasticity, RewardSTDP):
+            b.reward_rules.append((proj, r))
+    b.weight_monitors = list(net.weight_monitors)
+    for mon in b.weight_monitors:
+        n = proj_tables[id(mon.projection)][1].size
+        if mon.synapses is not None and mon.synapses.size and mon.synapses.max() >= n:
+            raise ValueError(f"record_weights: synapse index {int(mon.synapses.max())} is "
+                             f"outside [0, {n}) for projection {mon.projection.name!r}")
+        every = dt if mon.every is None else mon.every
+        b.every_steps[mon] = to_steps(every, dt, name="record_weights: every", minimum=1)
+
+    # Everything validated: the named structure the loop, checkpoints and engines read.
+    b.proj_tables = proj_tables
+    b.tables = tables
+    b.channel_ids = channels
+    b.proj_channel = proj_channel
+    b.n_total = n_total
+    b.neurons = Neurons(pop_start=pop_start, pop_kind=pop_kind, pop_par=pop_par,
+                        pop_ch_ptr=pop_ch_ptr, pop_ch=pop_ch, state=state,
+                        refrac=np.zeros(n_total, dtype=np.int64), i_inj=np.zeros(n_total),
+                        i_det=np.zeros(n_total))
+    b.channels = Channels(start=ch_start, coef=ch_coef, erev=ch_erev, x1=np.zeros(n_slots),
+                          x2=np.zeros(n_slots), ring=ring_buffer(n_slots, max_delay))
+    b.synapses = Synapses(indptr=indptr, target=target, weight=weight, delay=delay)
+    b.inputs = Inputs(*inj, *noise, *st, poisson_p=poisson_p)
+    b.stp = ShortTerm(indptr=stp_indptr, target=stp_target, weight=stp_weight,
+                      delay=stp_delay, par=stp_par, u=np.zeros(stp_target.size),
+                      x=np.ones(stp_target.size), last=np.zeros(stp_target.size, dtype=np.int64),
+                      dt=np.array([dt]))
+    b.pl = tuple(pl[f] for f in STDP_FIELDS)
+    # Which parts of the compiled loop this network needs (neurosim.loop).
+    present = set(int(k) for k in pop_kind)
+    b.loop = compiled_loop(
+        {"poisson": KIND_POISSON in present,
+         "stp": stp_target.size > 0, "plasticity": len(rules) > 0,
+         "noise": noise[0].size > 0}, kernels, rule_kernels)
+    b.fired = np.zeros(n_total + st_burst, dtype=np.int64)
+    b.rec_mask = rec_mask
+    b.spk_room = int(rec_mask.sum()) + st_burst
+    return b
+
+
+class _RowBlocks:
+    """Where a static projection's synapses lie in the main table, without a per-synapse index.
+
+    The table is sorted stably by presynaptic neuron, so a projection whose synapses come sorted
+    by presynaptic neuron occupies, in each row, one contiguous block in its own order, after
+    the blocks of the projections built before it from the same row: row ``base + i`` holds
+    its ``counts[i]`` synapses from ``indptr[base + i] + before[i]`` on. Two int32 per
+    presynaptic neuron instead of one int64 per synapse.
+    """
+
+    def __init__(self, base, counts, before):
+        self.base = base
+        self.counts = counts
+        self.before = before
+        self.size = int(counts.sum(dtype=np.int64))
+
+    def positions(self, indptr):
+        """The table position of each synapse, in the connector's order (int64)."""
+        n_pre = self.counts.size
+        first = indptr[self.base:self.base + n_pre] + self.before
+        ends = np.cumsum(self.counts, dtype=np.int64)
+        shift = np.repeat(first - (ends - self.counts), self.counts)
+        return np.arange(self.size, dtype=np.int64) + shift
+
+
+def cat(parts, dtype):
+    """Concatenate a list of arrays (possibly empty) into one array of ``dtype``."""
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate(parts).astype(dtype, copy=False)
