@@ -14,7 +14,7 @@ Units everywhere: ms, mV, pA, pF, nS, Hz (see :mod:`neurosim.units`).
 >>> rec = sim.data[spikes]              # rec.times (ms), rec.neurons, rec.rates() (Hz)
 """
 
-from . import analysis, io, plotting, units
+from . import analysis, ensemble, io, plotting, units
 from .connectivity import (
     AllToAll,
     FixedInDegree,
@@ -26,6 +26,7 @@ from .connectivity import (
     OneToOne,
 )
 from .distributions import LogNormal, Normal, Uniform
+from .ensemble import sweep
 from .inputs import (
     DCCurrent,
     NoisyCurrent,
@@ -52,6 +53,6 @@ __all__ = [
     "Uniform", "Normal", "LogNormal",
     "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
     "SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record",
-    "save_results", "load_results",
-    "analysis", "io", "plotting", "units",
+    "save_results", "load_results", "sweep",
+    "analysis", "ensemble", "io", "plotting", "units",
 ]
