@@ -258,3 +258,61 @@ def test_warns_nothing_when_all_runs_succeed(client):
         table = ns.sweep(lambda seed, a: {"b": a * 2 + seed}, grid={"a": [1, 2]}, seeds=[0, 10],
                          client=client, progress=False)
     assert list(table.b) == [2, 12, 4, 14]
+
+
+KILLED_SCRIPT = '''
+import os, sys, time
+import neurosim as ns
+
+def slow(seed, x):
+    with open(os.path.join(sys.argv[1], "calls.txt"), "a") as f:
+        f.write(f"{x},{seed}\\n")
+    time.sleep(0.2)
+    return {"y": x * x + seed}
+
+if __name__ == "__main__":
+    table = ns.sweep(slow, grid={"x": list(range(12))}, seeds=[0], out=sys.argv[2],
+                     progress=False)
+    print("resumed", int(table.resumed.sum()), "ok", int((table.status == "ok").sum()))
+'''
+
+
+def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
+    """The sweeping process and its cluster are killed (SIGKILL) after some runs were saved;
+    the next sweep runs exactly the runs without a file."""
+    import signal
+    import subprocess
+    import time
+
+    script, log, out = tmp_path / "sweep_script.py", tmp_path / "log", tmp_path / "out"
+    script.write_text(KILLED_SCRIPT)
+    log.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, str(script), str(log), str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("run-*.npz"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)             # the sweep, its scheduler and workers
+    proc.wait()
+    saved = {ns.ensemble.load_run(p)["params"]["x"] for p in out.glob("run-*.npz")}
+    assert 3 <= len(saved) < 12, saved
+    with open(log / "calls.txt") as f:
+        before = len(f.readlines())
+    done = subprocess.run([sys.executable, str(script), str(log), str(out)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"resumed {len(saved)} ok 12" in done.stdout
+    with open(log / "calls.txt") as f:
+        rerun = sorted(int(line.split(",")[0]) for line in f.readlines()[before:])
+    assert rerun == sorted(set(range(12)) - saved)
+    assert sorted(ns.ensemble.load_run(p)["results"]["y"] for p in out.glob("run-*.npz")) == \
+        sorted(x * x for x in range(12))
+
+
+def test_without_dask_the_error_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(ImportError, match=r"sweep needs dask.distributed and pandas .*"
+                                          r"pip install -e \"\.\[ensemble\]\""):
+        ns.sweep(lambda seed: {}, progress=False)
