@@ -14,17 +14,19 @@ Units everywhere: ms, mV, pA, pF, nS, Hz (see :mod:`neurosim.units`).
 >>> rec = sim.data[spikes]              # rec.times (ms), rec.neurons, rec.rates() (Hz)
 """
 
-from . import analysis, io, plotting, units
+from . import analysis, ensemble, io, plotting, units
 from .connectivity import (
     AllToAll,
     FixedInDegree,
     FixedOutDegree,
     FixedProbability,
+    FixedTotalNumber,
     FromList,
     FromMatrix,
     OneToOne,
 )
 from .distributions import LogNormal, Normal, Uniform
+from .ensemble import sweep
 from .inputs import (
     DCCurrent,
     NoisyCurrent,
@@ -47,10 +49,10 @@ __all__ = [
     "PoissonSource", "SpikeTimes", "StepCurrent", "DCCurrent", "RampCurrent", "NoisyCurrent",
     "Delta", "ExpCurrent", "AlphaCurrent", "ExpConductance", "AlphaConductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FixedOutDegree",
-    "FromList", "FromMatrix",
+    "FixedTotalNumber", "FromList", "FromMatrix",
     "Uniform", "Normal", "LogNormal",
     "Plasticity", "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
     "SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record",
-    "save_results", "load_results",
-    "analysis", "io", "plotting", "units",
+    "save_results", "load_results", "sweep",
+    "analysis", "ensemble", "io", "plotting", "units",
 ]

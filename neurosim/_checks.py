@@ -67,6 +67,13 @@ def count(owner, name, value, *, minimum=0):
     return value
 
 
+def flag(owner, name, value):
+    """A bool (``numpy.bool_`` too); anything else is an error, not a truth value."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}.{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def finite_array(owner, name, values, unit="", *, shape=None):
     """A float64 array with finite entries (and the given shape, if any)."""
     try:

@@ -2,7 +2,10 @@
 
 A rule is a frozen description; the simulator turns it into index pairs with its own seeded
 generator and then into one CSR table by presynaptic neuron (see :func:`to_csr`).
-``allow_autapses`` only matters when a population projects onto itself.
+``allow_autapses`` only matters when a population projects onto itself. ``allow_multapses``
+(the degree rules and :class:`FixedTotalNumber`) lets one (pre, post) pair carry several
+synapses, each with its own weight and delay; NEST and Brian2 receive them as separate
+connections.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 from . import _checks
 
 __all__ = ["Connector", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
-           "FixedOutDegree", "FromList", "FromMatrix", "to_csr", "csr_positions",
+           "FixedOutDegree", "FixedTotalNumber", "FromList", "FromMatrix", "to_csr", "csr_positions",
            "BYTES_PER_SYNAPSE"]
 
 #: Memory of one synapse in the engine: int32 target, float64 weight, int32 delay.
@@ -135,22 +138,28 @@ class FixedProbability(Connector):
         return self._drop_autapses(pre, post, same)
 
 
-def _distinct_draws(rng, n_rows, n_choices, k, exclude_self, owner):
-    """For each row, ``k`` distinct integers in ``[0, n_choices)`` (not the row's own index
-    if ``exclude_self``), uniformly over the k-subsets.
+def _partner_draws(rng, n_rows, n_choices, k, exclude_self, owner, multapses):
+    """For each row, ``k`` integers in ``[0, n_choices)`` (never the row's own index if
+    ``exclude_self``): independent and uniform with ``multapses`` (repeats allowed), else
+    distinct and uniform over the k-subsets.
 
-    Sparse case (``k`` small against the choices): draw every row with replacement at once and
-    redraw the rows that contain a repeat -- rejection sampling, so the accepted rows are
-    exactly uniform. Dense case: one ``choice(..., replace=False)`` per row.
+    Distinct, sparse case (``k`` small against the choices): draw every row with replacement
+    at once and redraw the rows that contain a repeat -- rejection sampling, so the accepted
+    rows are exactly uniform. Distinct, dense case: one ``choice(..., replace=False)`` per row.
     """
     available = n_choices - (1 if exclude_self else 0)
-    if k > available:
+    if multapses:
+        if k > 0 and n_rows > 0 and available < 1:
+            raise ValueError(f"{owner} asks for {k} partners but none is available")
+    elif k > available:
         raise ValueError(f"{owner} asks for {k} distinct partners but only {available} are "
-                         f"available")
+                         f"available (allow_multapses=True draws with replacement)")
     out = np.empty((n_rows, k), dtype=np.int64)
     if k == 0 or n_rows == 0:
         return out
-    if k * k <= available:         # a row holds a repeat with probability below about 1/2
+    if multapses:
+        out = rng.integers(0, available, size=(n_rows, k))
+    elif k * k <= available:       # a row holds a repeat with probability below about 1/2
         todo = np.arange(n_rows)
         while todo.size:
             picks = rng.integers(0, available, size=(todo.size, k))
@@ -166,30 +175,61 @@ def _distinct_draws(rng, n_rows, n_choices, k, exclude_self, owner):
     return out
 
 
+def _distinct_integers(rng, high, n):
+    """``n`` distinct integers in ``[0, high)``, sorted, uniform over the n-subsets.
+
+    Draws the missing number with replacement and keeps the distinct values until there are
+    ``n``: the procedure treats every value alike, so every n-subset is equally likely. When
+    ``n`` is more than half of ``high``, the complement is drawn instead (so a round always
+    loses fewer than half of its draws to repeats)."""
+    if 2 * n > high:
+        keep = np.ones(high, dtype=bool)
+        keep[_distinct_integers(rng, high, high - n)] = False
+        return np.flatnonzero(keep).astype(np.int64)
+    got = np.zeros(0, dtype=np.int64)
+    while got.size < n:
+        # Sort and drop repeats by hand: numpy's union1d / unique took 40x as long as the sort.
+        cat = np.sort(np.concatenate((got, rng.integers(0, high, n - got.size))))
+        keep = np.ones(cat.size, dtype=bool)
+        keep[1:] = cat[1:] != cat[:-1]
+        got = cat[keep]
+    return got
+
+
 @dataclass(frozen=True)
 class FixedInDegree(Connector):
-    """Each postsynaptic neuron receives exactly ``k`` synapses from distinct presynaptic
-    neurons. The synapses are ordered by presynaptic, then postsynaptic neuron.
+    """Each postsynaptic neuron receives exactly ``k`` synapses, from distinct presynaptic
+    neurons unless ``allow_multapses``. The synapses are ordered by presynaptic, then
+    postsynaptic neuron.
 
     Parameters
     ----------
     k : int
         In-degree, >= 0.
     allow_autapses : bool
+    allow_multapses : bool
+        If True, each of the ``k`` presynaptic neurons is drawn uniformly with replacement
+        (NEST's ``fixed_indegree`` with ``allow_multapses=True``, its default), so a pair may
+        carry several synapses; if False (the default here), ``k`` distinct ones.
     """
 
     k: int
     allow_autapses: bool = True
+    allow_multapses: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "k", _checks.count("FixedInDegree", "k", self.k))
+        for name in ("allow_autapses", "allow_multapses"):
+            object.__setattr__(self, name, _checks.flag("FixedInDegree", name,
+                                                        getattr(self, name)))
 
     def expected_count(self, n_pre, n_post):
         return self.k * n_post
 
     def pairs(self, n_pre, n_post, rng, *, same):
         exclude = same and not self.allow_autapses
-        pre = _distinct_draws(rng, n_post, n_pre, self.k, exclude, "FixedInDegree").ravel()
+        pre = _partner_draws(rng, n_post, n_pre, self.k, exclude, "FixedInDegree",
+                             self.allow_multapses).ravel()
         post = np.repeat(np.arange(n_post, dtype=np.int64), self.k)
         # Drawn column by column; handed out sorted by presynaptic neuron (then postsynaptic),
         # the order of every other rule, which lets the engine keep no per-synapse index.
@@ -203,29 +243,99 @@ class FixedInDegree(Connector):
 
 @dataclass(frozen=True)
 class FixedOutDegree(Connector):
-    """Each presynaptic neuron sends exactly ``k`` synapses to distinct postsynaptic neurons.
+    """Each presynaptic neuron sends exactly ``k`` synapses, to distinct postsynaptic neurons
+    unless ``allow_multapses``.
 
     Parameters
     ----------
     k : int
         Out-degree, >= 0.
     allow_autapses : bool
+    allow_multapses : bool
+        If True, each of the ``k`` targets is drawn uniformly with replacement (NEST's
+        ``fixed_outdegree`` default); if False (the default here), ``k`` distinct ones.
     """
 
     k: int
     allow_autapses: bool = True
+    allow_multapses: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "k", _checks.count("FixedOutDegree", "k", self.k))
+        for name in ("allow_autapses", "allow_multapses"):
+            object.__setattr__(self, name, _checks.flag("FixedOutDegree", name,
+                                                        getattr(self, name)))
 
     def expected_count(self, n_pre, n_post):
         return self.k * n_pre
 
     def pairs(self, n_pre, n_post, rng, *, same):
         exclude = same and not self.allow_autapses
-        post = _distinct_draws(rng, n_pre, n_post, self.k, exclude, "FixedOutDegree")
+        post = _partner_draws(rng, n_pre, n_post, self.k, exclude, "FixedOutDegree",
+                              self.allow_multapses)
         pre = np.repeat(np.arange(n_pre, dtype=np.int64), self.k)
         return pre, post.ravel()
+
+
+@dataclass(frozen=True)
+class FixedTotalNumber(Connector):
+    """Exactly ``n`` synapses in the projection, each between a pair drawn uniformly.
+
+    With ``allow_multapses=True`` (the default, as NEST's ``fixed_total_number``) the ``n``
+    pairs are drawn independently with replacement: a pair may carry several synapses, the
+    number of synapses onto each postsynaptic neuron is multinomial (``n`` trials, equal
+    probabilities) and each synapse's presynaptic neuron is uniform. With
+    ``allow_multapses=False`` the ``n`` pairs are distinct, uniform over the sets of ``n`` pairs
+    (PyNN's ``FixedTotalNumber(n, with_replacement=False)``, its default; NEST refuses this
+    combination). Without autapses the pairs ``(i, i)`` of a population onto itself are never
+    drawn. The synapses are ordered by presynaptic, then postsynaptic neuron.
+
+    Parameters
+    ----------
+    n : int
+        Number of synapses, >= 0.
+    allow_autapses : bool
+    allow_multapses : bool
+    """
+
+    n: int
+    allow_autapses: bool = True
+    allow_multapses: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "n", _checks.count("FixedTotalNumber", "n", self.n))
+        for name in ("allow_autapses", "allow_multapses"):
+            object.__setattr__(self, name, _checks.flag("FixedTotalNumber", name,
+                                                        getattr(self, name)))
+
+    def expected_count(self, n_pre, n_post):
+        return self.n
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        exclude = same and not self.allow_autapses
+        # Allowed pairs, numbered row-major; without autapses row i skips column i, so a row
+        # has n_post - 1 entries.
+        per_row = n_post - 1 if exclude else n_post
+        n_allowed = n_pre * per_row
+        what = "pairs (pre, post)" + (" without autapses" if exclude else "")
+        if self.allow_multapses:
+            if self.n > 0 and n_allowed == 0:
+                raise ValueError(f"FixedTotalNumber.n must be 0 when there are no {what}, got "
+                                 f"{self.n}")
+            flat = np.sort(rng.integers(0, max(n_allowed, 1), self.n))
+        else:
+            if self.n > n_allowed:
+                raise ValueError(f"FixedTotalNumber.n must be <= {n_allowed}, the number of "
+                                 f"distinct {what} ({n_pre} x {n_post}), with "
+                                 f"allow_multapses=False; got {self.n}")
+            flat = _distinct_integers(rng, n_allowed, self.n)
+        if self.n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy()
+        pre, post = np.divmod(flat, per_row)
+        if exclude:
+            post += post >= pre
+        return pre, post
 
 
 @dataclass(frozen=True, eq=False)

@@ -211,7 +211,7 @@ class Network:
             ``post`` must be a neuron population (not a spike source).
         connector : Connector
             ``AllToAll()``, ``OneToOne()``, ``FixedProbability(p)``, ``FixedInDegree(k)``,
-            ``FixedOutDegree(k)``, ``FromList(pairs)``, ``FromMatrix(w)``.
+            ``FixedOutDegree(k)``, ``FixedTotalNumber(n)``, ``FromList(pairs)``, ``FromMatrix(w)``.
         synapse : Synapse, optional
             Kinetics; default ``ExpCurrent(tau=5.0)``.
         weight : float, array_like or Distribution, optional

@@ -132,3 +132,24 @@ def test_neurosim_examples_run_and_write_their_figure(script, tmp_path):
         error = float(re.search(r"max \|simulated - analytic\| on the grid: (\S+) mV",
                                 r.stdout).group(1))
         assert error < 1e-9, r.stdout
+
+
+def test_brunel_phase_diagram_example_sweeps_and_resumes(tmp_path):
+    pytest.importorskip("dask.distributed", reason="the ensemble extra: pip install -e '.[ensemble]'")
+    pytest.importorskip("pandas", reason="the ensemble extra: pip install -e '.[ensemble]'")
+    script = "neurosim_14_brunel_phase_diagram.py"
+    r = run(script, "--quick", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "18 runs (0 resumed" in r.stdout, r.stdout
+    png = tmp_path / "out" / script.replace(".py", ".png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert len(list((tmp_path / "out" / "brunel_runs_quick").glob("run-*.npz"))) == 18
+    # g = 3 fires near the refractory limit, regularly; g = 7 slowly and irregularly (its CV
+    # is 1.25 in 900 ms; the 200 ms of --quick bias it down, to 0.72 with these seeds).
+    rows = {tuple(map(float, m[:2])): (float(m[2]), float(m[3])) for m in re.findall(
+        r"^\s*(\d\.\d)\s+(\d\.\d)\s+(\S+)\s+(\S+)\s*$", r.stdout, re.M)}
+    assert rows[(3.0, 2.0)][0] > 200 and rows[(3.0, 2.0)][1] < 0.2, r.stdout
+    assert rows[(7.0, 2.0)][0] < 40 and rows[(7.0, 2.0)][1] > 0.6, r.stdout
+    again = run(script, "--quick", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "18 runs (18 resumed" in again.stdout, again.stdout

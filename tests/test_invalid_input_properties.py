@@ -84,6 +84,7 @@ COMPONENTS = [
     ("FixedProbability", lambda p=0.1: ns.FixedProbability(p), {"p": "probability"}),
     ("FixedInDegree", lambda k=2: ns.FixedInDegree(k), {"k": "count"}),
     ("FixedOutDegree", lambda k=2: ns.FixedOutDegree(k), {"k": "count"}),
+    ("FixedTotalNumber", lambda n=10: ns.FixedTotalNumber(n), {"n": "count"}),
     ("Uniform", lambda low=0.0, high=1.0: ns.Uniform(low, high),
      {"low": "finite", "high": "finite"}),
     ("Normal", lambda mean=0.0, std=1.0: ns.Normal(mean, std),

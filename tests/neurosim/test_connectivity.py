@@ -162,6 +162,11 @@ def test_every_rule_but_from_list_returns_pairs_sorted_by_presynaptic_neuron():
                        (ns.FixedProbability(0.3), False), (ns.FixedInDegree(6), False),
                        (ns.FixedInDegree(6, allow_autapses=False), True),
                        (ns.FixedOutDegree(6), False),
+                       (ns.FixedInDegree(6, allow_multapses=True), False),
+                       (ns.FixedOutDegree(6, allow_autapses=False, allow_multapses=True), True),
+                       (ns.FixedTotalNumber(100), False),
+                       (ns.FixedTotalNumber(100, allow_autapses=False), True),
+                       (ns.FixedTotalNumber(100, allow_multapses=False), False),
                        (ns.FromMatrix(np.random.default_rng(3).random((20, 20)) > 0.5), False)):
         pre, post = _pairs(conn, 20, 20, same=same, seed=4)
         assert np.all(np.diff(pre) >= 0), conn
