@@ -116,6 +116,9 @@ class Inputs(NamedTuple):
     st_idx: np.ndarray     #: its neuron
     st_ptr: np.ndarray     #: next spike to emit (one int64)
     poisson_p: np.ndarray  #: spike probability per step of each neuron (0 unless Poisson)
+    pin_slot: np.ndarray   #: Poisson inputs: channel slot of each (input, target neuron)
+    pin_lam: np.ndarray    #: its expected number of spikes per step, n rate dt
+    pin_w: np.ndarray      #: weight of each spike
 
 
 class ShortTerm(NamedTuple):
@@ -212,6 +215,12 @@ def build(network, dt, rng, keep_tables=False):
         if key not in channels:
             channels[key] = len(channels)
         proj_channel.append(channels[key])
+    pin_channel = []  # Poisson inputs enter through channels too
+    for inp in net.poisson_inputs:
+        key = (pop_index[id(inp.population)], inp.synapse)
+        if key not in channels:
+            channels[key] = len(channels)
+        pin_channel.append(channels[key])
 
     # Every neuron model is integrated by a kernel generated from its equations (a
     # built-in model through its definition, NeuronModel._definition): one
@@ -422,6 +431,16 @@ def build(network, dt, rng, keep_tables=False):
     inj = (inj_step[order], cat(ev_idx, np.int64)[order], cat(ev_val, np.float64)[order],
            np.zeros(1, dtype=np.int64))
 
+    # Poisson inputs: one row per (input, target neuron): channel slot, expected spikes per
+    # step (n rate dt), weight.
+    pin = ([], [], [])
+    for inp, c in zip(net.poisson_inputs, pin_channel):
+        lam = inp.n * inp.rate * dt / HZ_PER_INV_MS
+        for lst, val in zip(pin, (inp.neurons + ch_start[c], np.full(inp.neurons.size, lam),
+                                  np.full(inp.neurons.size, inp.weight))):
+            lst.append(val)
+    pin = (cat(pin[0], np.int64), cat(pin[1], np.float64), cat(pin[2], np.float64))
+
     # Spike-time sources.
     st_step, st_idx = [], []
     for i, p in enumerate(pops):
@@ -534,6 +553,7 @@ def build(network, dt, rng, keep_tables=False):
     b.tables = tables
     b.channel_ids = channels
     b.proj_channel = proj_channel
+    b.pin_channel = pin_channel
     b.n_total = n_total
     b.neurons = Neurons(pop_start=pop_start, pop_kind=pop_kind, pop_par=pop_par,
                         pop_ch_ptr=pop_ch_ptr, pop_ch=pop_ch, state=state,
@@ -542,7 +562,7 @@ def build(network, dt, rng, keep_tables=False):
     b.channels = Channels(start=ch_start, coef=ch_coef, erev=ch_erev, x1=np.zeros(n_slots),
                           x2=np.zeros(n_slots), ring=ring_buffer(n_slots, max_delay))
     b.synapses = Synapses(indptr=indptr, target=target, weight=weight, delay=delay)
-    b.inputs = Inputs(*inj, *noise, *st, poisson_p=poisson_p)
+    b.inputs = Inputs(*inj, *noise, *st, poisson_p, *pin)
     b.stp = ShortTerm(indptr=stp_indptr, target=stp_target, weight=stp_weight,
                       delay=stp_delay, par=stp_par, u=np.zeros(stp_target.size),
                       x=np.ones(stp_target.size), last=np.zeros(stp_target.size, dtype=np.int64),
@@ -553,7 +573,8 @@ def build(network, dt, rng, keep_tables=False):
     b.loop = compiled_loop(
         {"poisson": KIND_POISSON in present,
          "stp": stp_target.size > 0, "plasticity": len(rules) > 0,
-         "noise": noise[0].size > 0}, kernels, rule_kernels)
+         "noise": noise[0].size > 0, "poisson_input": pin[0].size > 0},
+        kernels, rule_kernels)
     b.fired = np.zeros(n_total + st_burst, dtype=np.int64)
     b.rec_mask = rec_mask
     b.spk_room = int(rec_mask.sum()) + st_burst

@@ -261,6 +261,8 @@ def _describe(value, arrays_inline=32):
     from .network import Population, Projection
     if isinstance(value, (Population, Projection)):
         return {"ref": value.name}
+    if hasattr(value, "_describe") and callable(value._describe):
+        return _describe(value._describe(), arrays_inline)  # an object that says what it is
     if dataclasses.is_dataclass(value):
         items = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     elif hasattr(value, "__dict__"):
@@ -299,6 +301,10 @@ def describe_network(network):
                          "plasticity": _describe(p.plasticity)} for p in network.projections],
         "injections": [{"population": i.population.name, "current": _describe(i.current),
                         "neurons": _describe(i.neurons)} for i in network.injections],
+        "poisson_inputs": [{"name": i.name, "population": i.population.name, "rate": i.rate,
+                            "n": i.n, "weight": i.weight, "synapse": _describe(i.synapse),
+                            "neurons": _describe(i.neurons)}
+                           for i in getattr(network, "poisson_inputs", [])],
         "monitors": [_describe(m) for m in network.monitors],
         "weight_monitors": [_describe(m) for m in network.weight_monitors],
     }

@@ -104,8 +104,9 @@ def loop_source(parts, kernels, rules=()):
     Parameters
     ----------
     parts : dict of str -> bool
-        Which blocks the network needs: ``"poisson"``, ``"stp"``, ``"plasticity"``,
-        ``"noise"``.
+        Which blocks the network needs: ``"poisson"`` (Poisson source populations),
+        ``"poisson_input"`` (independent Poisson drive, ``Network.poisson_input``), ``"stp"``,
+        ``"plasticity"``, ``"noise"``.
     kernels : list of (int, str, str)
         Generated population kernels: kind code, function name, source.
     rules : list of (str, str)
@@ -134,6 +135,7 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, stp, pl, ul, rng, rec):
     nz_idx, nz_mean, nz_std = inp.nz_idx, inp.nz_mean, inp.nz_std
     nz_start, nz_stop = inp.nz_start, inp.nz_stop
     st_step, st_idx, st_ptr, poisson_p = inp.st_step, inp.st_idx, inp.st_ptr, inp.poisson_p
+    pin_slot, pin_lam, pin_w = inp.pin_slot, inp.pin_lam, inp.pin_w
     fired, rec_mask, spk_step, spk_idx = rec.fired, rec.rec_mask, rec.spk_step, rec.spk_idx
     spk_count, spk_room = rec.spk_count, rec.spk_room
     probe_var, probe_idx, probe_every = rec.probe_var, rec.probe_idx, rec.probe_every
@@ -161,6 +163,13 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, stp, pl, ul, rng, rec):
         for q in range(nz_idx.shape[0]):
             if nz_start[q] <= k < nz_stop[q]:
                 i_inj[nz_idx[q]] += nz_mean[q] + nz_std[q] * rng.standard_normal()
+''')
+    if parts.get("poisson_input"):
+        w('''\
+        for q in range(pin_slot.shape[0]):
+            n_in = rng.poisson(pin_lam[q])
+            if n_in > 0:
+                ring_row[pin_slot[q]] += n_in * pin_w[q]
 ''')
     w('''\
         # 2.-3. integrate, threshold, reset, refractoriness; sources emit

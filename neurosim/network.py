@@ -17,8 +17,8 @@ from .neurons import MODEL_KINDS, Model
 from .plasticity import RULES, Plasticity
 from .synapses import ExpCurrent, Synapse
 
-__all__ = ["Network", "Population", "Projection", "Injection", "SpikeMonitor", "StateMonitor",
-           "WeightMonitor"]
+__all__ = ["Network", "Population", "Projection", "Injection", "PoissonInput", "SpikeMonitor",
+           "StateMonitor", "WeightMonitor"]
 
 _VALID_MODELS = sorted(MODEL_KINDS) + ["PoissonSource", "SpikeTimes"]
 
@@ -74,6 +74,25 @@ class Injection:
         self.population = population
         self.current = current
         self.neurons = neurons
+
+
+class PoissonInput:
+    """Independent Poisson drive onto (some neurons of) a population, made by
+    :meth:`Network.poisson_input`: ``n`` afferents per target neuron, each firing at ``rate``
+    Hz, through synapses of kinetics ``synapse`` and weight ``weight``."""
+
+    def __init__(self, population, rate, n, weight, synapse, neurons, name):
+        self.population = population
+        self.rate = rate
+        self.n = n
+        self.weight = weight
+        self.synapse = synapse
+        self.neurons = neurons
+        self.name = name
+
+    def __repr__(self):
+        return (f"PoissonInput({self.name!r} onto {self.population.name}, {self.n} x "
+                f"{self.rate!r} Hz, weight {self.weight!r} {self.synapse.weight_unit})")
 
 
 class SpikeMonitor:
@@ -138,6 +157,7 @@ class Network:
         self.populations = []
         self.projections = []
         self.injections = []
+        self.poisson_inputs = []
         self.monitors = []
         #: Weight monitors are kept apart: only the built-in engine records weights.
         self.weight_monitors = []
@@ -306,6 +326,63 @@ class Network:
         inj = Injection(population, current, idx)
         self.injections.append(inj)
         return inj
+
+    def poisson_input(self, population, *, rate, n=1, weight, synapse=None, neurons=None,
+                      name=None):
+        """Drive every target neuron with its own ``n`` independent Poisson spike trains.
+
+        Each target neuron receives, in every step, ``Poisson(n * rate * dt)`` spikes of weight
+        ``weight`` through a synapse of kinetics ``synapse``, drawn anew for each neuron and
+        step: the superposition of ``n`` independent Poisson processes of ``rate`` Hz, as NEST's
+        ``poisson_generator`` sends a train of its own to each target and Brian2's
+        ``PoissonInput`` does. No synapse table and no source neurons are kept, and ``rate * n``
+        may exceed one spike per step. The spikes drawn for step ``k`` act in step ``k``
+        (time ``k dt``), like spikes that arrive then.
+
+        Parameters
+        ----------
+        population : Population
+            A population of neurons (not a spike source).
+        rate : float
+            Rate of each afferent, Hz, >= 0.
+        n : int
+            Number of independent afferents per target neuron, >= 1.
+        weight : float
+            Weight of each afferent spike in the synapse's unit (pA, nS, or mV for
+            :class:`Delta`); >= 0 for conductance synapses.
+        synapse : Synapse, optional
+            Kinetics; default ``ExpCurrent(tau=5.0)`` as in :meth:`connect`.
+        neurons : sequence of int, optional
+            Target neurons; default all.
+        name : str, optional
+
+        Returns
+        -------
+        PoissonInput
+        """
+        self._own(population, "poisson_input: population")
+        if isinstance(population.model, (PoissonSource, SpikeTimes)):
+            raise ValueError(f"poisson_input: {population.name!r} is a spike source and cannot "
+                             f"receive synapses")
+        rate = _checks.non_negative("poisson_input", "rate", rate, "Hz")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"poisson_input: n must be an integer >= 1 (afferents per "
+                             f"neuron), got {n!r}")
+        if synapse is None:
+            synapse = ExpCurrent(tau=5.0)
+        if not isinstance(synapse, Synapse):
+            raise TypeError(f"poisson_input: synapse must be Delta, ExpCurrent, AlphaCurrent, "
+                            f"ExpConductance or AlphaConductance, got {synapse!r}")
+        weight = _checks.finite("poisson_input", "weight", weight, synapse.weight_unit)
+        if synapse.conductance and weight < 0:
+            raise ValueError(f"poisson_input: conductance weights must be >= 0 nS, got "
+                             f"{weight!r} (use e_rev for inhibition)")
+        idx = _index_array("poisson_input", neurons, population.n)
+        if name is None:
+            name = f"poisson->{population.name}#{len(self.poisson_inputs)}"
+        inp = PoissonInput(population, float(rate), int(n), float(weight), synapse, idx, name)
+        self.poisson_inputs.append(inp)
+        return inp
 
     # -- monitors ----------------------------------------------------------------------------
     def record_spikes(self, population):

@@ -501,6 +501,36 @@ class Brian2Engine:
             self._syn_of[id(proj)] = s
             self._net.add(s)
 
+        # Independent Poisson drive: Brian2's PoissonInput (a binomial count of N trials of
+        # probability rate dt per step, applied at the start of the step, as neurosim applies
+        # its Poisson count in the step it is drawn).
+        for inp, c in zip(net.poisson_inputs, sim._b.pin_channel):
+            group = self._group_of[id(inp.population)]
+            idx = inp.neurons
+            if idx.size == 0:
+                continue
+            if not np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
+                raise NotImplementedError(
+                    f"engine 'brian2' applies a poisson_input to a contiguous range of neurons "
+                    f"(Brian2's PoissonInput targets a group or a slice); {inp.name!r} targets "
+                    f"{idx.size} scattered neurons; use engine 'neurosim'")
+            if inp.rate * dt / 1000.0 > 1.0:
+                raise NotImplementedError(
+                    f"engine 'brian2': poisson_input {inp.name!r} has rate {inp.rate!r} Hz, "
+                    f"above one spike per step of dt = {dt!r} ms, which Brian2's PoissonInput "
+                    f"(a binomial count per step) cannot draw; use engine 'neurosim'")
+            target = group[int(idx[0]):int(idx[0]) + idx.size]
+            syn = inp.synapse
+            if syn.kind == KIND_DELTA:
+                var, weight = "v", (f"{_f(inp.weight)} * int(not_refractory)"
+                                    if hasattr(group, "not_refractory") else _f(inp.weight))
+            elif syn.kind == KIND_ALPHA:
+                var, weight = f"y{c}", f"{_f(inp.weight * math.e)}"
+            else:
+                var, weight = f"x{c}", _f(inp.weight)
+            pin = b2.PoissonInput(target, var, inp.n, inp.rate * b2.Hz, weight, when="start")
+            self._net.add(pin)
+
         self._mons = {}
         for k, mon in enumerate(sim._b.monitors):
             group = self._group_of[id(mon.population)]

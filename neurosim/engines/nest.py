@@ -570,6 +570,10 @@ class NestEngine:
                     f"presynaptic spikes, so weights sampled in between are not the rule's; "
                     f"use sim.weights(projection) after a run, or engine 'neurosim' or "
                     f"'brian2'")
+        if net.poisson_inputs:
+            _refuse(f"poisson_input ({net.poisson_inputs[0].name!r}): not yet mapped onto "
+                    f"NEST's poisson_generator; use a PoissonSource population with a "
+                    f"projection, or engine 'neurosim' or 'brian2'")
         incoming = {id(p): [] for p in pops}
         for proj, table in zip(net.projections, sim._b.tables):
             w = table[2]
