@@ -398,8 +398,8 @@ def plot(data: dict):
         ins.set_ylim(mlp_pct - 6, min(100.5, mlp_pct + 2))
         ins.set_xlim(0, s["t_max"])
         ins.set_title("zoom; grey band: within 1 point of the MLP", fontsize=7)
-        ax.text(0.02, 0.02, "an image with no output spike yet (undecided) counts as an\n"
-                "error, so every curve starts at 0 %, below chance",
+        ax.text(0.24, 0.82, "an image with no output spike yet (undecided) counts as\n"
+                "an error, so every curve starts at 0 %, below chance",
                 transform=ax.transAxes, fontsize=7, color=style.REFERENCE, va="bottom")
         ins.tick_params(labelsize=7)
 
