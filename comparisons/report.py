@@ -70,7 +70,7 @@ def _cpu_model() -> str:
 def _git_commit() -> str:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        r = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True,
+        r = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"], capture_output=True,
                            text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -79,7 +79,8 @@ def _git_commit() -> str:
 
 def environment() -> dict:
     """What produced a report: machine, Python, the versions of :data:`VERSIONED` ("not
-    installed" for a missing one) and the checkout's git commit where there is one."""
+    installed" for a missing one) and the checkout's git commit where there is one ("-dirty"
+    when files differ from it)."""
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
