@@ -225,3 +225,21 @@ def test_the_page_says_what_produced_it_and_links_full_size_figures(tmp_path, mo
             assert stored == other
             assert html.escape("Produced on: another machine, 64 logical CPUs; Python 3.99.0, "
                                "numpy 0.0.1; commit abc1234.") in body
+
+
+def test_progress_reaches_a_pipe_while_the_comparison_runs(tmp_path):
+    """Issue 14 item 10: the first line arrives before the first comparison ends, also when
+    stdout is a pipe (a log file, CI), where Python would otherwise buffer it."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.Popen([sys.executable, "-m", "comparisons", "xor", "--out",
+                             str(tmp_path / "r")], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "PYTHONPATH": root, "MPLBACKEND": "Agg"})
+    try:
+        first = proc.stdout.readline()
+        still_running = proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+    assert first == "[1/1 xor] running ...\n"
+    assert still_running   # the full xor comparison takes tens of seconds
