@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from nsdurable import DeferredInterrupt
+from nsdurable import DeferredInterrupt, progress_bar
 
 from ._validation import prepare_targets
 
@@ -241,9 +241,7 @@ def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0
     order = np.arange(n)
     bar = None
     if verbose == 1:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=epochs, unit="epoch", desc="training", file=sys.stderr, leave=True)
+        bar = progress_bar(total=epochs, unit="epoch", desc="training", file=sys.stderr, leave=True)
     for cb in callbacks:
         cb.on_train_begin(model)
     sigint = DeferredInterrupt()

@@ -27,7 +27,9 @@ def main(argv=None) -> int:
             print(name)
         return 0
     try:
-        outcomes = run_report(args.names, out=args.out, quick=args.quick)
+        # Flushed at once, so that a log file or a CI console shows the progress as it happens.
+        outcomes = run_report(args.names, out=args.out, quick=args.quick,
+                              log=lambda msg: print(msg, flush=True))
     except ComparisonError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,13 +3,26 @@
 The CUBA network (Vogels & Abbott 2005; benchmark 2 of Brette et al. 2007) is described once
 and run by each engine through ``neurosim.Simulator(net, engine=...)``, which hands every engine
 the same realised network (initial values, synapses, delays). The engines' statistics should
-agree; their run times show what each costs for the same job, whole process included
-(Brian2's code generation, NEST's kernel set-up). An engine that is not installed is listed as
-such and the others still run.
+agree. Their times are reported in four separate parts, because the one-off parts (numba's
+first compile, Brian2's code generation) would otherwise swamp the simulation itself:
+
+- **import**: ``python -c "import <library>"`` in a fresh process, less a bare ``python -c
+  pass`` (neurosim, brian2, nest; the report process imports them before timing the rest);
+- **build**: ``Simulator(net, engine=...)``: neurosim's build of the network, and the engine's
+  translation of it (Brian2 objects, NEST nodes and connections);
+- **first step**: ``run(dt)``: neurosim compiles its loop with numba (empty cache) or loads
+  it from the cache, Brian2 generates its code, NEST prepares its kernel;
+- **run**: ``run(T - dt)``, the simulation proper.
+
+An engine that is not installed is listed as such and the others still run.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -24,6 +37,10 @@ CLAIM = ("The brain is a network of many connected neurons passing signals (sect
 
 ENGINES = ("neurosim", "brian2", "nest")
 ENGINE_COLORS = {"neurosim": style.SPIKING, "brian2": "#a50f15", "nest": "#fb6a4a"}
+#: the Python package each engine imports
+LIBRARY = {"neurosim": "neurosim", "brian2": "brian2", "nest": "nest"}
+PARTS = (("import_s", "import"), ("build_s", "build"),
+         ("first_step_s", "first step (compile, code generation)"), ("run_s", "run"))
 
 
 def cuba(n=4000, p=0.02, delay=0.2):
@@ -56,29 +73,49 @@ def _stats(rec):
     }
 
 
+def import_time(library: str, repeats: int = 1) -> float:
+    """Seconds ``python -c "import <library>"`` takes in a fresh process beyond a bare
+    ``python -c pass`` (the least of ``repeats`` pairs)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+
+    def wall(code):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+    return max(0.0, min(wall(f"import {library}") - wall("pass") for _ in range(repeats)))
+
+
 def compute(quick: bool = False, seed: int = 1) -> dict:
     """Run CUBA (N = 4000, p = 0.02, dt = 0.1 ms, delay 0.2 ms) for 1 s (quick: 200 ms) on each
-    engine."""
-    t_sim = 200.0 if quick else 1000.0
-    out = {"t_sim_ms": t_sim, "n": 4000, "seed": seed, "engines": {}}
+    engine, timing import, build, first step and run separately (see the module docstring)."""
+    t_sim, dt = (200.0 if quick else 1000.0), 0.1
+    out = {"t_sim_ms": t_sim, "dt_ms": dt, "n": 4000, "seed": seed, "engines": {}}
     for engine in ENGINES:
         net, mon = cuba()
+        installed = importlib.util.find_spec(LIBRARY[engine]) is not None
+        t_import = import_time(LIBRARY[engine]) if installed else float("nan")
         t0 = time.perf_counter()
         try:
-            sim = ns.Simulator(net, dt=0.1, seed=seed, engine=engine)
+            sim = ns.Simulator(net, dt=dt, seed=seed, engine=engine)
         except (ImportError, ValueError, NotImplementedError) as exc:
             if engine == "neurosim":
                 raise
             out["engines"][engine] = {"available": False, "reason": str(exc)}
             continue
         t1 = time.perf_counter()
-        sim.run(t_sim)
+        sim.run(dt)
         t2 = time.perf_counter()
+        sim.run(t_sim - dt)
+        t3 = time.perf_counter()
         rec = sim.data[mon]
         out["engines"][engine] = {
             "available": True,
+            "import_s": t_import,
             "build_s": t1 - t0,
-            "run_s": t2 - t1,
+            "first_step_s": t2 - t1,
+            "run_s": t3 - t2,
             "times": np.asarray(rec.times),
             "neurons": np.asarray(rec.neurons),
             **_stats(rec),
@@ -114,16 +151,24 @@ def plot(data: dict):
             ax.set_xticks(x, ran)
             ax.set(ylabel=label, title=label.split(" (")[0])
         ax = fig.add_subplot(sub[0, len(stats)])
-        build = [data["engines"][e]["build_s"] for e in ran]
-        run = [data["engines"][e]["run_s"] for e in ran]
-        ax.bar(x, build, color=style.GREY, label="build (incl. import, code generation)")
-        bars = ax.bar(x, run, bottom=build, color=[ENGINE_COLORS[e] for e in ran],
-                      label="run")
-        ax.bar_label(bars, labels=[f"{b + r:.2f} s" for b, r in zip(build, run)], fontsize=8)
-        ax.set_xticks(x, ran)
-        ax.set(ylabel="wall time (s)", title=f"time for {data['t_sim_ms']:.0f} ms simulated",
-               ylim=(0, 1.35 * max(b + r for b, r in zip(build, run))))
-        ax.legend(fontsize=7, loc="upper left")
+        part_colors = {"import_s": "#d9d9d9", "build_s": "#b0b0b0", "first_step_s": style.GREY}
+        left = np.zeros(len(ran))
+        for key, label in PARTS:
+            vals = np.array([data["engines"][e][key] for e in ran])
+            colors = ([ENGINE_COLORS[e] for e in ran] if key == "run_s"
+                      else part_colors[key])
+            ax.barh(x, vals, left=left, color=colors, edgecolor="white",
+                    hatch="//" if key == "first_step_s" else None, label=label)
+            left += vals
+        for i, e in enumerate(ran):
+            v = data["engines"][e]
+            ax.text(left[i], i, f" run {v['run_s']:.2f} s\n total {left[i]:.2f} s",
+                    va="center", fontsize=7.5)
+        ax.set_yticks(x, ran)
+        ax.invert_yaxis()
+        ax.set(xlabel="wall time (s)", xlim=(0, 1.6 * left.max()),
+               title=f"time for {data['t_sim_ms']:.0f} ms simulated")
+        ax.legend(fontsize=7, loc="lower right", title="part (see text)", title_fontsize=7)
         missing = [e for e in ENGINES if not data["engines"][e]["available"]]
         suffix = f" ({', '.join(missing)} not run: see the text)" if missing else ""
         fig.suptitle(f"{TITLE}{suffix}\nN = {data['n']}, p = 0.02, dt = 0.1 ms, delay 0.2 ms, seed "
@@ -135,15 +180,21 @@ def describe(data: dict) -> dict:
     ran = {e: v for e, v in data["engines"].items() if v["available"]}
     missing = {e: v["reason"] for e, v in data["engines"].items() if not v["available"]}
     parts = [f"{e}: rate {v['mean_rate_hz']:.2f} Hz, ISI CV {v['cv_isi']:.2f}, silent "
-             f"{v['silent_fraction']:.1%}, {v['build_s'] + v['run_s']:.2f} s"
+             f"{v['silent_fraction']:.1%}; import {v['import_s']:.2f} s, build {v['build_s']:.2f} s, "
+             f"first step {v['first_step_s']:.2f} s, run {v['run_s']:.2f} s"
              for e, v in ran.items()]
     rates = [v["mean_rate_hz"] for v in ran.values()]
     spread = (max(rates) - min(rates)) / np.mean(rates) if rates else float("nan")
     text = {
         "shows": ("Rasters of 400 excitatory neurons on each engine, the population statistics "
-                  "side by side, and the wall time of each engine (build and run). Brian2 runs "
-                  "its numpy code-generation target (no compiler wait); benchmarks/ compares "
-                  "against its compiled targets."),
+                  "side by side, and the wall time of each engine in four parts. import: a "
+                  "fresh 'python -c \"import <library>\"' less a bare 'python -c pass'. build: "
+                  "Simulator(net, engine=...), the network built and translated for the engine. "
+                  "first step: run(dt), which includes neurosim's numba compile on an empty "
+                  "cache (a cache load otherwise), Brian2's code generation and NEST's "
+                  "preparation. run: the remaining simulated time, the simulation proper. "
+                  "Brian2 runs its numpy code-generation target (no compiler wait); "
+                  "benchmarks/bench_engines.py compares against its compiled targets."),
         "measured": "; ".join(parts) + f". Mean rates differ by {spread:.1%} across engines."
                     + (" Not run: " + "; ".join(f"{e} ({r})" for e, r in missing.items())
                        if missing else ""),
@@ -155,6 +206,7 @@ def describe(data: dict) -> dict:
 
 def numbers(data: dict) -> dict:
     return {e: ({k: v[k] for k in ("mean_rate_hz", "cv_isi", "silent_fraction", "n_spikes",
-                                   "build_s", "run_s")} if v["available"]
+                                   "import_s", "build_s", "first_step_s", "run_s")}
+                if v["available"]
                 else {"available": False, "reason": v["reason"]})
             for e, v in data["engines"].items()}

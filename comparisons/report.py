@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import json
 import os
+import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +49,58 @@ class Outcome:
     quick: bool = False
     written: str = ""            # when its files were written, "YYYY-MM-DD HH:MM"
     earlier: bool = False        # read back from an earlier run's files, not run now
+    environment: dict = field(default_factory=dict)   # what produced it (environment())
+
+
+#: Packages whose versions a report states (distribution names).
+VERSIONED = ("neurosim", "numpy", "numba", "brian2", "nest-simulator", "scikit-learn", "matplotlib")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit() -> str:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        r = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"], capture_output=True,
+                           text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return r.stdout.strip() if r.returncode == 0 else ""
+
+
+def environment() -> dict:
+    """What produced a report: machine, Python, the versions of :data:`VERSIONED` ("not
+    installed" for a missing one) and the checkout's git commit where there is one ("-dirty"
+    when files differ from it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for name in VERSIONED:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return {"machine": f"{_cpu_model()}, {os.cpu_count()} logical CPUs, "
+                       f"{platform.system()} {platform.release()}",
+            "python": platform.python_version(), "versions": versions, "commit": _git_commit()}
+
+
+def environment_text(env: dict) -> str:
+    """One line saying what ``environment()`` found."""
+    if not env:
+        return "environment not recorded"
+    versions = ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items())
+    commit = f"; commit {env['commit']}" if env.get("commit") else ""
+    return f"{env.get('machine', '?')}; Python {env.get('python', '?')}, {versions}{commit}"
 
 
 def resolve(names) -> list[str]:
@@ -85,7 +139,7 @@ def _save_figure(fig, path) -> None:
     _write_atomic(path, buf.getvalue())
 
 
-def run_one(name: str, out: str, quick: bool) -> Outcome:
+def run_one(name: str, out: str, quick: bool, env: dict | None = None) -> Outcome:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -106,12 +160,14 @@ def run_one(name: str, out: str, quick: bool) -> Outcome:
     outcome.seconds = round(time.perf_counter() - t0, 3)
     outcome.quick = quick
     outcome.written = time.strftime("%Y-%m-%d %H:%M")
+    outcome.environment = env if env is not None else environment()
     # Title, claim and text are kept too, so a later run of other comparisons into the same
     # folder can still show this section (see earlier_outcomes).
     payload = {"name": name, "status": outcome.status, "quick": quick,
                "seconds": outcome.seconds, "numbers": outcome.numbers,
                "message": outcome.message, "title": outcome.title, "claim": outcome.claim,
-               "text": outcome.text, "written": outcome.written}
+               "text": outcome.text, "written": outcome.written,
+               "environment": outcome.environment}
     _write_atomic(os.path.join(out, f"{name}.json"),
                   json.dumps(payload, indent=2, sort_keys=True).encode())
     return outcome
@@ -144,19 +200,28 @@ def earlier_outcome(name: str, out: str):
         except Exception:  # an old file of a comparison that no longer imports: show the name
             title, claim = name, ""
     text = payload.get("text")
+    env = payload.get("environment")
     return Outcome(name, status, seconds=float(payload.get("seconds") or 0.0),
                    message=str(payload.get("message") or ""), title=title or "",
                    claim=claim or "", text=text if isinstance(text, dict) else {},
                    numbers=payload.get("numbers") or {}, quick=bool(payload.get("quick")),
-                   written=str(payload.get("written") or ""), earlier=True)
+                   written=str(payload.get("written") or ""), earlier=True,
+                   environment=env if isinstance(env, dict) else {})
 
 
-def write_index(out: str, outcomes: list[Outcome], quick: bool) -> str:
+def write_index(out: str, outcomes: list[Outcome], quick: bool, env: dict | None = None,
+                seconds: float | None = None) -> str:
     """Write ``out/index.html`` with one section per outcome, in the order given.
 
-    ``quick`` describes this run; sections from earlier runs (``Outcome.earlier``) say when
-    they were written and whether they were quick.
+    ``quick`` describes this run, ``env`` (:func:`environment`) what ran it and ``seconds``
+    how long it took; sections from earlier runs (``Outcome.earlier``) say when they were
+    written, whether they were quick, and what produced them where that differs. Each figure
+    links to itself at full size (the page shows it scaled to its width).
     """
+    env = environment() if env is None else env
+    ran_now = [o for o in outcomes if not o.earlier]
+    took = ("" if seconds is None else
+            f" This run took {seconds:.1f} s ({', '.join(o.name for o in ran_now)}).")
     kinds = {o.quick for o in outcomes if o.status == "ok"} or {quick}
     kind = "Quick" if kinds == {True} else "Full" if kinds == {False} else "Partly quick"
     parts = [
@@ -164,11 +229,14 @@ def write_index(out: str, outcomes: list[Outcome], quick: bool) -> str:
         "<title>neurosim: artificial and spiking networks side by side</title>",
         "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45}"
         "img{max-width:100%;border:1px solid #ddd}section{margin-bottom:3em}"
+        "figure{margin:0}figcaption{font-size:small;color:#555}"
         ".claim{color:#555;font-style:italic}.skip{color:#a60}</style></head><body>",
         "<h1>neurosim: the article's analogies, run and measured</h1>",
-        f"<p>{kind} report, written {time.strftime('%Y-%m-%d %H:%M')}. "
+        f"<p>{kind} report, written {time.strftime('%Y-%m-%d %H:%M')}.{html.escape(took)} "
         "Blue is the artificial family (MLPs), red the spiking family; black and grey are "
-        "references. Each figure's numbers are in the JSON file named after it.</p>",
+        "references. Each figure's numbers are in the JSON file named after it; click a "
+        "figure to see it at full size.</p>",
+        f"<p><small>Produced on: {html.escape(environment_text(env))}.</small></p>",
         "<ul>" + "".join(f"<li><a href='#{o.name}'>{html.escape(o.title or o.name)}</a>"
                          + ("" if o.status == "ok" else f" ({o.status})") + "</li>"
                          for o in outcomes) + "</ul>",
@@ -178,7 +246,9 @@ def write_index(out: str, outcomes: list[Outcome], quick: bool) -> str:
         if o.status == "ok":
             parts.append(f"<h2>{html.escape(o.title)}</h2>")
             parts.append(f"<p class='claim'>The article's claim: {html.escape(o.claim)}</p>")
-            parts.append(f"<img src='{o.name}.png' alt='{html.escape(o.title)}'>")
+            parts.append(f"<figure><a href='{o.name}.png'><img src='{o.name}.png' "
+                         f"alt='{html.escape(o.title)}'></a><figcaption>Click the figure for "
+                         "full size.</figcaption></figure>")
             for key, label in (("shows", "What it shows"), ("measured", "What was measured"),
                                ("verdict", "Verdict")):
                 if key in o.text:
@@ -189,8 +259,12 @@ def write_index(out: str, outcomes: list[Outcome], quick: bool) -> str:
                         + (f" ({o.written})" if o.written else ""))
             elif o.quick and kind != "Quick":
                 when = " (quick)"
+            produced = ""
+            if o.earlier and o.environment != env:
+                produced = f" Produced on: {environment_text(o.environment)}."
             parts.append(f"<p><small>Numbers: <a href='{o.name}.json'>{o.name}.json</a>; "
-                         f"computed in {o.seconds:.1f} s{html.escape(when)}.</small></p>")
+                         f"computed in {o.seconds:.1f} s{html.escape(when)}."
+                         f"{html.escape(produced)}</small></p>")
         else:
             parts.append(f"<h2>{html.escape(o.name)}</h2><p class='skip'>{o.status}: "
                          f"{html.escape(o.message)}</p>")
@@ -209,23 +283,30 @@ def run_report(names=None, out="report", quick=False, log=print) -> list[Outcome
     it was computed (``python -m comparisons conversion`` updates one section of a report).
     The outcomes returned are only those run now.
     """
+    t_start = time.perf_counter()
     selected = resolve(names)
     out = prepare_folder(out)
+    env = environment()
     outcomes = []
-    for name in selected:
-        log(f"[{name}] running{' (quick)' if quick else ''} ...")
+    for i, name in enumerate(selected, 1):
+        before = earlier_outcome(name, out)
+        hint = (f" (took {before.seconds:.0f} s last time)"
+                if before is not None and before.status == "ok" and before.quick == quick else "")
+        log(f"[{i}/{len(selected)} {name}] running{' (quick)' if quick else ''}{hint} ...")
         try:
-            o = run_one(name, out, quick)
+            o = run_one(name, out, quick, env)
         except Exception as exc:  # a bug in one comparison must not lose the others
             o = Outcome(name, "failed", message=f"{type(exc).__name__}: {exc}")
             import traceback
 
             traceback.print_exc(file=sys.stderr)
         outcomes.append(o)
+        elapsed = time.perf_counter() - t_start
         if o.status == "ok":
-            log(f"[{name}] done in {o.seconds:.1f} s -> {name}.png, {name}.json")
+            log(f"[{i}/{len(selected)} {name}] done in {o.seconds:.1f} s -> {name}.png, "
+                f"{name}.json ({elapsed:.0f} s so far)")
         else:
-            log(f"[{name}] {o.status}: {o.message}")
+            log(f"[{i}/{len(selected)} {name}] {o.status}: {o.message}")
     ran = {o.name: o for o in outcomes}
     sections, kept = [], []
     for name in COMPARISONS:  # report order
@@ -236,7 +317,7 @@ def run_report(names=None, out="report", quick=False, log=print) -> list[Outcome
             if o is not None:
                 sections.append(o)
                 kept.append(name)
-    index = write_index(out, sections, quick)
+    index = write_index(out, sections, quick, env, time.perf_counter() - t_start)
     log(f"report: {index}" + (f" (also linking earlier results: {', '.join(kept)})"
                                if kept else ""))
     return outcomes

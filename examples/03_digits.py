@@ -1,6 +1,6 @@
 """Classify the 8x8 handwritten digits with a 64-128-10 MLP and plot the learning curves.
 
-Run: python examples/03_digits.py [--out digits_learning_curves.png] [--epochs 30]
+Run: python examples/03_digits.py [--out out/03_digits.png] [--epochs 30]
 
 Standardises the pixels (statistics from the training part only), trains with Adam and a
 validation split, reports the held-out test accuracy and the confusion matrix, and draws the
@@ -8,6 +8,7 @@ loss and accuracy per epoch for the training and validation data.
 """
 
 import argparse
+import os
 
 import matplotlib
 
@@ -28,7 +29,9 @@ from artificial import (  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="digits_learning_curves.png")
+    parser.add_argument("--out", default="out/03_digits.png",
+                        help="where to write the figure (default: out/03_digits.png, as the "
+                             "other examples write into out/)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -67,6 +70,7 @@ def main():
         ax.legend()
         ax.grid(alpha=0.3)
     fig.suptitle("Digits (8x8), MLP 64-128-10 ReLU, Adam 1e-3, batch 32")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     fig.savefig(args.out, dpi=120)
     print(f"wrote {args.out}")
 

@@ -68,7 +68,7 @@ if __name__ == "__main__":
                                  label=f"after {sim.t / 1000:.0f} s", reference=initial)
     ns.plotting.weight_traces(axes[1], sim.data[wmon], unit="nS", color=ns.plotting.COLOR)
     axes[1].set_title("Ten synapses during learning")
-    ns.plotting.rates(axes[2], rec, bin_width=1000.0, color="k")
+    ns.plotting.rates(axes[2], rec, bin_width=1000.0, color=ns.plotting.COLOR)
     axes[2].set_title("Output rate (1 s bins)")
     fig.suptitle("Song, Miller & Abbott (2000): additive STDP makes the weights bimodal")
     fig.tight_layout()

@@ -88,7 +88,8 @@ if __name__ == "__main__":
     ax1.legend(frameon=False, loc="lower right")
     trials = np.arange(1, len(order) + 1)
     ax2.plot(trials, weights[:, 0], color=ns.plotting.COLOR, label="group A (rewarded)")
-    ax2.plot(trials, weights[:, 1], color="k", label="group B (punished)")
+    # Both groups are spiking data, so both red (black is kept for references): B darker, dashed.
+    ax2.plot(trials, weights[:, 1], color="#67000d", ls="--", label="group B (punished)")
     ax2.set_xlabel("trial")
     ax2.set_ylabel("mean weight (mV)")
     ax2.set_title("Mean plastic weight per input group")

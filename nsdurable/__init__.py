@@ -1,8 +1,9 @@
-"""Durable results for both families: atomic file writes and Ctrl-C at a safe point.
+"""Durable results for both families: atomic file writes, Ctrl-C at a safe point, and a
+progress bar that works in terminals and notebooks alike.
 
 ``neurosim`` and ``artificial`` never import each other (each can be used on its own), but they
-share these two small mechanisms, so both import them from here. Nothing here needs more
-than the standard library.
+share these small mechanisms, so both import them from here. Importing this module needs only
+the standard library (:func:`progress_bar` imports tqdm, a project dependency, when called).
 
 - :func:`atomic_write`: a file is written to a temporary file in the same folder, flushed and
   fsynced, then renamed over the target, so a crash, a full disk or a Ctrl-C never leaves a
@@ -11,16 +12,20 @@ than the standard library.
 - :class:`DeferredInterrupt`: within ``with``, the first Ctrl-C only sets ``requested``, so a
   long loop (a simulation run, a training epoch) stops at its next safe point with consistent
   state; a second Ctrl-C raises at once.
+- :func:`progress_bar`: a tqdm bar, the notebook widget in a Jupyter kernel that has ipywidgets
+  (``pip install neurosim[notebook]``), the text bar everywhere else. Unlike ``tqdm.auto`` it
+  never warns ``IProgress not found`` in a notebook without ipywidgets.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import tempfile
 import threading
 
-__all__ = ["atomic_write", "DeferredInterrupt"]
+__all__ = ["atomic_write", "DeferredInterrupt", "progress_bar"]
 
 
 def atomic_write(path, write) -> None:
@@ -116,3 +121,33 @@ class DeferredInterrupt:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
         return False
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel that draws widgets (notebook, JupyterLab, VS Code, Colab);
+    False in a terminal, IPython, qtconsole and Spyder, which show text only."""
+    if "ipykernel.zmqshell" not in sys.modules:
+        return False
+    return not any(k == "QT_API" or k.startswith("SPYDER") for k in os.environ)
+
+
+def progress_bar(**kwargs):
+    """A tqdm progress bar, ``tqdm(**kwargs)``, that suits where it is drawn.
+
+    In a Jupyter kernel with ipywidgets installed it is tqdm's notebook widget; everywhere else
+    (terminals, files, notebooks without ipywidgets) it is tqdm's text bar, which a notebook
+    shows as text. ``tqdm.auto`` instead warns "IProgress not found" in a notebook without
+    ipywidgets.
+    """
+    if _in_notebook():
+        try:
+            import ipywidgets  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            from tqdm.notebook import tqdm as notebook_tqdm
+
+            return notebook_tqdm(**kwargs)
+    from tqdm.std import tqdm
+
+    return tqdm(**kwargs)

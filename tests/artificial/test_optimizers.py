@@ -103,8 +103,20 @@ def test_unknown_optimizer_lists_the_valid_names():
         optimizers.get("adamw")
 
 
+@pytest.fixture
+def adam_path(request, monkeypatch):
+    """Force Adam's NumPy step (``numpy``) or its compiled kernel (``kernel``)."""
+    if request.param == "kernel":
+        monkeypatch.setitem(optimizers._adam, "kernel", optimizers._adam_kernel())
+    else:
+        monkeypatch.setitem(optimizers._adam, "kernel", None)
+        monkeypatch.setitem(optimizers._adam, "saved_s", 0.0)
+    return request.param
+
+
+@pytest.mark.parametrize("adam_path", ["numpy", "kernel"], indirect=True)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_compiled_adam_step_equals_the_numpy_formula_bitwise(dtype):
+def test_both_adam_steps_equal_the_formula_bitwise(dtype, adam_path):
     rng = np.random.default_rng(0)
     w = rng.normal(size=1000).astype(dtype)
     ref_w, m, v = w.copy(), np.zeros_like(w), np.zeros_like(w)
@@ -121,3 +133,36 @@ def test_compiled_adam_step_equals_the_numpy_formula_bitwise(dtype):
         ref_w = ref_w - (m / (np.sqrt(v) + eps)) * lr_t
         assert w.dtype == dtype
         np.testing.assert_array_equal(w, ref_w)
+
+
+def test_adam_loads_its_kernel_once_the_estimated_saving_exceeds_the_loading_cost(monkeypatch):
+    monkeypatch.setitem(optimizers._adam, "kernel", None)
+    monkeypatch.setitem(optimizers._adam, "saved_s", 0.0)
+    n = 100_000
+    per_step = optimizers._SAVING_PER_STEP_S + optimizers._SAVING_PER_PARAM_S * n
+    steps_on_numpy = int(np.ceil(optimizers._KERNEL_LOAD_S / per_step))  # 1167 at these constants
+    opt = Adam()
+    w, g = np.zeros(n), np.full(n, 0.5)
+    opt.build(n, w.dtype)
+    for _ in range(steps_on_numpy):
+        assert optimizers._adam["kernel"] is None
+        opt.step(w, g)
+    opt.step(w, g)
+    assert optimizers._adam["kernel"] is not None
+
+
+def test_the_article_xor_script_never_imports_numba():
+    """The article's example trains 9 parameters for 1000 steps: loading the compiled Adam step
+    (importing numba) would cost more than the whole fit, so it must not happen."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import runpy, sys, warnings; warnings.simplefilter('ignore'); "
+            "runpy.run_path('examples/01_article_xor.py', run_name='__main__'); "
+            "print('numba' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": root}
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"

@@ -2,6 +2,7 @@
 
 import importlib.util
 
+import numpy as np
 import pytest
 
 from comparisons import engines
@@ -36,6 +37,27 @@ def test_numbers_and_text(data):
     nums = engines.numbers(data)
     assert set(nums) == set(engines.ENGINES)
     assert "Mean rates differ by" in engines.describe(data)["measured"]
+    for engine, v in nums.items():
+        if v.get("available", True):
+            # every part reported on its own (issue 14 item 1), none folded into another
+            for key, _ in engines.PARTS:
+                assert np.isfinite(v[key]) and v[key] >= 0, (engine, key, v[key])
+            assert f"{engine}: rate" in engines.describe(data)["measured"]
+            assert f"first step {v['first_step_s']:.2f} s, run {v['run_s']:.2f} s" in \
+                engines.describe(data)["measured"]
+
+
+def test_timing_the_first_step_apart_does_not_change_the_simulation(data):
+    """run(dt) then run(T - dt), as compute() times them, gives the spikes of one run(T)."""
+    import neurosim as ns
+
+    net, mon = engines.cuba()
+    sim = ns.Simulator(net, dt=0.1, seed=data["seed"])
+    sim.run(data["t_sim_ms"])
+    rec, ours = sim.data[mon], data["engines"]["neurosim"]
+    assert len(rec) == ours["n_spikes"] > 0
+    np.testing.assert_array_equal(np.asarray(rec.times), ours["times"])
+    np.testing.assert_array_equal(np.asarray(rec.neurons), ours["neurons"])
 
 
 def test_a_missing_engine_is_listed_and_the_others_still_run(monkeypatch):

@@ -183,3 +183,63 @@ def test_an_incomplete_earlier_section_is_not_linked(tmp_path, monkeypatch):
     (out / "neuron.json").write_text("{not json")    # its numbers are unreadable
     report.run_report(["engines"], out=out, log=lambda *_: None)
     assert list(sections((out / "index.html").read_text())) == ["engines"]
+
+
+def test_the_page_says_what_produced_it_and_links_full_size_figures(tmp_path, monkeypatch, capsys):
+    """Issue 14 item 15: versions, machine and run time on the page; each scaled figure links
+    to its full-size file. Sections from an earlier run on other versions say so."""
+    from importlib.metadata import version
+
+    from comparisons.__main__ import main
+
+    out = tmp_path / "report"
+    other = {"machine": "another machine, 64 logical CPUs", "python": "3.99.0",
+             "versions": {"numpy": "0.0.1"}, "commit": "abc1234"}
+    monkeypatch.setattr(report, "environment", lambda: other)
+    fake_comparisons(monkeypatch, run=1)
+    assert main(["--out", str(out)]) == 0
+    monkeypatch.undo()
+    fake_comparisons(monkeypatch, run=2)
+    assert main(["xor", "--out", str(out)]) == 0
+    log = capsys.readouterr().out
+    # progress: position in the run, and the time the same comparison took in the earlier run
+    assert "[1/6 neuron] running ..." in log
+    assert re.search(r"\[1/1 xor\] running \(took \d+ s last time\) \.\.\.", log), log
+    assert re.search(r"\[1/1 xor\] done in \d+\.\d s -> xor.png, xor.json \(\d+ s so far\)", log)
+
+    page = (out / "index.html").read_text()
+    head = page.split("<section", 1)[0]
+    env = report.environment()
+    assert f"{os.cpu_count()} logical CPUs" in env["machine"]
+    assert html.escape(report.environment_text(env)) in head
+    for name in ("numpy", "numba", "brian2", "matplotlib"):
+        assert f"{name} {version(name)}" in head
+    assert re.search(r"This run took \d+\.\d s \(xor\)\.", head)
+    found = sections(page)
+    for name, body in found.items():
+        assert f"<a href='{name}.png'><img src='{name}.png'" in body
+        stored = json.loads((out / f"{name}.json").read_text())["environment"]
+        if name == "xor":
+            assert stored == env and "Produced on" not in body
+        else:  # written by the first run, under the other environment, and saying so
+            assert stored == other
+            assert html.escape("Produced on: another machine, 64 logical CPUs; Python 3.99.0, "
+                               "numpy 0.0.1; commit abc1234.") in body
+
+
+def test_progress_reaches_a_pipe_while_the_comparison_runs(tmp_path):
+    """Issue 14 item 10: the first line arrives before the first comparison ends, also when
+    stdout is a pipe (a log file, CI), where Python would otherwise buffer it."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.Popen([sys.executable, "-m", "comparisons", "xor", "--out",
+                             str(tmp_path / "r")], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "PYTHONPATH": root, "MPLBACKEND": "Agg"})
+    try:
+        first = proc.stdout.readline()
+        still_running = proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+    assert first == "[1/1 xor] running ...\n"
+    assert still_running   # the full xor comparison takes tens of seconds
