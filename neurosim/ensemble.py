@@ -308,7 +308,7 @@ def sweep(fn, grid=None, seeds=(0,), *, out=None, client=None, n_workers=2, prog
     _need_dask()
     import pandas as pd
     from dask.distributed import as_completed
-    from tqdm.auto import tqdm
+    from nsdurable import progress_bar
 
     names, points = _grid_points(grid)
     seeds = _check_seeds(seeds)
@@ -340,8 +340,8 @@ def sweep(fn, grid=None, seeds=(0,), *, out=None, client=None, n_workers=2, prog
         todo.append((i, path))
 
     failed = []
-    bar = tqdm(total=len(runs), initial=len(runs) - len(todo), desc="sweep", unit="run",
-               disable=not progress)
+    bar = progress_bar(total=len(runs), initial=len(runs) - len(todo), desc="sweep", unit="run",
+                       disable=not progress)
     if todo:
         c, owned = _make_client(client, n_workers)
         futures = {}

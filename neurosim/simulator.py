@@ -406,8 +406,8 @@ class Simulator:
         bar = None
         chunk = CHUNK_STEPS
         if self.progress:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=n_steps, unit="step", desc="neurosim")
+            from nsdurable import progress_bar
+            bar = progress_bar(total=n_steps, unit="step", desc="neurosim")
             chunk = min(CHUNK_STEPS, max(1, n_steps // 100))
         done = 0
         sigint = DeferredInterrupt()

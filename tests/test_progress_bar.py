@@ -88,3 +88,16 @@ def test_progress_bar_outside_a_notebook_is_the_text_bar(capsys):
     bar.close()
     assert type(bar) is tqdm.std.tqdm
     assert "2/2" in capsys.readouterr().err
+
+
+def test_simulator_progress_in_a_notebook_without_ipywidgets_draws_a_bar_and_does_not_warn():
+    r = run_in_fake_notebook(
+        "import neurosim as ns\n"
+        "net = ns.Network(); net.population(2, ns.LIF(), name='p')\n"
+        "sim = ns.Simulator(net, dt=0.1, progress=True)\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    sim.run(10.0)\n"
+        "print([str(w.message) for w in caught if 'IProgress' in str(w.message)])\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().split("\n")[-1] == "[]", r.stdout
+    assert "neurosim" in r.stderr and "100/100" in r.stderr, r.stderr
