@@ -308,6 +308,7 @@ def sweep(fn, grid=None, seeds=(0,), *, out=None, client=None, n_workers=2, prog
     _need_dask()
     import pandas as pd
     from dask.distributed import as_completed
+
     from nsdurable import progress_bar
 
     names, points = _grid_points(grid)
