@@ -24,6 +24,10 @@ PoissonSource                       one ``spike_generator`` per neuron, replayin
 StepCurrent, DCCurrent, RampCurrent ``step_current_generator`` (plus ``I_e`` for a value set
                                     at t = 0)
 NoisyCurrent                        ``noise_generator`` with ``dt = dt``
+``net.poisson_input``               one ``poisson_generator`` at ``n * rate`` per input (it sends
+                                    each target a train of its own; statistically equivalent
+                                    to neurosim's draw: the same process, another random
+                                    stream), delay ``dt``
 SpikeMonitor / StateMonitor         ``spike_recorder`` / ``multimeter``
 STDP (all-to-all, additive or       ``stdp_synapse`` (one copied model per projection), with
 multiplicative, ``w_min = 0``)      ``tau_minus`` on the postsynaptic neuron; spike sources
@@ -570,10 +574,6 @@ class NestEngine:
                     f"presynaptic spikes, so weights sampled in between are not the rule's; "
                     f"use sim.weights(projection) after a run, or engine 'neurosim' or "
                     f"'brian2'")
-        if net.poisson_inputs:
-            _refuse(f"poisson_input ({net.poisson_inputs[0].name!r}): not yet mapped onto "
-                    f"NEST's poisson_generator; use a PoissonSource population with a "
-                    f"projection, or engine 'neurosim' or 'brian2'")
         incoming = {id(p): [] for p in pops}
         for proj, table in zip(net.projections, sim._b.tables):
             w = table[2]
@@ -582,6 +582,8 @@ class NestEngine:
                 # the receptor (by sign) must suit every weight the rule can reach
                 w = np.append(w, [rule.w_min, rule.w_max])
             incoming[id(proj.post)].append((proj, w))
+        for inp in net.poisson_inputs:  # planned like a projection of one weight
+            incoming[id(inp.population)].append((inp, np.array([inp.weight])))
         plans = {}
         scale = np.ones(sim._b.n_total)
         for i, pop in enumerate(pops):
@@ -762,6 +764,17 @@ class NestEngine:
             if key in self._reward:
                 r = next(r for p, r in sim._b.reward_rules if p is proj)
                 self._reward_conns[r] = [f[0] for f in found]
+
+        # Independent Poisson drive: one poisson_generator per input at n * rate, which sends
+        # every target a train of its own (a Poisson count per step of the same mean as
+        # neurosim's draw: the same process, another random stream), with the shortest delay.
+        for inp in net.poisson_inputs:
+            if not inp.neurons.size:
+                continue
+            i = sim._b.pop_index[id(inp.population)]
+            gen = nest.Create("poisson_generator", params={"rate": inp.n * inp.rate})
+            nest.Connect(gen, self._nodes[i][inp.neurons.tolist()], "all_to_all",
+                         {"weight": inp.weight * plans[i]["signs"][id(inp)], "delay": dt})
 
         self._add_currents(sim, schedules, scale)
         self._add_noise(sim, net, plans)
