@@ -4,7 +4,8 @@ The CUBA network of ``examples/neurosim_03_cuba.py`` (Vogels & Abbott 2005), 1 s
 time at dt = 0.1 ms, one thread. The plastic variant puts additive all-to-all
 :class:`neurosim.STDP` (tau = 20 ms, a_plus = 0.1 pA, a_minus = 0.105 pA, bounds [0, 40.5] pA)
 on the 204,800 excitatory-to-excitatory synapses; a third variant has the same rule written
-as statements (``ns.Plasticity.from_equations``, compiled from its text). Timed: the
+as statements by a user (``ns.Plasticity.from_equations``; ``ns.STDP`` runs as its own
+statement definition, so the two should cost the same). Timed: the
 simulation loop only (after one 0.1 ms run that loads the compiled kernels), median of
 ``--repeats`` fresh simulators.
 

@@ -51,15 +51,16 @@ from .neurons import (
     NeuronModel,
     channel_coefficients,
 )
-from .plasticity import STDP_FIELDS, RewardSTDP, TsodyksMarkram, build_stdp_tables
-from .plasticity_rule import PlasticityRule, build_rule_tables
+from .plasticity import STDP_FIELDS, RewardSTDP, TsodyksMarkram, as_statements, build_stdp_tables
+from .plasticity_rule import build_rule_tables
 from .units import HZ_PER_INV_MS, to_steps, to_steps_array
 
 __all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Inputs", "ShortTerm", "Recording",
            "spike_probability", "PLASTIC_BYTES_PER_SYNAPSE", "STP_BYTES_PER_SYNAPSE"]
 
-#: Memory kept per synapse with weight-changing plasticity, on top of its CSR entry: the
-#: plasticity tables' indices (position twice, rule, trace slot, delay, postsynaptic order:
+#: Memory kept per synapse with reward-modulated STDP (the one weight-changing rule with a
+#: kernel of its own; rules run as statements: PlasticityRule.bytes_per_synapse), on top of its
+#: CSR entry: the plasticity tables' indices (position twice, rule, trace slot, delay, postsynaptic order:
 #: 6 x 8 B; trace group twice: 2 x 4 B), eligibility and its step (2 x 8 B) -- 72 B, measured
 #: equal to the growth of ``sum(a.nbytes for a in sim._b.pl)`` per synapse. The presynaptic
 #: traces (24 B) are kept per (presynaptic neuron, delay, rule), not per synapse.
@@ -280,7 +281,7 @@ def build(network, dt, rng, keep_tables=False):
 
     # Memory estimate before any synapse is drawn.
     # Weight-changing plasticity and short-term plasticity keep per-synapse state too.
-    expected = n_plastic = n_stp = 0
+    expected = n_plastic = n_stp = plastic_bytes = 0
     for proj in net.projections:
         n_exp = proj.connector.expected_count(proj.pre.n, proj.post.n)
         expected += n_exp
@@ -288,14 +289,17 @@ def build(network, dt, rng, keep_tables=False):
             n_stp += n_exp
         elif proj.plasticity is not None:
             n_plastic += n_exp
+            statements = as_statements(proj.plasticity)
+            plastic_bytes += n_exp * (PLASTIC_BYTES_PER_SYNAPSE if statements is None
+                                      else statements.bytes_per_synapse())
     need = (expected * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE)
-            + n_plastic * (PLASTIC_BYTES_PER_SYNAPSE + _PLASTIC_BUILD_BYTES_PER_SYNAPSE)
+            + plastic_bytes + n_plastic * _PLASTIC_BUILD_BYTES_PER_SYNAPSE
             + n_stp * STP_BYTES_PER_SYNAPSE)
     avail = _available_memory()
     if avail is not None and need > avail:
         extra = ""
         if n_plastic:
-            extra += (f"; {n_plastic:,} plastic, {PLASTIC_BYTES_PER_SYNAPSE} B more each "
+            extra += (f"; {n_plastic:,} plastic, {plastic_bytes / n_plastic:.0f} B more each "
                       f"for traces and indices")
         if n_stp:
             extra += f"; {n_stp:,} with short-term plasticity, {STP_BYTES_PER_SYNAPSE} B more"
@@ -489,8 +493,9 @@ def build(network, dt, rng, keep_tables=False):
         if proj.plasticity is None or table != "main":
             continue
         i_post = pop_index[id(proj.post)]
-        if isinstance(proj.plasticity, PlasticityRule):
-            user_rules.append((proj, pos, target[pos].astype(np.int64) - ch_start[c],
+        statements = as_statements(proj.plasticity)
+        if statements is not None:
+            user_rules.append((proj, statements, pos, target[pos].astype(np.int64) - ch_start[c],
                                (pop_start[i_post], pop_start[i_post + 1])))
             continue
         q_rule.append((pop_start[i_post], pop_start[i_post + 1], n_q))
@@ -508,15 +513,15 @@ def build(network, dt, rng, keep_tables=False):
     b.user_rules = []
     b.ul = ()
     rule_kernels = []
-    for proj, pos, post_q, post_range in user_rules:
+    for proj, statements, pos, post_q, post_range in user_rules:
         row = np.searchsorted(indptr, pos, side="right") - 1
         order = np.lexsort((delay[pos], row))
-        rule_tables = build_rule_tables(proj.plasticity, dt, n_total, row[order],
+        rule_tables = build_rule_tables(statements, dt, n_total, row[order],
                                         delay[pos[order]], pos[order], post_q[order],
                                         proj.post.n, post_range, burst=st_burst)
         b.user_rules.append(proj)
         b.ul += (rule_tables,)
-        rule_kernels.append(proj.plasticity.kernel())
+        rule_kernels.append(statements.kernel())
     del main_pos, pl_pos
     pl_row = np.searchsorted(indptr, all_pos, side="right") - 1  # row of each
     order = np.lexsort((all_rule, delay[all_pos], pl_row))
@@ -533,7 +538,7 @@ def build(network, dt, rng, keep_tables=False):
         proj_tables[id(proj)][2] = np.full(proj_tables[id(proj)][1].size, -1, dtype=np.int64)
     for r, proj in enumerate(p for p in net.projections
                              if p.plasticity is not None and proj_tables[id(p)][0] == "main"
-                             and not isinstance(p.plasticity, PlasticityRule)):
+                             and as_statements(p.plasticity) is None):
         n = proj_tables[id(proj)][1].size
         proj_tables[id(proj)][2] = p_of[off:off + n]
         off += n

@@ -3,7 +3,10 @@ r"""Synaptic plasticity: STDP (pair and triplet), reward-modulated STDP, short-t
 A rule is a frozen description passed to :meth:`neurosim.Network.connect` as
 ``plasticity=...``; the simulator builds it into per-synapse and per-neuron state arrays that
 the compiled loop updates in place (step 5 of the per-step order in
-:mod:`neurosim.simulator`).
+:mod:`neurosim.simulator`). :class:`STDP` and :class:`TripletSTDP` are run as their
+definitions, rules written as statements (``_definition()``; :mod:`neurosim.plasticity_rule`,
+which users write with :meth:`Plasticity.from_equations`); :class:`RewardSTDP` and
+:class:`TsodyksMarkram` have the kernels of this module.
 
 Timing convention (all spike-timing rules)
 ------------------------------------------
@@ -52,11 +55,13 @@ Pairing (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459):
   above. It needs no extra state: the steps of the last arrival and of the last
   postsynaptic spike, which the traces keep anyway, decide.
 
-Cost: a weight-changing rule keeps 72 bytes per plastic synapse on top of the 16 of a static
-one (indices both ways, the eligibility of the reward rule), 24 bytes per presynaptic trace
-(per presynaptic neuron, delay and rule), and a history of which neurons fired over the
-longest plastic delay. Each arrival costs one trace decay per trace and one per synapse (the
-postsynaptic trace); each postsynaptic spike one per synapse it touches (look-up tables).
+Cost: STDP and triplet STDP keep 48 bytes per plastic synapse on top of the 16 of a static
+one (look-up tables both ways; reduced pairing 24 more for its two flags and the step of the
+synapse's last event), RewardSTDP 72 (its eligibility too); presynaptic traces are kept per
+presynaptic neuron, delay and rule, postsynaptic ones per (rule, neuron), plus a history of
+which neurons fired over the longest plastic delay. Each arrival costs one trace decay per
+trace and one per synapse (the postsynaptic trace); each postsynaptic spike one per synapse it
+touches (look-up tables).
 
 Short-term plasticity (:class:`TsodyksMarkram`) depends only on the intervals between a
 synapse's own spikes, which a delay does not change, so it is evaluated when the spike is
@@ -77,14 +82,12 @@ __all__ = ["Plasticity", "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
            "PAIRINGS", "DEPENDENCES"]
 
 PAIRINGS = ("all", "nearest", "reduced")
-#: Pairing codes in the compiled kernels (the P_NEAREST column).
-_PAIRING_CODE = {"all": 0.0, "nearest": 1.0, "reduced": 2.0}
 DEPENDENCES = ("additive", "multiplicative")
 
-# Rule kinds in the compiled kernels.
-KIND_STDP = 1          # pair and triplet STDP (pair = triplet with a3_plus = a3_minus = 0)
+# The kernels below run RewardSTDP (the rule kind in the P_KIND column); the other
+# weight-changing rules run as statements (neurosim.plasticity_rule).
 KIND_REWARD = 2
-# Columns of a rule's parameter row.
+# Columns of a rule's parameter row (some are the layout's, not used by the reward rule).
 P_KIND, P_NEAREST, P_MULT, P_A_PLUS, P_A_MINUS, P_W_MIN, P_W_MAX, P_A3_PLUS, P_A3_MINUS, \
     P_TAU_EFF, P_TRIPLET = range(11)
 N_RULE_PARAMS = 11
@@ -149,13 +152,6 @@ class Plasticity:
         return PlasticityRule(equations, on_pre=on_pre, on_post=on_post, parameters=parameters,
                               initial=initial, name=name)
 
-    def _taus(self):
-        """Time constants (ms) in the order T_PLUS .. T_D; ``inf`` where unused."""
-        raise NotImplementedError
-
-    def _params(self):
-        raise NotImplementedError
-
     def _check_bounds(self, owner, w):
         """Raise if initial weights ``w`` (array) lie outside ``[w_min, w_max]``."""
         w = np.asarray(w, dtype=np.float64)
@@ -169,6 +165,31 @@ class Plasticity:
         if hi > self.w_max:
             raise ValueError(f"{owner}: initial weight {hi!r} is above {name}.w_max = "
                              f"{self.w_max!r}; weights must start inside [w_min, w_max]")
+
+
+_DEFINITIONS = {}
+
+
+def _rule(owner, equations, **kwargs):
+    """The :class:`~neurosim.plasticity_rule.PlasticityRule` of a built-in rule (made once
+    per distinct rule)."""
+    if owner not in _DEFINITIONS:
+        from .plasticity_rule import PlasticityRule
+        _DEFINITIONS[owner] = PlasticityRule(equations, name=type(owner).__name__, **kwargs)
+    return _DEFINITIONS[owner]
+
+
+def as_statements(rule):
+    """The rule written as statements that the engine runs for ``rule``: itself for a
+    :class:`~neurosim.plasticity_rule.PlasticityRule`, the definition of :class:`STDP` and
+    :class:`TripletSTDP`, None for the rules with kernels of their own (:class:`RewardSTDP`,
+    :class:`TsodyksMarkram`)."""
+    if rule is None:
+        return None
+    if hasattr(rule, "kernel"):
+        return rule
+    definition = getattr(rule, "_definition", None)
+    return definition() if definition is not None else None
 
 
 def _validate_common(obj, *, rates, taus):
@@ -264,12 +285,33 @@ class STDP(Plasticity):
         return np.where(delta_t >= 0, self.a_plus * f_plus * np.exp(-delta_t / self.tau_plus),
                         -self.a_minus * f_minus * np.exp(delta_t / self.tau_minus))
 
-    def _taus(self):
-        return (self.tau_plus, self.tau_minus, math.inf, math.inf, math.inf, math.inf)
-
-    def _params(self):
-        return (KIND_STDP, _PAIRING_CODE[self.pairing], self.dependence == "multiplicative",
-                self.a_plus, self.a_minus, self.w_min, self.w_max, 0.0, 0.0)
+    def _definition(self):
+        """The rule as statements (:meth:`Plasticity.from_equations`), which is what the
+        engine runs: the traces, the window and the pairing of the class docstring. Reduced
+        pairing keeps two flags per synapse: an arrival depresses only if a postsynaptic spike
+        came since the synapse's last arrival, and vice versa."""
+        bump = "+= 1" if self.pairing == "all" else "= 1"
+        f_minus = " * (w - w_min)" if self.dependence == "multiplicative" else ""
+        f_plus = " * (w_max - w)" if self.dependence == "multiplicative" else ""
+        eqs = "dapre/dt = -apre / tau_plus : 1\ndapost/dt = -apost / tau_minus : 1"
+        gate_pre = gate_post = ""
+        flags_pre = flags_post = ""
+        initial = None
+        if self.pairing == "reduced":
+            eqs += "\npre_fresh : 1\npost_fresh : 1"
+            gate_pre, gate_post = " * post_fresh", " * pre_fresh"
+            flags_pre, flags_post = "; post_fresh = 0; pre_fresh = 1", \
+                "; pre_fresh = 0; post_fresh = 1"
+            initial = {"post_fresh": 1.0}
+        return _rule(self, eqs,
+                     on_pre=f"w = clip(w - a_minus * apost{f_minus}{gate_pre}, w_min, w_max); "
+                            f"apre {bump}{flags_pre}",
+                     on_post=f"w = clip(w + a_plus * apre{f_plus}{gate_post}, w_min, w_max); "
+                             f"apost {bump}{flags_post}",
+                     parameters=dict(tau_plus=self.tau_plus, tau_minus=self.tau_minus,
+                                     a_plus=self.a_plus, a_minus=self.a_minus,
+                                     w_min=self.w_min, w_max=self.w_max),
+                     initial=initial)
 
 
 @dataclass(frozen=True)
@@ -318,12 +360,23 @@ class TripletSTDP(Plasticity):
         _validate_common(self, rates=("a2_plus", "a3_plus", "a2_minus", "a3_minus"),
                          taus=("tau_plus", "tau_minus", "tau_x", "tau_y"))
 
-    def _taus(self):
-        return (self.tau_plus, self.tau_minus, self.tau_x, self.tau_y, math.inf, math.inf)
-
-    def _params(self):
-        return (KIND_STDP, self.pairing == "nearest", False, self.a2_plus, self.a2_minus,
-                self.w_min, self.w_max, self.a3_plus, self.a3_minus)
+    def _definition(self):
+        """The rule as statements (:meth:`Plasticity.from_equations`), which is what the
+        engine runs: the four traces and the update of the class docstring."""
+        bump = "+= 1" if self.pairing == "all" else "= 1"
+        return _rule(self, """
+            dr1/dt = -r1 / tau_plus : 1
+            dr2/dt = -r2 / tau_x : 1
+            do1/dt = -o1 / tau_minus : 1
+            do2/dt = -o2 / tau_y : 1""",
+            on_pre=f"w = clip(w - o1 * (a2_minus + a3_minus * r2), w_min, w_max); r1 {bump}; "
+                   f"r2 {bump}",
+            on_post=f"w = clip(w + r1 * (a2_plus + a3_plus * o2), w_min, w_max); o1 {bump}; "
+                    f"o2 {bump}",
+            parameters=dict(tau_plus=self.tau_plus, tau_minus=self.tau_minus, tau_x=self.tau_x,
+                            tau_y=self.tau_y, a2_plus=self.a2_plus, a3_plus=self.a3_plus,
+                            a2_minus=self.a2_minus, a3_minus=self.a3_minus, w_min=self.w_min,
+                            w_max=self.w_max))
 
 
 @dataclass(frozen=True)
@@ -475,8 +528,6 @@ def build_stdp_tables(rules, dt, n_total, pre_g, delay, pos, post_q, n_q, q_rule
     steps = np.arange(LUT_LENGTH, dtype=np.float64)
     for r, rule in enumerate(rules):
         par[r, :9] = rule._params()
-        # the second traces (r2, o2) are only kept where a triplet term uses them
-        par[r, P_TRIPLET] = float(isinstance(rule, TripletSTDP))
         taus[r, :6] = [t if math.isfinite(t) else _UNUSED_TAU for t in rule._taus()]
         if isinstance(rule, RewardSTDP):
             tau_eff = 1.0 / (1.0 / rule.tau_c + 1.0 / rule.tau_d)
@@ -614,15 +665,16 @@ def reward_catch_up_fired(k, fired, n_fired, weight, pl):
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def plasticity_step(k, fired, n_fired, weight, pl):
-    """Step 5 of the per-step order: the plasticity of step ``k`` (rules in the module and
-    class docstrings).
+    """Step 5 of the per-step order for the reward-modulated rules (:class:`RewardSTDP`; the
+    other weight rules run as statements, :mod:`neurosim.plasticity_rule`).
 
     (a) presynaptic arrivals of step ``k`` -- spikes of step ``k - d`` on synapses of delay
-    ``d``, found through a short history of which neurons fired -- depress with the
-    postsynaptic traces of earlier steps, then bump their presynaptic traces; (b) the
-    postsynaptic spikes of step ``k`` potentiate with the presynaptic traces (including this
-    step's arrivals), then bump their postsynaptic traces; (c) the neurons of step ``k``
-    that have plastic synapses are written into the history.
+    ``d``, found through a short history of which neurons fired -- lower the eligibility with
+    the postsynaptic traces of earlier steps, then bump their presynaptic traces; (b) the
+    postsynaptic spikes of step ``k`` raise it with the presynaptic traces (including this
+    step's arrivals), then bump their postsynaptic traces; (c) the neurons of step ``k`` that
+    have plastic synapses are written into the history. Every synapse is brought up to step
+    ``k`` (its weight integrated) before its eligibility changes.
     """
     (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, grp_tr, p_grp, q_grp, q_pos, c,
      c_last, ppre_ptr, q_ptr, q_syn, o1v, o2v, o_last, rule_post, d_values, has_out, hist,
@@ -636,8 +688,8 @@ def plasticity_step(k, fired, n_fired, weight, pl):
     # when the rule changes from one synapse to the next.
     n_lut = lut.shape[2]
     r_prev = -1
-    triplet = nearest = reduced = mult = reward = False
-    a_minus = a3_minus = w_min = tau_m = tau_p = tau_x = 0.0
+    nearest = False
+    a_minus = tau_m = tau_p = 0.0
     for i in range(d_values.shape[0]):
         d = d_values[i]
         if k - d < 0:
@@ -662,28 +714,14 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                 r = p_rule[p]
                 if r != r_prev:
                     r_prev = r
-                    triplet = par[r, P_TRIPLET] != 0.0
                     nearest = par[r, P_NEAREST] != 0.0
-                    reduced = par[r, P_NEAREST] == 2.0
-                    mult = par[r, P_MULT] != 0.0
-                    reward = par[r, P_KIND] == KIND_REWARD
                     a_minus = par[r, P_A_MINUS]
-                    a3_minus = par[r, P_A3_MINUS]
-                    w_min = par[r, P_W_MIN]
                     tau_m = taus[r, T_MINUS]
                     tau_p = taus[r, T_PLUS]
-                    tau_x = taus[r, T_X]
-                a_prev = np.int64(grp_tr[gi, 2])  # step of the previous arrival
-                n_x = k - a_prev
+                n_x = k - np.int64(grp_tr[gi, 2])
                 x1 = grp_tr[gi, 0] * (lut[r, T_PLUS, n_x] if n_x < n_lut
                                       else math.exp(-n_x * dt / tau_p))
-                x2 = 0.0
-                if triplet:
-                    x2 = grp_tr[gi, 1] * (lut[r, T_X, n_x] if n_x < n_lut
-                                          else math.exp(-n_x * dt / tau_x))
-                # Two loops rather than one with a branch: the reward catch-up inlined into
-                # the weight loop made its code markedly slower (register pressure).
-                while reward and p < end and p_grp[p] == gi:
+                while p < end and p_grp[p] == gi:
                     q = p_q[p]
                     n_o = k - o_last[q]
                     o1 = o1v[q] * (lut[r, T_MINUS, n_o] if n_o < n_lut
@@ -691,26 +729,7 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                     _reward_catch_up(p, k, weight, pl)
                     c[p] -= a_minus * o1
                     p += 1
-                while p < end and p_grp[p] == gi:
-                    q = p_q[p]
-                    n_o = k - o_last[q]
-                    o1 = o1v[q] * (lut[r, T_MINUS, n_o] if n_o < n_lut
-                                   else math.exp(-n_o * dt / tau_m))
-                    if reduced and a_prev > o_last[q]:
-                        o1 = 0.0  # not the first arrival since the last postsynaptic spike
-                    s = p_pos[p]
-                    dep = o1 * (a_minus + a3_minus * x2)
-                    w = weight[s]
-                    if mult:
-                        dep *= w - w_min
-                    weight[s] = max(w - dep, w_min)
-                    p += 1
-                if nearest:
-                    grp_tr[gi, 0] = 1.0
-                    grp_tr[gi, 1] = 1.0 if triplet else 0.0
-                else:
-                    grp_tr[gi, 0] = x1 + 1.0
-                    grp_tr[gi, 1] = x2 + 1.0 if triplet else 0.0
+                grp_tr[gi, 0] = 1.0 if nearest else x1 + 1.0
                 grp_tr[gi, 2] = k
     # (b) postsynaptic spikes
     for f in range(n_fired):
@@ -719,49 +738,19 @@ def plasticity_step(k, fired, n_fired, weight, pl):
             if g < rule_post[r, 0] or g >= rule_post[r, 1]:
                 continue
             q = rule_post[r, 2] + g - rule_post[r, 0]
-            n_o = k - o_last[q]
-            o1 = o1v[q] * _decay(lut, taus, dt, r, T_MINUS, n_o)
-            triplet = par[r, P_TRIPLET] != 0.0
-            o2 = o2v[q] * _decay(lut, taus, dt, r, T_Y, n_o) if triplet else 0.0
-            gain = par[r, P_A_PLUS] + par[r, P_A3_PLUS] * o2
+            o1 = o1v[q] * _decay(lut, taus, dt, r, T_MINUS, k - o_last[q])
             a_plus = par[r, P_A_PLUS]
-            reduced = par[r, P_NEAREST] == 2.0
-            q_prev = o_last[q]  # step of the previous postsynaptic spike
-            reward = par[r, P_KIND] == KIND_REWARD
-            mult = par[r, P_MULT] != 0.0
-            w_max = par[r, P_W_MAX]
             tau_p = taus[r, T_PLUS]
             lut_p = lut[r, T_PLUS]
-            if reward:  # a loop of its own, as in (a)
-                for m in range(q_ptr[q], q_ptr[q + 1]):
-                    gi = q_grp[m]
-                    n_x = k - np.int64(grp_tr[gi, 2])
-                    x1 = grp_tr[gi, 0] * (lut_p[n_x] if n_x < n_lut
-                                          else math.exp(-n_x * dt / tau_p))
-                    p = q_syn[m]
-                    _reward_catch_up(p, k, weight, pl)
-                    c[p] += a_plus * x1
-            else:
-                for m in range(q_ptr[q], q_ptr[q + 1]):
-                    gi = q_grp[m]
-                    a_last = np.int64(grp_tr[gi, 2])
-                    n_x = k - a_last
-                    x1 = grp_tr[gi, 0] * (lut_p[n_x] if n_x < n_lut
-                                          else math.exp(-n_x * dt / tau_p))
-                    if reduced and q_prev >= a_last:
-                        x1 = 0.0  # a postsynaptic spike since that arrival has paired with it
-                    s = q_pos[m]
-                    w = weight[s]
-                    pot = x1 * gain
-                    if mult:
-                        pot *= w_max - w
-                    weight[s] = min(w + pot, w_max)
-            if par[r, P_NEAREST] != 0.0:
-                o1v[q] = 1.0
-                o2v[q] = 1.0
-            else:
-                o1v[q] = o1 + 1.0
-                o2v[q] = o2 + 1.0
+            for m in range(q_ptr[q], q_ptr[q + 1]):
+                gi = q_grp[m]
+                n_x = k - np.int64(grp_tr[gi, 2])
+                x1 = grp_tr[gi, 0] * (lut_p[n_x] if n_x < n_lut
+                                      else math.exp(-n_x * dt / tau_p))
+                p = q_syn[m]
+                _reward_catch_up(p, k, weight, pl)
+                c[p] += a_plus * x1
+            o1v[q] = 1.0 if par[r, P_NEAREST] != 0.0 else o1 + 1.0
             o_last[q] = k
     # (c) history of the neurons with plastic synapses that fired in step k
     row = k % n_hist

@@ -290,6 +290,15 @@ class PlasticityRule(Plasticity):
                 "parameters": dict(sorted(self.parameters.items())),
                 "initial": dict(sorted(self.initial.items()))}
 
+    def bytes_per_synapse(self):
+        """Memory the engine keeps per synapse of this rule, on top of the synapse's own 16 B:
+        the look-up tables (table position twice, postsynaptic neuron, delay, postsynaptic
+        order: 5 x 8 B; group twice: 2 x 4 B) and, when the rule has variables kept per
+        synapse, one float64 each plus the step of the last event. Presynaptic variables are
+        kept per (presynaptic neuron, delay) group and postsynaptic ones per neuron."""
+        n_syn = len(self.layout()[2])
+        return RULE_INDEX_BYTES + (8 * (n_syn + 1) if n_syn else 0)
+
     def tau_value(self, var):
         tau = self.taus[var]
         return self.parameters[tau] if isinstance(tau, str) else tau
@@ -495,6 +504,8 @@ def rule_source(rule, fn):
 RULE_FIELDS = ("par", "taus", "lut", "dt", "post_range", "p_pos", "p_q", "p_delay", "p_grp",
                "q_grp", "q_pos", "q_syn", "ppre_ptr", "q_ptr", "d_values", "has_out", "hist",
                "hist_n", "pre_tr", "post_tr", "syn_tr")
+#: Bytes of look-up tables per synapse of a rule (see :meth:`PlasticityRule.bytes_per_synapse`).
+RULE_INDEX_BYTES = 48
 #: The fields that change while the simulation runs.
 RULE_MUTABLE = frozenset({"pre_tr", "post_tr", "syn_tr", "hist", "hist_n"})
 

@@ -244,17 +244,28 @@ def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
         a = net.population(200, ns.LIF(), name="a")
         net.connect(a, a, connector, weight=1.0, plasticity=rule)
         return net
+    def table_bytes(sim):
+        return sum(a.nbytes for a in sim._b.pl) + sum(a.nbytes for t in sim._b.ul for a in t)
+
     stdp = ns.STDP(a_plus=0.01, a_minus=0.01, tau_plus=20.0, tau_minus=20.0, w_max=10.0)
-    dense = ns.Simulator(network(stdp), dt=0.1, seed=0)
-    sparse = ns.Simulator(network(stdp, ns.FixedInDegree(20)), dt=0.1, seed=0)
-    per_synapse = (sum(a.nbytes for a in dense._b.pl) - sum(a.nbytes for a in sparse._b.pl)) \
-        / (dense.n_synapses - sparse.n_synapses)
-    assert per_synapse == build.PLASTIC_BYTES_PER_SYNAPSE
-    # 40,000 synapses: 64 B each static, 64 + 120 B each plastic. 5 MiB is enough for the
-    # static network's estimate (2.4 MiB) but not for the plastic one's (7.0 MiB).
+    reduced = ns.STDP(a_plus=0.01, a_minus=0.01, tau_plus=20.0, tau_minus=20.0, w_max=10.0,
+                      pairing="reduced")
+    reward = ns.RewardSTDP(w_max=10.0)
+    # what the estimate assumes: index tables (48 B; reward's own kernel 72 B) plus, for
+    # reduced pairing, two flags and the step of the last event per synapse (24 B)
+    for rule, assumed in ((stdp, 48), (reduced, 72), (reward, build.PLASTIC_BYTES_PER_SYNAPSE)):
+        dense = ns.Simulator(network(rule), dt=0.1, seed=0)
+        sparse = ns.Simulator(network(rule, ns.FixedInDegree(20)), dt=0.1, seed=0)
+        per_synapse = (table_bytes(dense) - table_bytes(sparse)) \
+            / (dense.n_synapses - sparse.n_synapses)
+        assert per_synapse == assumed, rule
+    assert stdp._definition().bytes_per_synapse() == 48
+    assert reduced._definition().bytes_per_synapse() == 72
+    # 40,000 synapses: 64 B each static, 64 + 48 + 48 B each plastic. 5 MiB is enough for the
+    # static network's estimate (2.4 MiB) but not for the plastic one's (6.1 MiB).
     monkeypatch.setattr(build, "_available_memory", lambda: 5 * 2**20)
     ns.Simulator(network(None), dt=0.1)
-    with pytest.raises(MemoryError, match=r"about 40,000 synapses.*40,000 plastic, 72 B more "
+    with pytest.raises(MemoryError, match=r"about 40,000 synapses.*40,000 plastic, 48 B more "
                                           r"each for traces and indices"):
         ns.Simulator(network(stdp), dt=0.1)
 
