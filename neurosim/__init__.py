@@ -35,6 +35,7 @@ from .inputs import (
 )
 from .io import load_results, save_results
 from .network import Network
+from .nir_exchange import from_nir, to_nir
 from .neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
 from .plasticity import STDP, RewardSTDP, TripletSTDP, TsodyksMarkram
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable, load_record
@@ -51,6 +52,6 @@ __all__ = [
     "Uniform", "Normal", "LogNormal",
     "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
     "SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record",
-    "save_results", "load_results",
+    "save_results", "load_results", "from_nir", "to_nir",
     "analysis", "io", "plotting", "units",
 ]
