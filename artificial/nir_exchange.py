@@ -19,21 +19,27 @@ read them by one forward-Euler step of ``dt`` (snnTorch sets ``beta = 1 - dt/tau
 :mod:`neurosim.nir_exchange`). So that every reader steps exactly our layer, the graph gives
 
 ====================  ==================================================================
-``Affine``            ``weight = W.T`` (out, in), ``bias = b`` (a ``Linear`` without bias)
+``Affine``            ``weight = (1 - beta) W.T`` (out, in), ``bias = (1 - beta) b`` (a
+                      ``Linear`` without bias); ``(1 - beta)`` per output neuron
 ``CubaLIF``           ``tau_syn = dt/(1 - alpha)``, ``w_in = 1/(1 - alpha)``: one Euler step
-                      is ``I[t] = alpha I[t-1] + S[t]``, so ``I = i``
+                      is ``I[t] = alpha I[t-1] + S[t]``, so ``I = (1 - beta) i``
 (or ``LIF``)          when ``tau_syn`` is None (``alpha = 0``: ``I = S``)
-membrane              ``tau_mem = dt/(1 - beta)``, ``r = 1``, ``v_leak = 0``: one Euler step is
-                      ``beta v + (1 - beta) I``
+membrane              ``tau_mem = dt/(1 - beta)``, ``r = tau_mem/dt = 1/(1 - beta)``,
+                      ``v_leak = 0``: one Euler step is ``beta v + I = beta v + (1 - beta) i``
 spike, reset          ``v_threshold = v_th``, ``v_reset = 0``: reset to zero only
 readout layers        ``membrane`` readouts (no spikes) are ``CubaLI``/``LI``; spiking
                       readouts ``CubaLIF``/``LIF``. The reduction over time (max, mean,
                       count, first spike) is not part of the graph.
-recurrent kernel      a ``Linear`` (``V.T``) from the layer back to itself (one step later)
+recurrent kernel      a ``Linear`` (``(1 - beta) V.T``) from the layer back to itself (one
+                      step later)
 ====================  ==================================================================
 
-Times are written in seconds (``dt`` ms / 1000), as snnTorch and Norse write them; ``tau_m``
-itself is not ``tau_mem``: ``dt/(1 - exp(-dt/tau_m))`` is ``tau_m + dt/2 + O(dt^2/tau_m)``.
+``r = tau_mem/dt`` and ``w_in = tau_syn/dt`` are snnTorch's own convention (its ``import_nir``
+accepts no other), so snnTorch reads these graphs as ``Leaky``/``Synaptic`` layers with our
+``alpha`` and ``beta``. Times are written in seconds, ``graph_dt`` per step (default ``dt``
+ms / 1000); snnTorch's reader assumes a step of 1e-4 s, so give ``graph_dt=1e-4`` for it (only
+the ratios ``dt/tau`` matter to the discrete model). Note ``tau_mem`` is not ``tau_m``:
+``dt/(1 - exp(-dt/tau_m)) = tau_m + dt/2 + O(dt^2/tau_m)``.
 
 Refused, by layer: ``reset="subtract"`` (NIR neurons reset to a value; subtracting the threshold
 has no NIR equivalent, so a model trained with it must be retrained with ``reset="zero"``) and
@@ -66,7 +72,7 @@ def _per_neuron(value, n):
     return np.full(n, float(value)) if np.ndim(value) == 0 else np.asarray(value, float).copy()
 
 
-def to_nir(model, *, input_name="input", output_name="output"):
+def to_nir(model, *, graph_dt=None, input_name="input", output_name="output"):
     """The NIR graph of a built :class:`~artificial.Sequential` of spiking layers.
 
     Parameters
@@ -75,6 +81,9 @@ def to_nir(model, *, input_name="input", output_name="output"):
         An optional :class:`~artificial.SpikeEncoder` (the graph's input is its spike trains),
         then :class:`~artificial.LIFDense` / :class:`~artificial.LIFRecurrent` layers with
         ``reset="zero"``.
+    graph_dt : float, optional
+        The time step written into the graph, s (default: the layers' ``dt`` / 1000; 1e-4 for
+        snnTorch's reader).
     input_name, output_name : str
         Names of the graph's Input and Output nodes.
 
@@ -95,6 +104,9 @@ def to_nir(model, *, input_name="input", output_name="output"):
         layers = layers[1:]
     if not layers:
         raise ValueError("artificial.to_nir: the model has no spiking layer")
+    if graph_dt is not None and not (isinstance(graph_dt, (int, float)) and graph_dt > 0):
+        raise ValueError(f"artificial.to_nir: graph_dt must be a time step > 0 s, got "
+                         f"{graph_dt!r}")
     for k, layer in enumerate(layers):
         name = getattr(layer, "name", None) or type(layer).__name__
         if isinstance(layer, SpikeEncoder):
@@ -116,19 +128,21 @@ def to_nir(model, *, input_name="input", output_name="output"):
     prev = input_name
     for layer, name in zip(layers, names):
         U = layer.units
-        dt_s = layer.dt / 1000.0
+        dt_s = layer.dt / 1000.0 if graph_dt is None else float(graph_dt)
         alpha, beta = layer.decay_factors()
         alpha = _per_neuron(alpha, U)
         beta = _per_neuron(beta, U)
-        weight = np.array(layer.kernel, dtype=np.float64).T
+        gain = (1.0 - beta)[:, None]
+        weight = gain * np.array(layer.kernel, dtype=np.float64).T
         if layer.use_bias:
             lin = f"{name}.affine"
-            nodes[lin] = nir.Affine(weight=weight, bias=np.array(layer.bias, dtype=np.float64))
+            nodes[lin] = nir.Affine(weight=weight,
+                                    bias=gain[:, 0] * np.array(layer.bias, dtype=np.float64))
         else:
             lin = f"{name}.linear"
             nodes[lin] = nir.Linear(weight=weight)
-        common = dict(r=np.ones(U), v_leak=np.zeros(U))
         tau_mem = dt_s / (1.0 - beta)
+        common = dict(r=1.0 / (1.0 - beta), v_leak=np.zeros(U))
         spiking = layer.spiking
         if spiking:
             common.update(v_threshold=np.full(U, layer.v_th), v_reset=np.zeros(U))
@@ -142,7 +156,8 @@ def to_nir(model, *, input_name="input", output_name="output"):
         edges += [(prev, lin), (lin, name)]
         if layer.recurrent:
             rec = f"{name}.recurrent"
-            nodes[rec] = nir.Linear(weight=np.array(layer.recurrent_kernel, dtype=np.float64).T)
+            nodes[rec] = nir.Linear(
+                weight=gain * np.array(layer.recurrent_kernel, dtype=np.float64).T)
             edges += [(name, rec), (rec, name)]
         prev = name
     nodes[output_name] = nir.Output(output_type=np.array([layers[-1].units]))

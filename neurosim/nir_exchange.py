@@ -255,16 +255,17 @@ def _neuron_params(name, node, kind):
     return n, p
 
 
-def _shared_or_array(values):
-    return float(values[0]) if np.all(values == values[0]) else values
+def _shared_or_array(values, batch):
+    """One number when every neuron has the same value, else the values of ``batch`` copies."""
+    return float(values[0]) if np.all(values == values[0]) else np.tile(values, batch)
 
 
-def _model(name, kind, p, dt, ms):
+def _model(name, kind, p, dt, ms, batch):
     """The neurosim model of a neuron node, its synapse kinetics and the factor (per neuron)
     by which a NIR input ``S`` becomes a synaptic weight (pA)."""
     owner = f"NIR node {name!r} ({kind})"
     if kind in ("IF", "I"):
-        params = {"r": _shared_or_array(p["r"]), "t_unit": ms}
+        params = {"r": _shared_or_array(p["r"], batch), "t_unit": ms}
         eq = _EQUATIONS["integrator"]
     else:
         tau = (p["tau_mem"] if kind in _CUBA else p["tau"]) * ms
@@ -273,12 +274,12 @@ def _model(name, kind, p, dt, ms):
             raise ValueError(f"from_nir: {owner}: the membrane time constant must be >= dt for "
                              f"forward Euler (a decay factor 1 - dt/tau >= 0), got {bad!r} ms "
                              f"with dt = {dt!r} ms")
-        params = {"v_leak": _shared_or_array(p["v_leak"]), "r": _shared_or_array(p["r"]),
-                  "tau": _shared_or_array(tau)}
+        params = {"v_leak": _shared_or_array(p["v_leak"], batch), "r": _shared_or_array(p["r"], batch),
+                  "tau": _shared_or_array(tau, batch)}
         eq = _EQUATIONS["leaky"]
     if kind in _SPIKING:
-        params["v_threshold"] = _shared_or_array(p["v_threshold"])
-        params["v_reset"] = _shared_or_array(p["v_reset"])
+        params["v_threshold"] = _shared_or_array(p["v_threshold"], batch)
+        params["v_reset"] = _shared_or_array(p["v_reset"], batch)
         threshold, reset = "v > v_threshold", "v = v_reset"
     else:
         threshold, reset = _NEVER, ""
@@ -463,7 +464,7 @@ def from_nir(graph, dt=1.0, *, inputs=None, ms_per_unit=1000.0, discretization="
         for nxt in succ[node]:
             kind = kinds[nxt]
             if kind in NEURON_NODES:
-                for d, m in parts.items():
+                for m in parts.values():
                     if m.shape[0] != sizes[nxt]:
                         raise ValueError(f"from_nir: node {nxt!r} has {sizes[nxt]} neurons but "
                                          f"receives {m.shape[0]} values from {start!r}")
@@ -552,7 +553,7 @@ def from_nir(graph, dt=1.0, *, inputs=None, ms_per_unit=1000.0, discretization="
             pop = net.population(n, SpikeTimes(times), name=name)
             info.inputs[name] = pop
         else:
-            model, synapses[name], gains[name] = _model(name, kinds[name], params[name], dt, ms)
+            model, synapses[name], gains[name] = _model(name, kinds[name], params[name], dt, ms, batch)
             info.models[name] = model
             v0 = params[name].get("v_leak", np.zeros(sizes[name]))
             pop = net.population(n, model, name=name, v=np.tile(v0, batch))
