@@ -73,7 +73,7 @@ _ONE_STEP = 1e-3
 
 _EQUATIONS = {
     "leaky": "dv/dt = (v_leak - v + r*i_syn)/tau : mV",
-    "integrator": "dv/dt = r*i_syn/t_unit : mV",
+    "integrator": "dv/dt = r*i_syn/t_unit : mV\nr : mV/pA\nt_unit : ms",
 }
 _NEVER = "0*mV > 1*mV"  # the threshold of the nodes that never spike
 
@@ -230,7 +230,7 @@ def _array(owner, name, value, n=None):
     if n is not None and arr.size == 1 and n != 1:
         arr = np.full(n, arr[0])
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{owner}.{name} must be finite, got {arr[~np.isfinite(arr)][0]!r}")
+        raise ValueError(f"{owner}.{name} must be finite, got {float(arr[~np.isfinite(arr)][0])!r}")
     return arr
 
 
@@ -251,7 +251,7 @@ def _neuron_params(name, node, kind):
     p = {f: _array(owner, f, getattr(node, f), n) for f in fields}
     for f in ("tau", "tau_syn", "tau_mem"):
         if f in p and not np.all(p[f] > 0):
-            raise ValueError(f"from_nir: {owner}.{f} must be > 0, got {p[f][p[f] <= 0][0]!r}")
+            raise ValueError(f"from_nir: {owner}.{f} must be > 0, got {float(p[f][p[f] <= 0][0])!r}")
     return n, p
 
 
@@ -290,11 +290,11 @@ def _model(name, kind, p, dt, ms, batch):
         if not np.all(tau_syn == tau_syn[0]):
             raise ValueError(f"from_nir: {owner}.tau_syn must be the same for all neurons (one "
                              f"synapse kinetics per population), got values from "
-                             f"{tau_syn.min()!r} to {tau_syn.max()!r} ms")
+                             f"{float(tau_syn.min())!r} to {float(tau_syn.max())!r} ms")
         decay = 1.0 - dt / tau_syn[0]
         if decay < 0:
             raise ValueError(f"from_nir: {owner}.tau_syn must be >= dt for forward Euler (a "
-                             f"decay factor 1 - dt/tau_syn >= 0), got {tau_syn[0]!r} ms with "
+                             f"decay factor 1 - dt/tau_syn >= 0), got {float(tau_syn[0])!r} ms with "
                              f"dt = {dt!r} ms")
         tau_c = dt * _ONE_STEP if decay == 0 else -dt / math.log(decay)
         gain = p["w_in"] * (dt / tau_syn)
@@ -378,7 +378,7 @@ def _input_spikes(inputs, input_names, sizes):
             raise ValueError(f"from_nir: inputs[{name!r}] must have shape (steps, {sizes[name]}) "
                              f"or (batch, steps, {sizes[name]}), got {np.shape(value)}")
         if not np.all((arr == 0) | (arr == 1)):
-            bad = arr[(arr != 0) & (arr != 1)][0]
+            bad = float(arr[(arr != 0) & (arr != 1)][0])
             raise ValueError(f"from_nir: inputs[{name!r}] must be spikes, 0 or 1 per step, got "
                              f"{bad!r}")
         if batch is not None and arr.shape[0] != batch:
