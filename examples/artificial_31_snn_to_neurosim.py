@@ -108,10 +108,10 @@ def main():
           f"{int(trace.spikes[1].sum())}; predictions differing: {int(np.sum(pred != ours))}")
 
     rows = [("Sequential (artificial, NumPy)", ours), ("neurosim, the same graph", pred)]
-    for d in (1, 2, 4):
+    for d in (1, 2, 4, 8):
         rows.append((f"+ axonal delays 0..{d} ms", neurosim_predict(graph, trains, args.steps,
                                                                     delay=d)[0]))
-    for sigma in (0.05, 0.1, 0.2):
+    for sigma in (0.05, 0.1, 0.2, 0.5):
         rows.append((f"+ membrane noise {sigma} mV/step", neurosim_predict(
             graph, trains, args.steps, noise=sigma)[0]))
     for e in (20.0, 5.0, 2.0):

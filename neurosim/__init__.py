@@ -35,8 +35,8 @@ from .inputs import (
 )
 from .io import load_results, save_results
 from .network import Network
-from .nir_exchange import from_nir, to_nir
 from .neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
+from .nir_exchange import from_nir, to_nir
 from .plasticity import STDP, RewardSTDP, TripletSTDP, TsodyksMarkram
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable, load_record
 from .simulator import Simulator

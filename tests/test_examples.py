@@ -132,7 +132,7 @@ def test_snn_to_neurosim_example_reproduces_the_sequential_then_varies_it(tmp_pa
     assert m and m.group(1) == "0" and int(m.group(2)) > 100 and m.group(3) == "0", r.stdout
     rows = dict(re.findall(r"^(\S.*?)\s{2,}(\d\.\d{4})\s+\d\.\d{4}$", r.stdout, re.M))
     assert rows["neurosim, the same graph"] == rows["Sequential (artificial, NumPy)"], r.stdout
-    assert len(rows) == 12, r.stdout
+    assert len(rows) == 14, r.stdout
 
 
 @pytest.mark.parametrize("script", ["neurosim_01_lif_analytic.py", "neurosim_02_delay_chain.py",

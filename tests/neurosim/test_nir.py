@@ -382,6 +382,13 @@ def test_to_nir_refuses_what_nir_cannot_express():
 
 
 def test_without_nir_the_error_names_the_extra(monkeypatch):
+    """Both packages import without nir; the functions that need it say which extra."""
+    import artificial
+
     monkeypatch.setitem(sys.modules, "nir", None)
-    with pytest.raises(ImportError, match=r"pip install 'neurosim\[nir\]'"):
+    with pytest.raises(ImportError, match=r"neurosim.from_nir and neurosim.to_nir need the "
+                                          r"package 'nir': pip install 'neurosim\[nir\]'"):
         ns.from_nir("graph.nir", dt=1.0)
+    with pytest.raises(ImportError, match=r"artificial.to_nir and artificial.from_nir need the "
+                                          r"package 'nir'"):
+        artificial.to_nir(artificial.Sequential())
