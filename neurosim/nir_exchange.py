@@ -114,8 +114,19 @@ class NIRImport:
         Node name -> steps the node runs behind the graph (module docstring).
     kinds : dict
         Node name -> NIR type name (``"Input"``, ``"LIF"``, ...).
-    spike_monitors : dict
-        Spiking node name -> its spike monitor.
+    params : dict
+        Neuron node name -> its NIR parameters (1-D arrays, graph units), as read.
+    models, synapses, gains : dict
+        Neuron node name -> its neurosim model, its synapse kinetics, and the factor per
+        neuron from a NIR input to a synaptic weight (pA).
+    spike_monitors, state_monitors : dict
+        Node name -> its spike monitor / membrane-potential monitor (:meth:`record_v`).
+    hops : list
+        The connections between nodes, each the sum over the linear nodes on the way.
+    bias : Population or None
+        The one neuron that fires every step and carries the Affine biases.
+    net : Network
+        The network this describes.
     """
 
     dt: float
@@ -341,12 +352,10 @@ def _apply(name, node, kind, parts, dt, ms):
     # Delay: rows with different delays go to different parts
     delay = np.asarray(node.delay, dtype=np.float64).reshape(-1) * ms / dt
     steps = np.rint(delay)
-    if np.any(np.abs(delay - steps) > 1e-9 * np.maximum(1.0, delay)) or np.any(steps < 0):
-        bad = float(delay[np.abs(delay - steps) > 1e-9 * np.maximum(1.0, delay)][0]
-                    if np.any(np.abs(delay - steps) > 1e-9 * np.maximum(1.0, delay))
-                    else delay[steps < 0][0])
+    bad = (np.abs(delay - steps) > 1e-9 * np.maximum(1.0, np.abs(delay))) | (steps < 0)
+    if np.any(bad):
         raise ValueError(f"from_nir: Delay node {name!r}: delays must be whole multiples of dt "
-                         f"= {dt!r} ms and >= 0, got {bad * dt!r} ms")
+                         f"= {dt!r} ms and >= 0, got {float(delay[bad][0]) * dt!r} ms")
     out = {}
     for d, m in parts.items():
         for s in np.unique(steps):

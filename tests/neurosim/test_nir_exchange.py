@@ -343,6 +343,12 @@ def test_bad_graphs_and_inputs_are_refused_by_name():
         ns.from_nir(small(), dt=1.0, inputs=np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"from_nir.dt must be > 0 ms, got -1.0"):
         ns.from_nir(small(), dt=-1.0)
+    g = small()
+    g.nodes["d"] = nir.Delay(delay=np.full(3, 0.0015))
+    g.edges = [("input", "w"), ("w", "d"), ("d", "n"), ("n", "output")]
+    with pytest.raises(ValueError, match=r"Delay node 'd': delays must be whole multiples of dt "
+                                         r"= 1.0 ms and >= 0, got 1.5 ms"):
+        ns.from_nir(g, dt=1.0)
     with pytest.raises(TypeError, match=r"graph must be a nir.NIRGraph .* got dict"):
         ns.from_nir({}, dt=1.0)
     with pytest.raises(ValueError, match=r"discretization must be one of \['euler'\]"):
