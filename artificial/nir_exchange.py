@@ -162,7 +162,7 @@ def to_nir(model, *, graph_dt=None, input_name="input", output_name="output"):
         prev = name
     nodes[output_name] = nir.Output(output_type=np.array([layers[-1].units]))
     edges.append((prev, output_name))
-    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
+    return nir.NIRGraph(nodes=nodes, edges=edges)  # with NIR's own type checks
 
 
 def _chain(graph, nir):

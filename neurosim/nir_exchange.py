@@ -730,4 +730,4 @@ def to_nir(network):
     for out, src in info.outputs.items():
         nodes[out] = nir.Output(output_type=np.array([info.sizes[src]]))
         edges.append((src, out))
-    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
+    return nir.NIRGraph(nodes=nodes, edges=edges)  # with NIR's own type checks
