@@ -5,7 +5,8 @@ The Keras-style surface runs the article's XOR example with only its imports cha
     from artificial import Sequential, Dense
 
 Spiking layers (:mod:`artificial.spiking`: ``SpikeEncoder``, ``LIFDense``, ``LIFRecurrent``)
-train in the same ``Sequential`` by back-propagation through time with surrogate gradients.
+train in the same ``Sequential`` by back-propagation through time with surrogate gradients;
+``to_nir``/``from_nir`` (:mod:`artificial.nir_exchange`) exchange them as NIR graphs.
 """
 
 from . import activations, initializers, losses, metrics, optimizers, regularizers, spiking
@@ -15,6 +16,7 @@ from .layers import Dense
 from .metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score
 from .model_selection import KFold, cross_validate, train_test_split
 from .models import DeadUnitsWarning, ForwardTrace, Sequential
+from .nir_exchange import from_nir, to_nir
 from .optimizers import SGD, Adam, RMSprop
 from .preprocessing import MinMaxScaler, StandardScaler, one_hot
 from .regularizers import L1, L1L2, L2
@@ -32,7 +34,7 @@ __all__ = [
     "KFold", "cross_validate", "train_test_split",
     "StandardScaler", "MinMaxScaler", "one_hot",
     "xor", "two_moons", "digits",
-    "save_model", "load_model",
+    "save_model", "load_model", "to_nir", "from_nir",
     "activations", "losses", "initializers", "optimizers", "regularizers", "metrics",
     "spiking",
 ]

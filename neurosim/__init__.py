@@ -38,6 +38,7 @@ from .inputs import (
 from .io import load_results, save_results
 from .network import Network
 from .neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
+from .nir_exchange import from_nir, to_nir
 from .plasticity import STDP, Plasticity, RewardSTDP, TripletSTDP, TsodyksMarkram
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable, load_record
 from .simulator import Simulator
@@ -53,6 +54,6 @@ __all__ = [
     "Uniform", "Normal", "LogNormal",
     "Plasticity", "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram",
     "SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record",
-    "save_results", "load_results", "sweep",
+    "save_results", "load_results", "sweep", "from_nir", "to_nir",
     "analysis", "ensemble", "io", "plotting", "units",
 ]

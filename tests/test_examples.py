@@ -128,6 +128,21 @@ def test_snn_digits_example_trains_and_reports(tmp_path):
     assert "time per epoch" in r.stdout
 
 
+def test_snn_to_neurosim_example_reproduces_the_sequential_then_varies_it(tmp_path):
+    """Small settings: neurosim, fed the same trains, gives the Sequential's hidden spikes and
+    predictions exactly, and the table has every variant with an accuracy in [0, 1]."""
+    pytest.importorskip("nir", reason="the example exchanges the model through NIR (nir extra)")
+    r = run("artificial_31_snn_to_neurosim.py", "--epochs", "1", "--steps", "8", "--n-test",
+            "30", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"hidden spikes differing from the Sequential's: (\d+) of (\d+); "
+                  r"predictions differing: (\d+)", r.stdout)
+    assert m and m.group(1) == "0" and int(m.group(2)) > 100 and m.group(3) == "0", r.stdout
+    rows = dict(re.findall(r"^(\S.*?)\s{2,}(\d\.\d{4})\s+\d\.\d{4}$", r.stdout, re.M))
+    assert rows["neurosim, the same graph"] == rows["Sequential (artificial, NumPy)"], r.stdout
+    assert len(rows) == 14, r.stdout
+
+
 @pytest.mark.parametrize("script", ["neurosim_01_lif_analytic.py", "neurosim_02_delay_chain.py",
                                     "neurosim_03_cuba.py", "neurosim_04_izhikevich_classes.py",
                                     "neurosim_13_masquelier_pattern.py"])
