@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,8 +27,8 @@ from . import _checks
 from .synapses import KIND_ALPHA, KIND_DELTA
 
 __all__ = ["Model", "NeuronModel", "LIF", "AdEx", "Izhikevich", "HodgkinHuxley",
-           "MODEL_KINDS", "LIF_EQUATIONS", "ADEX_EQUATIONS", "IZHIKEVICH_EQUATIONS",
-           "HH_EQUATIONS"]
+           "MODELS", "MODEL_KINDS", "ModelExample", "register_model", "LIF_EQUATIONS",
+           "ADEX_EQUATIONS", "IZHIKEVICH_EQUATIONS", "HH_EQUATIONS"]
 
 # Model codes (neuron models are integrated by generated kernels numbered from
 # neurosim.equation_model.KIND_EQUATIONS; the sources' codes are the loop's).
@@ -260,6 +261,33 @@ _LIF_UNITS = dict(tau_m="ms", c_m="pF", e_leak="mV", v_th="mV", v_reset="mV", t_
                   i_e="pA")
 
 
+class ModelExample(NamedTuple):
+    """How the model contract suite exercises a registered model (``_examples()``)."""
+    label: str
+    model: NeuronModel
+    sub: float          #: a constant current (pA) that keeps it silent
+    supra: float        #: one that makes it fire repeatedly
+    order: int | None   #: the scheme's order of convergence in dt (None: exact)
+    dt: float           #: a step (ms) at which the scheme is stable while it spikes
+
+
+#: The named built-in neuron models, by class name: what ``Network.population`` lists and what
+#: the model contract suite (``tests/neurosim/test_neuron_models.py``) runs over.
+MODELS = {}
+
+
+def register_model(cls):
+    """Class decorator: register a named built-in model in :data:`MODELS`. The class must
+    provide ``_examples()``, a list of :class:`ModelExample`, so that the contract suite tests
+    it without a list to edit."""
+    if not callable(getattr(cls, "_examples", None)):
+        raise TypeError(f"register_model: {cls.__name__} must define _examples() (the "
+                        f"configurations the model contract suite runs)")
+    MODELS[cls.__name__] = cls
+    return cls
+
+
+@register_model
 @dataclass(frozen=True)
 class LIF(NeuronModel):
     r"""Leaky integrate-and-fire neuron (NEST's ``iaf_psc_exp`` / ``iaf_cond_exp`` family).
@@ -326,6 +354,11 @@ class LIF(NeuronModel):
         """Membrane resistance ``tau_m / c_m`` in GOhm (mV per pA)."""
         return self.tau_m / self.c_m
 
+    @classmethod
+    def _examples(cls):
+        return [ModelExample("LIF", cls(tau_m=10.0, c_m=250.0, e_leak=-65.0, v_th=-50.0,
+                                        v_reset=-65.0, t_ref=2.0), 300.0, 600.0, None, 0.1)]
+
     def _definition(self):
         return _defined(self, LIF_EQUATIONS, "v >= v_th", "v = v_reset", self.t_ref,
                         ("tau_m", "c_m", "e_leak", "v_th", "v_reset", "i_e"), None, "t_ref")
@@ -339,6 +372,7 @@ _ADEX_UNITS = dict(c_m="pF", g_leak="nS", e_leak="mV", v_t="mV", delta_t="mV", v
                    v_reset="mV", tau_w="ms", a="nS", b="pA", t_ref="ms", i_e="pA")
 
 
+@register_model
 @dataclass(frozen=True)
 class AdEx(NeuronModel):
     r"""Adaptive exponential integrate-and-fire neuron (Brette & Gerstner 2005).
@@ -413,6 +447,11 @@ class AdEx(NeuronModel):
     def initial_values(self):
         return {"v": self.e_leak, "w": 0.0}
 
+    @classmethod
+    def _examples(cls):
+        return [ModelExample("AdEx-rk4", cls(scheme="rk4"), 200.0, 1000.0, 4, 0.1),
+                ModelExample("AdEx-euler", cls(scheme="euler"), 200.0, 1000.0, 1, 0.1)]
+
     def _definition(self):
         return _defined(self, ADEX_EQUATIONS, "v >= v_peak", "v = v_reset; w += b", self.t_ref,
                         ("c_m", "g_leak", "e_leak", "v_t", "delta_t", "v_peak", "v_reset",
@@ -426,6 +465,7 @@ class AdEx(NeuronModel):
 _IZH_UNITS = dict(a="1/ms", b="1/ms", c="mV", d="mV/ms", v_peak="mV", c_m="pF", i_e="pA")
 
 
+@register_model
 @dataclass(frozen=True)
 class Izhikevich(NeuronModel):
     r"""Izhikevich's (2003) simple model.
@@ -482,6 +522,11 @@ class Izhikevich(NeuronModel):
     def initial_values(self):
         return {"v": -65.0, "u": self.b * -65.0}
 
+    @classmethod
+    def _examples(cls):
+        return [ModelExample("Izhikevich-rk4", cls(scheme="rk4"), 2.0, 10.0, 4, 0.1),
+                ModelExample("Izhikevich-euler", cls(scheme="euler"), 2.0, 10.0, 1, 0.1)]
+
     def _definition(self):
         return _defined(self, IZHIKEVICH_EQUATIONS, "v >= v_peak", "v = c; u += d", 0.0,
                         ("a", "b", "c", "d", "v_peak", "c_m", "i_e"), self.scheme, None)
@@ -507,6 +552,7 @@ def _hh_rates_py(v):
             0.01 * vtrap(v + 55.0, 10.0), 0.125 * math.exp(-(v + 65.0) / 80.0))
 
 
+@register_model
 @dataclass(frozen=True)
 class HodgkinHuxley(NeuronModel):
     r"""Hodgkin & Huxley's (1952) squid axon, classic parameters (rest -65 mV, 6.3 degC), for a
@@ -588,6 +634,13 @@ class HodgkinHuxley(NeuronModel):
                              f"dt = {dt!r} ms; use dt <= {self.max_rk4_dt():.3g} ms or "
                              f"scheme='exponential_euler'")
 
+    @classmethod
+    def _examples(cls):
+        # RK4 on HH is unstable during spikes at dt = 0.1 ms (the run stops with a NaN error).
+        return [ModelExample("HodgkinHuxley-rk4", cls(scheme="rk4"), 100.0, 1000.0, 4, 0.025),
+                ModelExample("HodgkinHuxley-exponential_euler",
+                             cls(scheme="exponential_euler"), 100.0, 1000.0, 1, 0.1)]
+
     def _definition(self):
         # A spike is an upward crossing of v_th: the threshold v >= v_th is tested only in
         # steps that start below it (refractory while v >= v_th), and nothing is reset.
@@ -596,5 +649,5 @@ class HodgkinHuxley(NeuronModel):
                         self.scheme, None)
 
 
-MODEL_KINDS = {"LIF": LIF, "AdEx": AdEx, "Izhikevich": Izhikevich,
-               "HodgkinHuxley": HodgkinHuxley}
+#: Former name of :data:`MODELS`.
+MODEL_KINDS = MODELS

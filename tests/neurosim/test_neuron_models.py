@@ -1,5 +1,6 @@
-"""One contract suite run over every neuron model (a new model is tested by being added to
-MODELS): state shapes, silence at rest, firing under drive, validation, convergence in dt."""
+"""One contract suite run over every registered neuron model (``@register_model`` in
+neurosim/neurons.py puts it in ``MODELS``; its ``_examples()`` say how to drive it): state
+shapes, silence at rest, firing under drive, validation, convergence in dt."""
 
 import dataclasses
 
@@ -7,21 +8,29 @@ import numpy as np
 import pytest
 
 import neurosim as ns
+from neurosim.neurons import MODELS, register_model
 
-# model factory, a subthreshold current (pA), a suprathreshold current (pA), convergence order
-# (None: exact), and a step (ms) at which the scheme is stable while the neuron spikes
-MODELS = {
-    "LIF": (lambda: ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-65.0, v_th=-50.0, v_reset=-65.0,
-                           t_ref=2.0), 300.0, 600.0, None, 0.1),
-    "AdEx-rk4": (lambda: ns.AdEx(scheme="rk4"), 200.0, 1000.0, 4, 0.1),
-    "AdEx-euler": (lambda: ns.AdEx(scheme="euler"), 200.0, 1000.0, 1, 0.1),
-    "Izhikevich-rk4": (lambda: ns.Izhikevich(scheme="rk4"), 2.0, 10.0, 4, 0.1),
-    "Izhikevich-euler": (lambda: ns.Izhikevich(scheme="euler"), 2.0, 10.0, 1, 0.1),
-    # RK4 on HH is unstable during spikes at dt = 0.1 ms (the run stops with a NaN error).
-    "HodgkinHuxley-rk4": (lambda: ns.HodgkinHuxley(scheme="rk4"), 100.0, 1000.0, 4, 0.025),
-    "HodgkinHuxley-exponential_euler":
-        (lambda: ns.HodgkinHuxley(scheme="exponential_euler"), 100.0, 1000.0, 1, 0.1),
-}
+# Every registered built-in model (neurosim.neurons.MODELS, filled by @register_model), in the
+# configurations it declares (_examples()): a model registered there is tested here without
+# editing this file.
+EXAMPLES = {ex.label: ex for cls in MODELS.values() for ex in cls._examples()}
+# (label) -> (model factory, subthreshold current pA, suprathreshold current pA, convergence
+# order (None: exact), a step in ms at which the scheme is stable while the neuron spikes)
+MODELS_UNDER_TEST = {label: ((lambda ex=ex: ex.model), ex.sub, ex.supra, ex.order, ex.dt)
+                     for label, ex in EXAMPLES.items()}
+
+
+def test_every_registered_model_is_exercised():
+    assert {"LIF", "AdEx", "Izhikevich", "HodgkinHuxley"} <= set(MODELS)
+    for name, cls in MODELS.items():
+        examples = cls._examples()
+        assert examples and all(isinstance(ex.model, cls) for ex in examples), name
+    assert len(EXAMPLES) == sum(len(cls._examples()) for cls in MODELS.values())  # labels unique
+
+
+def test_registering_a_model_without_examples_is_refused():
+    with pytest.raises(TypeError, match="must define _examples"):
+        register_model(type("Bare", (ns.NeuronModel,), {}))
 
 
 def _run(model, current, dt, duration, *, n=3, record=True):
@@ -36,10 +45,10 @@ def _run(model, current, dt, duration, *, n=3, record=True):
     return sim, pop, sim.data[spikes], (sim.data[trace] if record else None)
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", MODELS_UNDER_TEST)
 def test_state_variables_and_shapes(name):
-    model = MODELS[name][0]()
-    dt = MODELS[name][4]
+    model = MODELS_UNDER_TEST[name][0]()
+    dt = MODELS_UNDER_TEST[name][4]
     assert model.state_vars[0] == "v"
     assert set(model.initial_values()) == set(model.state_vars)
     sim, pop, _, trace = _run(model, 0.0, dt, 10.0, n=4)
@@ -49,9 +58,9 @@ def test_state_variables_and_shapes(name):
     assert trace.values.shape == (round(10.0 / dt), 1)
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", MODELS_UNDER_TEST)
 def test_silent_at_rest_and_fires_under_drive(name):
-    factory, sub, supra, _, dt = MODELS[name]
+    factory, sub, supra, _, dt = MODELS_UNDER_TEST[name]
     _, _, quiet, trace = _run(factory(), 0.0, dt, 300.0)
     assert len(quiet) == 0
     assert np.ptp(trace.values[-100:]) < 0.5           # settled
@@ -64,9 +73,9 @@ def test_silent_at_rest_and_fires_under_drive(name):
     assert all(np.array_equal(trains[0], t) for t in trains[1:])
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", MODELS_UNDER_TEST)
 def test_every_parameter_is_validated(name):
-    model = MODELS[name][0]()
+    model = MODELS_UNDER_TEST[name][0]()
     for field in dataclasses.fields(model):
         if field.name == "scheme":
             with pytest.raises(ValueError, match="scheme must be one of"):
@@ -76,11 +85,11 @@ def test_every_parameter_is_validated(name):
             dataclasses.replace(model, **{field.name: float("nan")})
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", MODELS_UNDER_TEST)
 def test_subthreshold_convergence_in_dt(name):
     """v(20 ms) under a subthreshold current as dt halves: the error shrinks at the scheme's
     order (LIF is exact at every dt)."""
-    factory, sub, _, order, dt = MODELS[name]
+    factory, sub, _, order, dt = MODELS_UNDER_TEST[name]
     dts = [2 * dt, dt, dt / 2]
     ref = _run(factory(), sub, dt / 16, 20.0, n=1)[3].values[-1, 0]
     errors = np.array([abs(_run(factory(), sub, dt, 20.0, n=1)[3].values[-1, 0] - ref)

@@ -159,11 +159,8 @@ Z_POST = "w = clip(w + eta_plus * z, 0, w_max); apost += 1"
 Z_PAR = dict(tau_z=15.0, tau_post=25.0, eta_minus=0.3, eta_plus=0.08, w_max=1.0)
 
 
-def brian2_weights(pre_times, post_steps, delays, w0):
+def brian2_weights(b2, pre_times, post_steps, delays, w0):
     """The rule written by hand in Brian2 (numpy target), spikes replayed."""
-    b2 = pytest.importorskip("brian2")
-    b2.prefs.codegen.target = "numpy"
-    b2.start_scope()
     dt = DT * b2.ms
     idx = np.concatenate([np.full(len(t), i) for i, t in enumerate(pre_times)])
     times = np.concatenate([np.asarray(t, dtype=float) for t in pre_times])
@@ -189,7 +186,7 @@ def brian2_weights(pre_times, post_steps, delays, w0):
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_a_new_rule_gives_the_weights_of_the_same_rule_written_by_hand_in_brian2():
+def test_a_new_rule_gives_the_weights_of_the_same_rule_written_by_hand_in_brian2(brian2_numpy):
     rng = np.random.default_rng(11)
     n_pre = 10
     pre_times = [sorted(set(np.round(rng.uniform(0, 500, 20), 1).tolist()))
@@ -213,7 +210,7 @@ def test_a_new_rule_gives_the_weights_of_the_same_rule_written_by_hand_in_brian2
     post_steps = sim.data[mon].steps
     assert post_steps.size == len(teacher)
     ours = sim.weights(proj).weight
-    theirs = brian2_weights(pre_times, post_steps, delays, w0)
+    theirs = brian2_weights(brian2_numpy, pre_times, post_steps, delays, w0)
     assert np.abs(ours - w0).max() > 0.05
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
 
