@@ -29,14 +29,8 @@ import os
 
 import numpy as np
 
-from .io import (
-    describe_network,
-    network_hash,
-    read_archive,
-    simulation_manifest,
-    versions,
-    write_archive,
-)
+from .archive import read_archive, versions, write_archive
+from .io import describe_network, network_hash, simulation_manifest
 
 __all__ = ["save_checkpoint", "resume", "CHECKPOINT_VERSION"]
 
@@ -122,8 +116,7 @@ def save_checkpoint(sim, path) -> None:
     ValueError
         For a simulator of another engine (Brian2 and NEST keep their state to themselves).
     """
-    from .simulator import Simulator
-    if not isinstance(sim, Simulator):
+    if not all(hasattr(sim, a) for a in ("network", "rng", "step", "_b", "_backend")):
         raise TypeError(f"save_checkpoint: sim must be a neurosim.Simulator, got {sim!r}")
     if sim._backend is not None:
         raise ValueError(f"checkpoint: only engine 'neurosim' can be checkpointed, this "
@@ -197,7 +190,7 @@ def read_checkpoint(path, network):
     return manifest, arrays
 
 
-def resume(path, network, *, progress=False):
+def resume(path, network, simulator_class, *, progress=False):
     """Rebuild the simulator saved in ``path`` for ``network`` and restore its state.
 
     Parameters
@@ -207,6 +200,10 @@ def resume(path, network, *, progress=False):
     network : Network
         The same description the checkpointed simulator was built from (in a fresh process:
         rebuilt by the same script).
+    simulator_class : type
+        :class:`neurosim.Simulator` (passed in by ``Simulator.resume``, so that this module
+        does not import the simulator: it is built with the checkpoint's ``dt`` and the
+        generator state it had at construction).
     progress : bool
         Progress bar of later runs.
 
@@ -222,10 +219,9 @@ def resume(path, network, *, progress=False):
         If the checkpoint is refused (another format version, another network, tables that
         rebuild differently); the message gives the reason.
     """
-    from .simulator import Simulator
     manifest, arrays = read_checkpoint(path, network)
-    sim = Simulator(network, dt=manifest["dt"], seed=_generator(manifest["rng_initial"]),
-                    progress=progress)
+    sim = simulator_class(network, dt=manifest["dt"], seed=_generator(manifest["rng_initial"]),
+                          progress=progress)
     sim.seed = manifest["seed"]
     sim._rng_initial = manifest["rng_initial"]
     path_s = os.fspath(path)

@@ -9,7 +9,7 @@ default, or any scheduler address), and gathers what the runs return into one
   numpy arrays and neurosim records (:class:`~neurosim.SpikeRecord`, ...) are kept in the run's
   file only (:func:`load_run`).
 - **Files and resuming.** With ``out=folder`` each finished run is written at once, atomically
-  (:func:`nsdurable.atomic_write`, through :func:`neurosim.io.write_archive`), as
+  (:func:`nsdurable.atomic_write`, through :func:`neurosim.archive.write_archive`), as
   ``folder/run-<key>.npz``, where the key is a hash of the function's name, the parameters and
   the seed. A later sweep with the same folder loads those runs instead of running them again,
   so a sweep that was interrupted (Ctrl-C, a crash, a lost cluster) resumes where it stopped.
@@ -46,15 +46,8 @@ import warnings
 import numpy as np
 
 from . import _checks
-from .io import (
-    _KIND_OF,
-    FORMAT_VERSION,
-    _json_scalar,
-    _record_from_parts,
-    _record_parts,
-    read_archive,
-    write_archive,
-)
+from .archive import FORMAT_VERSION, _json_scalar, read_archive, write_archive
+from .records import _KIND_OF, _record_from_parts, _record_parts
 
 __all__ = ["sweep", "load_run", "run_key"]
 

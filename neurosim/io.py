@@ -31,212 +31,35 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import os
-import platform
 
 import numpy as np
 
 from nsdurable import atomic_write
 
-from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
+from .archive import (
+    FORMAT_VERSION,
+    _json_scalar,
+    read_archive,
+    versions,
+    write_archive,
+)
+from .network import Network, Population, Projection, SpikeMonitor
+from .records import (
+    SpikeRecord,
+    _record_from_parts,
+    _record_parts,
+    load_record,
+    save_record,
+    to_neo,
+)
 
+# save_record, load_record and to_neo live in neurosim.records, write_archive, read_archive,
+# versions and FORMAT_VERSION in neurosim.archive (so that records never import this module);
+# they are re-exported here, where users look for them.
 __all__ = ["atomic_write", "save_record", "load_record", "save_results", "load_results",
            "Results", "describe_network", "network_hash", "versions", "FORMAT_VERSION",
-           "to_neo", "load_spike_stream"]
-
-#: Version of the record and results file layout; a reader refuses a newer one.
-FORMAT_VERSION = 1
-
-RECORD_TYPES = {"spikes": SpikeRecord, "state": StateRecord, "weights": WeightRecord,
-                "weight_table": WeightTable}
-_KIND_OF = {cls: kind for kind, cls in RECORD_TYPES.items()}
-_MANIFEST = "manifest.json"
-
-
-def _neurosim_version():
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-        try:
-            return version("neurosim")
-        except PackageNotFoundError:
-            pass
-    except ImportError:  # pragma: no cover
-        pass
-    try:  # a source checkout: read the version from pyproject.toml beside the package
-        import tomllib
-        here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "pyproject.toml")
-        with open(here, "rb") as f:
-            return str(tomllib.load(f)["project"]["version"])
-    except (OSError, KeyError, ValueError, ImportError):
-        return "unknown"
-
-
-def versions():
-    """The versions recorded in every manifest: ``{"neurosim", "numpy", "python"}``."""
-    return {"neurosim": _neurosim_version(), "numpy": np.__version__,
-            "python": platform.python_version()}
-
-
-# ----------------------------------------------------------------------------------------------
-# Atomic writing
-def _write_npz(f, arrays):
-    """Write ``arrays`` (name -> array) as an uncompressed npz to the open file ``f``."""
-    np.savez(f, **arrays)
-
-
-def write_archive(path, manifest, arrays):
-    """Write ``manifest`` (JSON-able dict) and ``arrays`` to ``path`` atomically.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    manifest : dict
-        Stored as ``manifest.json``; ``versions()`` is added under ``"versions"``.
-    arrays : dict of str -> numpy.ndarray
-    """
-    manifest = dict(manifest)
-    manifest.setdefault("versions", versions())
-    text = json.dumps(manifest, sort_keys=True, allow_nan=False)
-    payload = {_MANIFEST: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
-    for name, arr in arrays.items():
-        if name == _MANIFEST:
-            raise ValueError(f"write_archive: array name {name!r} is reserved")
-        payload[name] = np.asarray(arr)
-    atomic_write(path, lambda f: _write_npz(f, payload))
-
-
-def read_archive(path, expected_format, max_version=None):
-    """Read ``(manifest, arrays)`` from a file written by :func:`write_archive`.
-
-    ``max_version``: the newest format version of ``expected_format`` this neurosim reads
-    (default: :data:`FORMAT_VERSION`, the records' version; checkpoints have their own).
-
-    Raises
-    ------
-    ValueError
-        If the file is not a neurosim archive of ``expected_format``, or has a newer format
-        version than this neurosim reads.
-    """
-    path = os.fspath(path)
-    with np.load(path, allow_pickle=False) as data:
-        if _MANIFEST not in data.files:
-            raise ValueError(f"{path!r} is not a neurosim {expected_format} file (no "
-                             f"{_MANIFEST} inside)")
-        manifest = json.loads(bytes(data[_MANIFEST]).decode("utf-8"))
-        arrays = {k: data[k] for k in data.files if k != _MANIFEST}
-    fmt = manifest.get("format")
-    if fmt != expected_format:
-        raise ValueError(f"{path!r} holds a {fmt!r}, not a {expected_format!r}")
-    version = manifest.get("format_version")
-    newest = FORMAT_VERSION if max_version is None else max_version
-    if not isinstance(version, int) or version > newest:
-        raise ValueError(f"{path!r} has format version {version!r}; this neurosim "
-                         f"({versions()['neurosim']}) reads up to {newest}")
-    return manifest, arrays
-
-
-# ----------------------------------------------------------------------------------------------
-# Records
-def _json_scalar(value):
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        # JSON has no inf/nan: keep them as tagged strings
-        return value if math.isfinite(value) else {"float": repr(value)}
-    if isinstance(value, str):
-        return value
-    raise TypeError(f"cannot store {value!r} ({type(value).__name__}) in a manifest")
-
-
-def _from_json_scalar(value):
-    if isinstance(value, dict) and set(value) == {"float"}:
-        return float(value["float"])
-    return value
-
-
-def _record_parts(record, prefix=""):
-    """Split a record into manifest fields and arrays (``prefix + field``)."""
-    kind = _KIND_OF.get(type(record))
-    if kind is None:
-        raise TypeError(f"save_record: record must be one of "
-                        f"{[c.__name__ for c in RECORD_TYPES.values()]}, got "
-                        f"{type(record).__name__}")
-    fields, arrays = {}, {}
-    for f in dataclasses.fields(record):
-        value = getattr(record, f.name)
-        if isinstance(value, np.ndarray):
-            arrays[prefix + f.name] = value
-        else:
-            fields[f.name] = _json_scalar(value)
-    return {"kind": kind, "fields": fields, "arrays": sorted(arrays)}, arrays
-
-
-def _record_from_parts(entry, arrays, prefix, path):
-    cls = RECORD_TYPES.get(entry.get("kind"))
-    if cls is None:
-        raise ValueError(f"{path!r}: unknown record kind {entry.get('kind')!r}; valid: "
-                         f"{sorted(RECORD_TYPES)}")
-    kwargs = {k: _from_json_scalar(v) for k, v in entry["fields"].items()}
-    for name in entry["arrays"]:
-        kwargs[name[len(prefix):]] = arrays[name]
-    return cls(**kwargs)
-
-
-def save_record(record, path) -> None:
-    """Write one record to ``path`` (``.npz``), atomically.
-
-    Parameters
-    ----------
-    record : SpikeRecord, StateRecord, WeightRecord or WeightTable
-    path : str or os.PathLike
-
-    Raises
-    ------
-    TypeError
-        If ``record`` is not a neurosim record.
-    """
-    entry, arrays = _record_parts(record)
-    write_archive(path, {"format": "neurosim.record", "format_version": FORMAT_VERSION,
-                         "record": entry}, arrays)
-
-
-def load_record(path):
-    """Read a record written by :func:`save_record` (or by the ``save`` method of a record).
-
-    Files from before the manifest existed (with a ``kind`` array) are read too.
-
-    Returns
-    -------
-    SpikeRecord, StateRecord, WeightRecord or WeightTable
-        Arrays bitwise equal to the saved ones.
-    """
-    path_s = os.fspath(path)
-    with np.load(path_s, allow_pickle=False) as data:
-        legacy = _MANIFEST not in data.files and "kind" in data.files
-        if legacy:
-            return _load_legacy(data, path_s)
-    manifest, arrays = read_archive(path_s, "neurosim.record")
-    return _record_from_parts(manifest["record"], arrays, "", path_s)
-
-
-def _load_legacy(f, path):
-    kind = str(f["kind"])
-    if kind == "spikes":
-        return SpikeRecord(times=f["times"], neurons=f["neurons"], steps=f["steps"],
-                           n_neurons=int(f["n_neurons"]), t_start=float(f["t_start"]),
-                           t_stop=float(f["t_stop"]), population=str(f["population"]))
-    if kind == "state":
-        return StateRecord(times=f["times"], values=f["values"], neurons=f["neurons"],
-                           variable=str(f["variable"]), population=str(f["population"]))
-    if kind == "weights":
-        return WeightRecord(times=f["times"], values=f["values"], synapses=f["synapses"],
-                            pre=f["pre"], post=f["post"], projection=str(f["projection"]))
-    raise ValueError(f"{path!r} does not hold a neurosim record (kind {kind!r})")
+           "to_neo", "load_spike_stream", "write_archive", "read_archive"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -258,7 +81,6 @@ def _describe(value, arrays_inline=32):
     if isinstance(value, dict):
         return {str(k): _describe(v, arrays_inline) for k, v in value.items()}
     # Populations and projections inside other objects are referred to by name.
-    from .network import Population, Projection
     if isinstance(value, (Population, Projection)):
         return {"ref": value.name}
     if hasattr(value, "_describe") and callable(value._describe):
@@ -288,7 +110,6 @@ def describe_network(network):
     -------
     dict
     """
-    from .network import Network
     if not isinstance(network, Network):
         raise TypeError(f"describe_network: network must be a neurosim.Network, got "
                         f"{network!r}")
@@ -321,7 +142,6 @@ def _monitor_labels(network):
     """A unique label per monitor, in the order of ``network.monitors`` then
     ``network.weight_monitors``: ``spikes:<pop>``, ``<var>:<pop>``, ``weights:<projection>``
     (``#2``, ``#3``... appended to repeats)."""
-    from .network import SpikeMonitor
     labels, seen = [], {}
     for m in list(network.monitors) + list(network.weight_monitors):
         if isinstance(m, SpikeMonitor):
@@ -393,8 +213,7 @@ def save_results(path, sim, *, weight_tables=True) -> None:
         Also store ``sim.weights(projection)`` of every projection (labels ``table:<name>``),
         where the engine reports weights.
     """
-    from .simulator import Simulator
-    if not isinstance(sim, Simulator):
+    if not all(hasattr(sim, a) for a in ("network", "data", "weights", "_backend")):
         raise TypeError(f"save_results: sim must be a neurosim.Simulator, got {sim!r}")
     net = sim.network
     entries, arrays = [], {}
@@ -433,55 +252,6 @@ def load_results(path):
 
 # ----------------------------------------------------------------------------------------------
 # Neo export
-def to_neo(record):
-    """Export a spike record to Neo, for analysis with Elephant.
-
-    Neo is imported here, only when called (``pip install neo``, or the ``neo`` extra of
-    neurosim).
-
-    Parameters
-    ----------
-    record : SpikeRecord
-
-    Returns
-    -------
-    neo.Segment
-        ``segment.spiketrains`` holds one ``neo.SpikeTrain`` per neuron of the population, in
-        neuron order (a silent neuron has an empty train): times in ms, equal to the record's,
-        ``t_start`` and ``t_stop`` those of the record, annotated with ``population`` and
-        ``neuron`` (the index within the population; also the train's ``name``,
-        ``"<population>[<neuron>]"``). The segment is named after the population and annotated
-        with ``population`` and ``n_neurons``. Elephant functions take
-        ``segment.spiketrains``.
-
-    Raises
-    ------
-    ImportError
-        If Neo is not installed (the message says how to install it).
-    TypeError
-        If ``record`` is not a :class:`~neurosim.records.SpikeRecord`.
-    """
-    if not isinstance(record, SpikeRecord):
-        raise TypeError(f"to_neo: record must be a neurosim.SpikeRecord, got "
-                        f"{type(record).__name__}")
-    try:
-        import neo
-    except ImportError as err:
-        raise ImportError("to_neo: exporting to Neo needs the neo package; install it with "
-                          "`pip install neo` (or `pip install neurosim[neo]`)") from err
-    segment = neo.Segment(name=record.population, population=record.population,
-                          n_neurons=int(record.n_neurons))
-    counts = record.counts()
-    order = np.argsort(record.neurons, kind="stable")  # stable: each train stays sorted in time
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    times = record.times[order]
-    for j in range(record.n_neurons):
-        train = neo.SpikeTrain(times[bounds[j]:bounds[j + 1]].copy(), units="ms",
-                               t_start=record.t_start, t_stop=record.t_stop,
-                               dtype=np.float64, name=f"{record.population}[{j}]",
-                               population=record.population, neuron=j)
-        segment.spiketrains.append(train)  # sets train.segment
-    return segment
 
 
 # ----------------------------------------------------------------------------------------------
@@ -514,7 +284,6 @@ def open_spike_stream(folder, sim):
     if _chunk_files(folder):
         raise FileExistsError(f"Simulator: stream_spikes_to {folder!r} already holds spike "
                               f"chunks (of another run); choose an empty folder or delete them")
-    from .network import SpikeMonitor
     pops, seen = [], set()
     for m in sim.network.monitors:
         if isinstance(m, SpikeMonitor) and m.population.name not in seen:

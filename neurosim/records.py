@@ -6,9 +6,13 @@ and never see the simulator.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass
 
 import numpy as np
+
+from .archive import _MANIFEST, FORMAT_VERSION, _from_json_scalar, _json_scalar, read_archive, write_archive
 
 __all__ = ["SpikeRecord", "StateRecord", "WeightRecord", "WeightTable", "load_record"]
 
@@ -25,7 +29,6 @@ class _Record:
     def save(self, path):
         """Write the record to a ``.npz`` file atomically (read it back with
         :func:`load_record`; see :func:`neurosim.io.save_record`)."""
-        from .io import save_record
         save_record(self, path)
 
 
@@ -94,7 +97,6 @@ class SpikeRecord(_Record):
     def to_neo(self):
         """The record as a ``neo.Segment`` with one ``neo.SpikeTrain`` per neuron, for
         Elephant (needs ``pip install neo``; see :func:`neurosim.io.to_neo`)."""
-        from .io import to_neo
         return to_neo(self)
 
 
@@ -204,8 +206,140 @@ class WeightTable(_Record):
         return out
 
 
+# ----------------------------------------------------------------------------------------------
+# Saving and loading records (neurosim.archive); neurosim.io re-exports these.
+RECORD_TYPES = {"spikes": SpikeRecord, "state": StateRecord, "weights": WeightRecord,
+                "weight_table": WeightTable}
+_KIND_OF = {cls: kind for kind, cls in RECORD_TYPES.items()}
+
+
+def _record_parts(record, prefix=""):
+    """Split a record into manifest fields and arrays (``prefix + field``)."""
+    kind = _KIND_OF.get(type(record))
+    if kind is None:
+        raise TypeError(f"save_record: record must be one of "
+                        f"{[c.__name__ for c in RECORD_TYPES.values()]}, got "
+                        f"{type(record).__name__}")
+    fields, arrays = {}, {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, np.ndarray):
+            arrays[prefix + f.name] = value
+        else:
+            fields[f.name] = _json_scalar(value)
+    return {"kind": kind, "fields": fields, "arrays": sorted(arrays)}, arrays
+
+
+def _record_from_parts(entry, arrays, prefix, path):
+    cls = RECORD_TYPES.get(entry.get("kind"))
+    if cls is None:
+        raise ValueError(f"{path!r}: unknown record kind {entry.get('kind')!r}; valid: "
+                         f"{sorted(RECORD_TYPES)}")
+    kwargs = {k: _from_json_scalar(v) for k, v in entry["fields"].items()}
+    for name in entry["arrays"]:
+        kwargs[name[len(prefix):]] = arrays[name]
+    return cls(**kwargs)
+
+
+def save_record(record, path) -> None:
+    """Write one record to ``path`` (``.npz``), atomically.
+
+    Parameters
+    ----------
+    record : SpikeRecord, StateRecord, WeightRecord or WeightTable
+    path : str or os.PathLike
+
+    Raises
+    ------
+    TypeError
+        If ``record`` is not a neurosim record.
+    """
+    entry, arrays = _record_parts(record)
+    write_archive(path, {"format": "neurosim.record", "format_version": FORMAT_VERSION,
+                         "record": entry}, arrays)
+
+
 def load_record(path):
-    """Read a :class:`SpikeRecord`, :class:`StateRecord`, :class:`WeightRecord` or
-    :class:`WeightTable` written by its ``save`` method (:func:`neurosim.io.load_record`)."""
-    from .io import load_record as _load
-    return _load(path)
+    """Read a record written by :func:`save_record` (or by the ``save`` method of a record).
+
+    Files from before the manifest existed (with a ``kind`` array) are read too.
+
+    Returns
+    -------
+    SpikeRecord, StateRecord, WeightRecord or WeightTable
+        Arrays bitwise equal to the saved ones.
+    """
+    path_s = os.fspath(path)
+    with np.load(path_s, allow_pickle=False) as data:
+        legacy = _MANIFEST not in data.files and "kind" in data.files
+        if legacy:
+            return _load_legacy(data, path_s)
+    manifest, arrays = read_archive(path_s, "neurosim.record")
+    return _record_from_parts(manifest["record"], arrays, "", path_s)
+
+
+def _load_legacy(f, path):
+    kind = str(f["kind"])
+    if kind == "spikes":
+        return SpikeRecord(times=f["times"], neurons=f["neurons"], steps=f["steps"],
+                           n_neurons=int(f["n_neurons"]), t_start=float(f["t_start"]),
+                           t_stop=float(f["t_stop"]), population=str(f["population"]))
+    if kind == "state":
+        return StateRecord(times=f["times"], values=f["values"], neurons=f["neurons"],
+                           variable=str(f["variable"]), population=str(f["population"]))
+    if kind == "weights":
+        return WeightRecord(times=f["times"], values=f["values"], synapses=f["synapses"],
+                            pre=f["pre"], post=f["post"], projection=str(f["projection"]))
+    raise ValueError(f"{path!r} does not hold a neurosim record (kind {kind!r})")
+
+
+def to_neo(record):
+    """Export a spike record to Neo, for analysis with Elephant.
+
+    Neo is imported here, only when called (``pip install neo``, or the ``neo`` extra of
+    neurosim).
+
+    Parameters
+    ----------
+    record : SpikeRecord
+
+    Returns
+    -------
+    neo.Segment
+        ``segment.spiketrains`` holds one ``neo.SpikeTrain`` per neuron of the population, in
+        neuron order (a silent neuron has an empty train): times in ms, equal to the record's,
+        ``t_start`` and ``t_stop`` those of the record, annotated with ``population`` and
+        ``neuron`` (the index within the population; also the train's ``name``,
+        ``"<population>[<neuron>]"``). The segment is named after the population and annotated
+        with ``population`` and ``n_neurons``. Elephant functions take
+        ``segment.spiketrains``.
+
+    Raises
+    ------
+    ImportError
+        If Neo is not installed (the message says how to install it).
+    TypeError
+        If ``record`` is not a :class:`~neurosim.records.SpikeRecord`.
+    """
+    if not isinstance(record, SpikeRecord):
+        raise TypeError(f"to_neo: record must be a neurosim.SpikeRecord, got "
+                        f"{type(record).__name__}")
+    try:
+        import neo
+    except ImportError as err:
+        raise ImportError("to_neo: exporting to Neo needs the neo package; install it with "
+                          "`pip install neo` (or `pip install neurosim[neo]`)") from err
+    segment = neo.Segment(name=record.population, population=record.population,
+                          n_neurons=int(record.n_neurons))
+    counts = record.counts()
+    order = np.argsort(record.neurons, kind="stable")  # stable: each train stays sorted in time
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    times = record.times[order]
+    for j in range(record.n_neurons):
+        train = neo.SpikeTrain(times[bounds[j]:bounds[j + 1]].copy(), units="ms",
+                               t_start=record.t_start, t_stop=record.t_stop,
+                               dtype=np.float64, name=f"{record.population}[{j}]",
+                               population=record.population, neuron=j)
+        segment.spiketrains.append(train)  # sets train.segment
+    return segment
+

@@ -60,7 +60,9 @@ import numpy as np
 from nsdurable import DeferredInterrupt
 
 from . import _checks
+from . import checkpoint as _checkpoint
 from . import engines as _engines
+from . import io as _io
 from .build import Recording, _RowBlocks, build, cat, spike_probability
 from .inputs import PoissonSource
 from .network import Network, SpikeMonitor, StateMonitor, WeightMonitor
@@ -183,8 +185,7 @@ class Simulator:
         self._stream = None
         self._stream_step = 0
         if stream_spikes_to is not None:
-            from .io import open_spike_stream
-            self._stream = open_spike_stream(stream_spikes_to, self)
+            self._stream = _io.open_spike_stream(stream_spikes_to, self)
         if engine != "neurosim":
             self._backend = _engines.engine_class(engine)(self, engine_options)
 
@@ -321,8 +322,7 @@ class Simulator:
         path : str or os.PathLike
         """
         self._refuse_checkpoint_of_stream("checkpoint")
-        from .checkpoint import save_checkpoint
-        save_checkpoint(self, path)
+        _checkpoint.save_checkpoint(self, path)
 
     def _refuse_checkpoint_of_stream(self, what):
         # A checkpoint holds the spikes in memory only; those already streamed to disk would
@@ -356,8 +356,7 @@ class Simulator:
             If the checkpoint has another format version or was made for a different network
             (the message names the first differing parameter).
         """
-        from .checkpoint import resume
-        return resume(path, network, progress=progress)
+        return _checkpoint.resume(path, network, cls, progress=progress)
 
     def _run(self, n_steps):
         step0 = self.step
@@ -473,8 +472,7 @@ class Simulator:
         them; if the write fails they stay in memory for the next flush."""
         if self.step == self._stream_step:
             return
-        from .io import write_spike_chunk
-        write_spike_chunk(self._stream, self._stream_step, self.step,
+        _io.write_spike_chunk(self._stream, self._stream_step, self.step,
                           cat([c[0] for c in self._spk_chunks], np.int64),
                           cat([c[1] for c in self._spk_chunks], np.int64))
         self._spk_chunks = []
@@ -499,10 +497,9 @@ class Simulator:
         if self._backend is not None and any(monitor is m for m in self._b.monitors):
             return self._backend.record(monitor)
         if isinstance(monitor, SpikeMonitor) and any(monitor is m for m in self._b.monitors):
-            from .io import read_spike_stream, spike_record_of
             chunks = list(self._spk_chunks)
             if self._stream is not None:  # the spikes already streamed come first
-                _, steps, idx, stop = read_spike_stream(self._stream["folder"])
+                _, steps, idx, stop = _io.read_spike_stream(self._stream["folder"])
                 if stop != self._stream_step:
                     raise ValueError(f"the spike stream {self._stream['folder']!r} covers steps "
                                      f"[0, {stop}), this simulator wrote [0, "
@@ -511,7 +508,7 @@ class Simulator:
             steps = cat([c[0] for c in chunks], np.int64)
             idx = cat([c[1] for c in chunks], np.int64)
             i = self._index(monitor.population)
-            return spike_record_of(steps, idx, int(self._b.pop_start[i]), monitor.population.n,
+            return _io.spike_record_of(steps, idx, int(self._b.pop_start[i]), monitor.population.n,
                                    self.dt, self.step, monitor.population.name)
         if isinstance(monitor, StateMonitor) and monitor in self._state_chunks:
             chunks = self._state_chunks[monitor]

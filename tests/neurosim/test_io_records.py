@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim import io
+from neurosim import archive, io
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -138,7 +138,7 @@ def test_a_save_failing_midway_leaves_the_previous_file_and_no_temp_file(tmp_pat
     def failing_writer(f, arrays):
         f.write(b"PK\x03\x04 half a zip file")
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(io, "_write_npz", failing_writer)
+    monkeypatch.setattr(archive, "_write_npz", failing_writer)
     with pytest.raises(OSError, match="No space left"):
         records["state"].save(path)
     assert path.read_bytes() == before
@@ -162,7 +162,7 @@ def test_sigkill_while_saving_leaves_the_previous_file_intact(tmp_path, simulate
         import sys, time
         sys.path.insert(0, {ROOT!r})
         import numpy as np
-        from neurosim import io
+        from neurosim import archive
         import neurosim as ns
         rec = ns.SpikeRecord(times=np.arange(5) * 0.1, neurons=np.arange(5),
                              steps=np.arange(5), n_neurons=5, t_start=0.0, t_stop=1.0,
@@ -173,7 +173,7 @@ def test_sigkill_while_saving_leaves_the_previous_file_intact(tmp_path, simulate
             f.flush()
             print("writing", flush=True)
             time.sleep(60)
-        io._write_npz = slow_writer
+        archive._write_npz = slow_writer
         ns.SpikeRecord(times=[], neurons=[], steps=[], n_neurons=1, t_start=0.0,
                        t_stop=2.0, population="second").save({str(path)!r})
     """)
