@@ -191,6 +191,13 @@ class Simulator:
 
     # ------------------------------------------------------------------------------------------
     @property
+    def built(self):
+        """The network as built (:class:`neurosim.build.Build`): its named array groups and
+        where each population, projection and monitor lies in them. What the Brian2 and NEST
+        engines translate; read it, do not change it (the arrays are the engine's own)."""
+        return self._b
+
+    @property
     def t(self):
         """Current time, ms (``step * dt``)."""
         return self.step * self.dt

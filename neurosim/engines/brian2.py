@@ -400,7 +400,7 @@ class Brian2Engine:
         self._sim = sim
         self._standalone = self._options["device"] == "cpp_standalone"
         net = sim.network
-        if self._standalone and sim._b.inputs.inj_step.size:
+        if self._standalone and sim.built.inputs.inj_step.size:
             raise NotImplementedError(
                 f"{ENGINE} with engine_options device='cpp_standalone' does not support "
                 f"StepCurrent injections (applied by a Python network_operation); use device "
@@ -436,31 +436,31 @@ class Brian2Engine:
             b2.prefs.codegen.target = self._options["target"]
         b2.seed(sim.seed)
         self._net = b2.Network()
-        pops = sim._b.pops
+        pops = sim.built.pops
         by_pop = {i: [] for i in range(len(pops))}
-        for (p, syn), c in sim._b.channel_ids.items():
+        for (p, syn), c in sim.built.channel_ids.items():
             by_pop[p].append((c, syn))
         self._groups = []
         for i, pop in enumerate(pops):
             model = pop.model
-            lo, hi = sim._b.pop_start[i], sim._b.pop_start[i + 1]
+            lo, hi = sim.built.pop_start[i], sim.built.pop_start[i + 1]
             if isinstance(model, PoissonSource):
                 rates = np.broadcast_to(np.asarray(model.rate, dtype=float), (pop.n,))
                 group = b2.PoissonGroup(pop.n, rates=rates * b2.Hz, dt=dt * b2.ms,
                                         name=f"ns_pop{i}")
             elif isinstance(model, SpikeTimes):
-                idx = sim._b.inputs.st_idx - lo
+                idx = sim.built.inputs.st_idx - lo
                 keep = (idx >= 0) & (idx < pop.n)
-                group = b2.SpikeGeneratorGroup(pop.n, idx[keep], sim._b.inputs.st_step[keep] * dt * b2.ms,
+                group = b2.SpikeGeneratorGroup(pop.n, idx[keep], sim.built.inputs.st_step[keep] * dt * b2.ms,
                                                dt=dt * b2.ms, name=f"ns_pop{i}")
             else:
                 group = _neuron_group(b2, pop, by_pop[i], dt, f"ns_pop{i}")
                 for row, var in enumerate(model.state_vars):
-                    setattr(group, _b2_name(var), sim._b.neurons.state[row, lo:hi])
+                    setattr(group, _b2_name(var), sim.built.neurons.state[row, lo:hi])
                 if isinstance(model, EquationModel):  # per-neuron parameters, as drawn
                     for k, q in enumerate(model._per_neuron):
                         setattr(group, _b2_name(q),
-                                sim._b.neurons.state[len(model.state_vars) + k, lo:hi])
+                                sim.built.neurons.state[len(model.state_vars) + k, lo:hi])
             if isinstance(model, (LIF, AdEx, Izhikevich, HodgkinHuxley)):
                 self._add_noise(group, pop, net, dt)
             self._groups.append(group)
@@ -468,8 +468,8 @@ class Brian2Engine:
         self._group_of = {id(p): g for p, g in zip(pops, self._groups)}
         self._syn_of = {}
 
-        for k, (proj, c, (pre, post, w, d)) in enumerate(zip(net.projections, sim._b.proj_channel,
-                                                             sim._b.tables)):
+        for k, (proj, c, (pre, post, w, d)) in enumerate(zip(net.projections, sim.built.proj_channel,
+                                                             sim.built.tables)):
             syn = proj.synapse
             if syn.kind == KIND_DELTA:
                 on_pre = "v_post += w * int(not_refractory_post)" if hasattr(
@@ -504,7 +504,7 @@ class Brian2Engine:
         # Independent Poisson drive: Brian2's PoissonInput (a binomial count of N trials of
         # probability rate dt per step, applied at the start of the step, as neurosim applies
         # its Poisson count in the step it is drawn).
-        for inp, c in zip(net.poisson_inputs, sim._b.pin_channel):
+        for inp, c in zip(net.poisson_inputs, sim.built.pin_channel):
             group = self._group_of[id(inp.population)]
             idx = inp.neurons
             if idx.size == 0:
@@ -532,35 +532,35 @@ class Brian2Engine:
             self._net.add(pin)
 
         self._mons = {}
-        for k, mon in enumerate(sim._b.monitors):
+        for k, mon in enumerate(sim.built.monitors):
             group = self._group_of[id(mon.population)]
             if isinstance(mon, SpikeMonitor):
                 m = b2.SpikeMonitor(group, name=f"ns_mon{k}")
             else:
                 # At the start of step k Brian2 sees the state after step k - 1, which is
                 # neurosim's sample after step k - 1 (time k dt); see record().
-                every = sim._b.every_steps[mon] * dt
+                every = sim.built.every_steps[mon] * dt
                 m = b2.StateMonitor(group, _b2_name(mon.variable), record=mon.neurons,
                                     dt=every * b2.ms, when="start", name=f"ns_mon{k}")
             self._mons[id(mon)] = m
             self._net.add(m)
         # Weight monitors: a StateMonitor of w on the projection's Synapses, whose synapse
         # indices are the projection's table order (connect(i=pre, j=post) in that order).
-        for k, mon in enumerate(sim._b.weight_monitors):
-            n = sim._table_of(mon.projection)[1].size
+        for k, mon in enumerate(sim.built.weight_monitors):
+            n = sim.built.proj_tables[id(mon.projection)][1].size
             cols = np.arange(n) if mon.synapses is None else mon.synapses
             m = b2.StateMonitor(self._syn_of[id(mon.projection)], "w", record=cols,
-                                dt=sim._b.every_steps[mon] * dt * b2.ms, when="start",
+                                dt=sim.built.every_steps[mon] * dt * b2.ms, when="start",
                                 name=f"ns_wmon{k}")
             self._mons[id(mon)] = m
             self._net.add(m)
 
         # Step currents: a per-step Python operation that applies due switches (cheap on the
         # numpy target, and exact to the step).
-        inp = sim._b.inputs
+        inp = sim.built.inputs
         self._inj = (inp.inj_step, inp.inj_idx, inp.inj_val, inp.inj_ptr)
         if self._inj[0].size:
-            offsets = sim._b.pop_start
+            offsets = sim.built.pop_start
 
             @b2.network_operation(dt=dt * b2.ms, when="start")
             def apply_currents(t):
@@ -634,13 +634,13 @@ class Brian2Engine:
                 self._net.run(0 * b2.ms)
             device.build(directory=directory, compile=True, run=True, with_output=False)
             results = {"record": {}, "weights": {}, "state": {}}
-            for mon in sim._b.monitors:
+            for mon in sim.built.monitors:
                 results["record"][id(mon)] = self._record_now(mon)
-            for mon in sim._b.weight_monitors:
+            for mon in sim.built.weight_monitors:
                 results["record"][id(mon)] = self._weights_now(mon)
             for proj in sim.network.projections:
                 results["weights"][id(proj)] = np.array(self._syn_of[id(proj)].w[:])
-            for pop in sim._b.pops:
+            for pop in sim.built.pops:
                 if isinstance(pop.model, (PoissonSource, SpikeTimes)):
                     continue
                 group = self._group_of[id(pop)]
@@ -711,7 +711,7 @@ class Brian2Engine:
         values = np.asarray(getattr(m, name)).T.reshape(-1, recorded.size)
         steps = np.rint(np.asarray(m.t / self._b2.ms) / sim.dt).astype(np.int64)
         values, steps = values[steps > 0], steps[steps > 0]
-        if sim.step > 0 and sim.step % sim._b.every_steps[monitor] == 0:
+        if sim.step > 0 and sim.step % sim.built.every_steps[monitor] == 0:
             values = np.vstack([values, np.asarray(current())[recorded][None, :]])
             steps = np.append(steps, sim.step)
         return steps * sim.dt, values

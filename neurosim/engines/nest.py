@@ -534,7 +534,7 @@ def _plan_reward(proj, d, dt, sign):
 def _current_schedules(sim, scale):
     """Per neuron (global index), the piecewise-constant injected current as a
     ``(steps, amplitudes)`` pair (pA, already multiplied by the neuron's ``scale``)."""
-    steps, idx, val = sim._b.inputs.inj_step, sim._b.inputs.inj_idx, sim._b.inputs.inj_val
+    steps, idx, val = sim.built.inputs.inj_step, sim.built.inputs.inj_idx, sim.built.inputs.inj_val
     out = {}
     for g in np.unique(idx):
         sel = idx == g
@@ -561,7 +561,7 @@ class NestEngine:
         self._sim = sim
         self._options = check_options(options)
         net, dt = sim.network, sim.dt
-        pops = sim._b.pops
+        pops = sim.built.pops
         self._dt = dt
 
         # --- plan (no NEST yet) ----------------------------------------------------------
@@ -575,7 +575,7 @@ class NestEngine:
                     f"use sim.weights(projection) after a run, or engine 'neurosim' or "
                     f"'brian2'")
         incoming = {id(p): [] for p in pops}
-        for proj, table in zip(net.projections, sim._b.tables):
+        for proj, table in zip(net.projections, sim.built.tables):
             w = table[2]
             rule = getattr(proj, "plasticity", None)
             if rule is not None and rule.changes_weights:
@@ -585,13 +585,13 @@ class NestEngine:
         for inp in net.poisson_inputs:  # planned like a projection of one weight
             incoming[id(inp.population)].append((inp, np.array([inp.weight])))
         plans = {}
-        scale = np.ones(sim._b.n_total)
+        scale = np.ones(sim.built.n_total)
         for i, pop in enumerate(pops):
             if isinstance(pop.model, NeuronModel):
                 plans[i] = _plan_population(pop, incoming[id(pop)])
-                scale[sim._b.pop_start[i]:sim._b.pop_start[i + 1]] = plans[i]["scale"]
+                scale[sim.built.pop_start[i]:sim.built.pop_start[i + 1]] = plans[i]["scale"]
         lengthen = self._options["lengthen_one_step_delays"]
-        for proj, table in zip(net.projections, sim._b.tables):
+        for proj, table in zip(net.projections, sim.built.tables):
             d = table[3]
             if d.size and d.min() < 2 and not lengthen:
                 _refuse(f"a delay of one step ({dt!r} ms at dt = {dt!r} ms, projection "
@@ -603,11 +603,11 @@ class NestEngine:
         # plasticity" and "Reward-modulated STDP" in the docstring).
         self._stdp, self._tsodyks, self._reward = {}, {}, {}
         tau_minus = {}
-        for proj, table in zip(net.projections, sim._b.tables):
+        for proj, table in zip(net.projections, sim.built.tables):
             rule = getattr(proj, "plasticity", None)
             if rule is None:
                 continue
-            i_post = sim._b.pop_index[id(proj.post)]
+            i_post = sim.built.pop_index[id(proj.post)]
             sign = plans[i_post]["signs"][id(proj)]
             if isinstance(rule, TsodyksMarkram):
                 self._tsodyks[id(proj)] = _plan_tsodyks(proj)
@@ -654,12 +654,12 @@ class NestEngine:
         self._parroted = set()
         for proj in net.projections:
             if id(proj) in plastic and not isinstance(proj.pre.model, NeuronModel):
-                self._parroted.add(sim._b.pop_index[id(proj.pre)])
+                self._parroted.add(sim.built.pop_index[id(proj.pre)])
         for i in self._parroted:
             if isinstance(pops[i].model, SpikeTimes):
-                lo = sim._b.pop_start[i]
-                local = sim._b.inputs.st_idx - lo
-                if ((local >= 0) & (local < pops[i].n) & (sim._b.inputs.st_step == 0)).any():
+                lo = sim.built.pop_start[i]
+                local = sim.built.inputs.st_idx - lo
+                if ((local >= 0) & (local < pops[i].n) & (sim.built.inputs.st_step == 0)).any():
                     _refuse(f"a spike at t = 0 of the source {pops[i].name!r} on a plastic "
                             f"projection: its spikes reach NEST's plastic synapse models "
                             f"through a parrot_neuron one step later, and NEST's "
@@ -668,7 +668,7 @@ class NestEngine:
         schedules = _current_schedules(sim, scale)
         for g, (steps, _) in schedules.items():
             if (steps == 1).any():
-                p = int(np.searchsorted(sim._b.pop_start, g, side="right") - 1)
+                p = int(np.searchsorted(sim.built.pop_start, g, side="right") - 1)
                 _refuse(f"a current that switches at t = {dt!r} ms (one step; population "
                         f"{pops[p].name!r}): NEST's generators act one step after the time "
                         f"they are given, which must be > 0; switch at 0 or at >= "
@@ -683,13 +683,13 @@ class NestEngine:
         nest.set(resolution=dt, rng_seed=seed, local_num_threads=int(self._options["threads"]))
         # Devices (generators, recorders) connect with the shortest delay, one step.
         nest.SetDefaults("static_synapse", {"delay": dt})
-        nest_delays = [np.maximum(d.astype(np.int64) - 1, 1) for (_, _, _, d) in sim._b.tables]
+        nest_delays = [np.maximum(d.astype(np.int64) - 1, 1) for (_, _, _, d) in sim.built.tables]
         max_d = max([int(x.max()) for x in nest_delays if x.size] + [1])
         # NEST derives its communication interval (min_delay) from every connection, devices
         # included: spike recorders are connected with the network's shortest delay, so that
         # they do not force an exchange every step (recorded times do not depend on it).
         self._rec_delay = min([int(x.min()) for x in nest_delays if x.size] + [max_d]) * dt
-        self._has_state = any(isinstance(m, StateMonitor) for m in sim._b.monitors)
+        self._has_state = any(isinstance(m, StateMonitor) for m in sim.built.monitors)
         if self._has_state or self._reward:
             # (reward: the volume transmitter then brings every stdp_dopamine_synapse up to
             # date at the end of every step; see "Reward-modulated STDP")
@@ -698,18 +698,19 @@ class NestEngine:
         self._nodes = []
         self._generators = {}
         for i, pop in enumerate(pops):
-            lo, hi = sim._b.pop_start[i], sim._b.pop_start[i + 1]
+            lo, hi = sim.built.pop_start[i], sim.built.pop_start[i + 1]
             if i in plans:
                 plan = plans[i]
                 nodes = nest.Create(plan["model"], pop.n, params=plan["params"])
                 names = _STATE_NAMES[type(pop.model)]
                 for row, var in enumerate(pop.model.state_vars):
-                    nodes.set({names[var]: sim._b.neurons.state[row, lo:hi].tolist()})
+                    nodes.set({names[var]: sim.built.neurons.state[row, lo:hi].tolist()})
             else:
                 gens = nest.Create("spike_generator", pop.n)
                 shift = 0 if i in self._parroted else 1
                 if isinstance(pop.model, SpikeTimes):
-                    times = self._source_times(sim._b.inputs.st_step, sim._b.inputs.st_idx - lo, pop.n, shift)
+                    inp = sim.built.inputs
+                    times = self._source_times(inp.st_step, inp.st_idx - lo, pop.n, shift)
                     gens.set([{"spike_times": t} for t in times])
                 nodes = gens
                 if i in self._parroted:
@@ -723,13 +724,13 @@ class NestEngine:
         # connections can be found again: one per projection, and for RewardSTDP one per
         # distinct delay (its amplitudes depend on the delay and are common properties).
         self._plastic_conns = {}   # id(proj) -> [(connections, mask, pre ids, post ids)]
-        self._reward_conns = {}    # rule index in sim._b.pl -> [connections]
+        self._reward_conns = {}    # rule index in sim.built.pl -> [connections]
         vt = nest.Create("volume_transmitter") if self._reward else None
         n_models = 0
-        for proj, (pre, post, w, d), nd in zip(net.projections, sim._b.tables, nest_delays):
+        for proj, (pre, post, w, d), nd in zip(net.projections, sim.built.tables, nest_delays):
             if not pre.size:
                 continue
-            i_pre, i_post = sim._b.pop_index[id(proj.pre)], sim._b.pop_index[id(proj.post)]
+            i_pre, i_post = sim.built.pop_index[id(proj.pre)], sim.built.pop_index[id(proj.post)]
             sign = plans[i_post]["signs"][id(proj)]
             pre_g = pre.astype(np.int64) + self._first_id[i_pre]
             post_g = post.astype(np.int64) + self._first_id[i_post]
@@ -762,7 +763,7 @@ class NestEngine:
                               post_g[sel]))
             self._plastic_conns[key] = found
             if key in self._reward:
-                r = next(r for p, r in sim._b.reward_rules if p is proj)
+                r = next(r for p, r in sim.built.reward_rules if p is proj)
                 self._reward_conns[r] = [f[0] for f in found]
 
         # Independent Poisson drive: one poisson_generator per input at n * rate, which sends
@@ -771,7 +772,7 @@ class NestEngine:
         for inp in net.poisson_inputs:
             if not inp.neurons.size:
                 continue
-            i = sim._b.pop_index[id(inp.population)]
+            i = sim.built.pop_index[id(inp.population)]
             gen = nest.Create("poisson_generator", params={"rate": inp.n * inp.rate})
             nest.Connect(gen, self._nodes[i][inp.neurons.tolist()], "all_to_all",
                          {"weight": inp.weight * plans[i]["signs"][id(inp)], "delay": dt})
@@ -782,8 +783,8 @@ class NestEngine:
         # Monitors: spikes of neurons through spike_recorders, of sources from our draws.
         self._recorders, self._spikes, self._meters, self._samples = {}, {}, {}, {}
         self._last_sample = {}
-        for mon in sim._b.monitors:
-            i = sim._b.pop_index[id(mon.population)]
+        for mon in sim.built.monitors:
+            i = sim.built.pop_index[id(mon.population)]
             if isinstance(mon, SpikeMonitor):
                 self._spikes[id(mon)] = []
                 if i in plans:
@@ -791,7 +792,7 @@ class NestEngine:
                     nest.Connect(self._nodes[i], rec, syn_spec={"delay": self._rec_delay})
                     self._recorders[id(mon)] = rec
             else:
-                every = sim._b.every_steps[mon]
+                every = sim.built.every_steps[mon]
                 var = _STATE_NAMES[type(mon.population.model)][mon.variable]
                 targets = np.unique(mon.neurons)
                 meter = nest.Create("multimeter", params={"record_from": [var],
@@ -819,7 +820,7 @@ class NestEngine:
         """Step currents: one step_current_generator per distinct schedule."""
         nest, dt = self._nest, self._dt
         by_schedule = {}
-        offsets = sim._b.pop_start
+        offsets = sim.built.pop_start
         for g, (steps, amps) in schedules.items():
             p = int(np.searchsorted(offsets, g, side="right") - 1)
             node = self._nodes[p][int(g - offsets[p])]
@@ -845,7 +846,7 @@ class NestEngine:
             if not isinstance(inj.current, NoisyCurrent):
                 continue
             cur = inj.current
-            i = sim._b.pop_index[id(inj.population)]
+            i = sim.built.pop_index[id(inj.population)]
             scale = plans[i]["scale"]
             params = {"mean": cur.mean * scale, "std": cur.std * scale, "dt": dt,
                       "start": max(cur.start - dt, 0.0)}
@@ -862,9 +863,9 @@ class NestEngine:
         sim = self._sim
         if not self._poisson:
             return
-        cols = np.concatenate([np.arange(sim._b.pop_start[i], sim._b.pop_start[i + 1])
+        cols = np.concatenate([np.arange(sim.built.pop_start[i], sim.built.pop_start[i + 1])
                                for i in self._poisson])
-        prob = sim._b.inputs.poisson_p[cols]
+        prob = sim.built.inputs.poisson_p[cols]
         block = max(1, _DRAW_BLOCK // max(cols.size, 1))
         steps, which = [], []
         for b0 in range(0, n_steps, block):
@@ -877,12 +878,12 @@ class NestEngine:
         which = np.concatenate(which)
         start = 0
         for i in self._poisson:
-            n = sim._b.pops[i].n
+            n = sim.built.pops[i].n
             sel = (which >= start) & (which < start + n)
             local = which[sel] - start
             shift = 0 if i in self._parroted else 1
             if shift == 0 and (steps[sel] == 0).any():
-                _refuse(f"a spike at t = 0 of the Poisson source {sim._b.pops[i].name!r} on a "
+                _refuse(f"a spike at t = 0 of the Poisson source {sim.built.pops[i].name!r} on a "
                         f"plastic projection (drawn in this run): its spikes reach NEST's "
                         f"plastic synapse models through a parrot_neuron, and NEST's "
                         f"spike_generator cannot fire at 0")
@@ -926,14 +927,14 @@ class NestEngine:
             senders = np.asarray(ev["senders"], dtype=np.int64)
             vals = np.asarray(ev[var], dtype=float)
             meter.set(n_events=0)
-            mon = next(m for m in self._sim._b.monitors if id(m) == key)
-            i = self._sim._b.pop_index[id(mon.population)]
+            mon = next(m for m in self._sim.built.monitors if id(m) == key)
+            i = self._sim.built.pop_index[id(mon.population)]
             col = np.searchsorted(targets, senders - self._first_id[i])
             new = np.unique(steps[steps > last])
             table = np.full((new.size, targets.size), np.nan)
             keep = steps > last
             table[np.searchsorted(new, steps[keep]), col[keep]] = vals[keep]
-            every = self._sim._b.every_steps[mon]
+            every = self._sim.built.every_steps[mon]
             # NEST hands over the last step's sample only in the next run: read it directly.
             if step_now % every == 0 and (new.size == 0 or new[-1] < step_now):
                 now = np.asarray(self._nodes[i][targets.tolist()].get(var), dtype=float)
@@ -947,7 +948,7 @@ class NestEngine:
     # ------------------------------------------------------------------------------------------
     def record(self, monitor):
         sim, dt = self._sim, self._dt
-        i = sim._b.pop_index[id(monitor.population)]
+        i = sim.built.pop_index[id(monitor.population)]
         pop = monitor.population
         if isinstance(monitor, SpikeMonitor):
             if id(monitor) in self._recorders:
@@ -956,10 +957,10 @@ class NestEngine:
                 idx = (np.concatenate([c[1] for c in chunks]) - self._first_id[i]
                        if chunks else np.zeros(0, int))
             elif isinstance(pop.model, SpikeTimes):
-                lo = sim._b.pop_start[i]
-                local = sim._b.inputs.st_idx - lo
-                keep = (local >= 0) & (local < pop.n) & (sim._b.inputs.st_step < sim.step)
-                steps, idx = sim._b.inputs.st_step[keep], local[keep]
+                lo = sim.built.pop_start[i]
+                local = sim.built.inputs.st_idx - lo
+                keep = (local >= 0) & (local < pop.n) & (sim.built.inputs.st_step < sim.step)
+                steps, idx = sim.built.inputs.st_step[keep], local[keep]
             else:
                 chunks = self._poisson_spikes[i]
                 steps = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0, int)
@@ -990,7 +991,7 @@ class NestEngine:
                                f"Simulator(engine='nest') reset NEST's kernel")
         sim = self._sim
         k = next(j for j, p in enumerate(sim.network.projections) if p is projection)
-        pre, post, w, _ = sim._b.tables[k]
+        pre, post, w, _ = sim.built.tables[k]
         if id(projection) not in self._plastic_conns or id(projection) in self._tsodyks:
             return np.asarray(w, dtype=float).copy()
         out = np.empty(pre.size)
@@ -1022,6 +1023,6 @@ class NestEngine:
         if _KERNEL["owner"] is not self:
             raise RuntimeError(f"{ENGINE}: this Simulator's network was discarded when another "
                                f"Simulator(engine='nest') reset NEST's kernel")
-        i = self._sim._b.pop_index[id(population)]
+        i = self._sim.built.pop_index[id(population)]
         var = _STATE_NAMES[type(population.model)][variable]
         return np.asarray(self._nodes[i].get(var), dtype=float).reshape(-1)
