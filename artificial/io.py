@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from . import optimizers as _optim
 from . import regularizers as _reg
 from .layers import Dense
 from .spiking import LIFDense, LIFRecurrent, SpikeEncoder
+
+if TYPE_CHECKING:
+    from .models import Sequential
 
 __all__ = ["save_model", "load_model", "atomic_write"]
 
@@ -48,7 +52,7 @@ def _activation_from_config(cfg):
     return _act.get(cfg["name"])
 
 
-def save_model(model, path) -> None:
+def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` (an ``.npz`` file), atomically."""
     if not model.built:
         raise ValueError("save_model: the model is not built (no weights yet)")
@@ -95,7 +99,7 @@ def save_model(model, path) -> None:
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
-def load_model(path):
+def load_model(path: str | os.PathLike[str]) -> Sequential:
     """Read a model written by :func:`save_model`; predictions are bitwise the same, and
     training continues where it stopped (the optimiser state is restored)."""
     from .models import Sequential

@@ -9,6 +9,9 @@ transposing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from . import activations as _act
@@ -44,9 +47,16 @@ class Dense:
     name : str, optional
     """
 
-    def __init__(self, units, activation=None, *, input_dim=None, input_shape=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, name=None):
+    def __init__(self, units: int,
+                 activation: str | _act.Activation | Callable[..., Any] | None = None, *,
+                 input_dim: int | None = None, input_shape: Sequence[int] | None = None,
+                 use_bias: bool = True,
+                 kernel_initializer: str | _init.Initializer | Callable[..., np.ndarray]
+                 = "glorot_uniform",
+                 bias_initializer: str | _init.Initializer | Callable[..., np.ndarray] = "zeros",
+                 kernel_regularizer: str | _reg.Regularizer | None = None,
+                 bias_regularizer: str | _reg.Regularizer | None = None,
+                 name: str | None = None) -> None:
         self.units = _positive_int("Dense", "units", units)
         self.activation = _act.get(activation)
         if input_shape is not None:
@@ -62,11 +72,12 @@ class Dense:
         self.bias_initializer = _init.get(bias_initializer)
         self.kernel_regularizer = _reg.get(kernel_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
-        self.name = name
-        self.kernel = None
-        self.bias = None
-        self.grad_kernel = None
-        self.grad_bias = None
+        self.name: Any = name  # a str once Sequential.add has named the layer
+        # Views into the model's flat parameter and gradient vectors, bound at build.
+        self.kernel: Any = None
+        self.bias: Any = None
+        self.grad_kernel: Any = None
+        self.grad_bias: Any = None
 
     # --- building -------------------------------------------------------------------------------
 

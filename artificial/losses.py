@@ -22,6 +22,7 @@ Names::
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from ._validation import lookup
 from .activations import _sigmoid, _softmax, log_softmax
@@ -60,7 +61,7 @@ class Loss:
     def gradient_from_logits(self, y, z) -> np.ndarray:
         raise TypeError(f"{self.name} is not defined from logits")
 
-    def __call__(self, y, y_hat) -> float:
+    def __call__(self, y: npt.ArrayLike, y_hat: npt.ArrayLike) -> float:
         return self.value(np.asarray(y, dtype=float), np.asarray(y_hat, dtype=float))
 
     def __repr__(self):
@@ -192,7 +193,7 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get(spec) -> Loss:
+def get(spec: str | Loss | type[Loss]) -> Loss:
     """Resolve a name or a :class:`Loss` instance."""
     if isinstance(spec, Loss):
         return spec

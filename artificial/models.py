@@ -24,9 +24,13 @@ optimiser step is therefore a few vector operations for the whole network.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from . import losses as _losses
 from . import metrics as _metrics
@@ -36,6 +40,12 @@ from .layers import Dense
 from .spiking import LIFDense, SpikeEncoder
 
 _LAYER_TYPES = (Dense, SpikeEncoder, LIFDense)
+
+if TYPE_CHECKING:
+    from .training import Callback, History
+
+    #: What ``Sequential.add`` takes (LIFRecurrent is a LIFDense).
+    Layer: TypeAlias = Dense | SpikeEncoder | LIFDense
 
 __all__ = ["Sequential", "ForwardTrace", "DeadUnitsWarning"]
 
@@ -95,26 +105,27 @@ class Sequential:
     name : str, optional
     """
 
-    def __init__(self, layers=None, *, seed=None, dtype="float64", name=None):
-        self.layers: list[Dense] = []
+    def __init__(self, layers: Iterable[Layer] | None = None, *, seed: int | None = None,
+                 dtype: npt.DTypeLike = "float64", name: str | None = None) -> None:
+        self.layers: list[Any] = []
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"Sequential.dtype must be float32 or float64, got {self.dtype}")
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.name = name or "sequential"
-        self.params = None
-        self.grads = None
-        self.loss = None
-        self.optimizer = None
-        self.metrics = []
+        self.params: Any = None  # the flat parameter and gradient vectors, made at build
+        self.grads: Any = None
+        self.loss: Any = None  # a Loss and an Optimizer once compiled
+        self.optimizer: Any = None
+        self.metrics: list[_metrics.Metric] = []
         self.stop_training = False
         for layer in layers or []:
             self.add(layer)
 
     # --- building -------------------------------------------------------------------------------
 
-    def add(self, layer) -> None:
+    def add(self, layer: Layer) -> None:
         """Append a layer. The first layer must know its ``input_dim`` (or learn it at ``fit``)."""
         if not isinstance(layer, _LAYER_TYPES):
             raise TypeError(f"Sequential.add expects a layer (Dense, SpikeEncoder, LIFDense, "
@@ -168,7 +179,7 @@ class Sequential:
         (a model whose first layer is a LIF layer)."""
         return 3 if self.layers and isinstance(self.layers[0], LIFDense) else 2
 
-    def build(self, input_dim=None) -> None:
+    def build(self, input_dim: int | None = None) -> None:
         """Allocate the flat parameter vector and initialise every layer from the model's seed."""
         if not self.layers:
             raise ValueError("Sequential has no layers; add at least one Dense layer")
@@ -194,7 +205,9 @@ class Sequential:
         if self.optimizer is not None:
             self.optimizer.build(self.params.size, self.dtype)
 
-    def compile(self, loss="mse", optimizer="sgd", metrics=None) -> None:
+    def compile(self, loss: str | _losses.Loss | type[_losses.Loss] = "mse",
+                optimizer: str | _optim.Optimizer = "sgd",
+                metrics: Sequence[str | _metrics.Metric] | None = None) -> None:
         """Choose the loss, the optimiser and the metrics reported during training."""
         self.loss = _losses.get(loss)
         self.optimizer = _optim.get(optimizer)
@@ -278,7 +291,7 @@ class Sequential:
             raise ValueError(f"Sequential: X has {X.shape[1]} features per sample, expected "
                              f"{self.input_dim} (shape (n, {self.input_dim}), got {X.shape})")
 
-    def forward(self, X) -> np.ndarray:
+    def forward(self, X: npt.ArrayLike) -> np.ndarray:
         """The network's output ``a_L`` for the samples in the rows of ``X``."""
         X = self._as_input(X)
         self._check_ready(X)
@@ -416,7 +429,7 @@ class Sequential:
                 out.append(tuple(g.copy() for g in l.grad_arrays()))
         return loss, out
 
-    def train_on_batch(self, X, y) -> float:
+    def train_on_batch(self, X: npt.ArrayLike, y: npt.ArrayLike) -> float:
         """One gradient step on one batch; returns the batch loss before the step."""
         self._require_compiled("train_on_batch")
         X = self._as_input(X)
@@ -432,8 +445,11 @@ class Sequential:
 
     # --- Keras surface --------------------------------------------------------------------------
 
-    def fit(self, X, y, epochs=1, batch_size=None, verbose=1, *, validation_split=0.0,
-            validation_data=None, shuffle=True, callbacks=None, warn_dead_units=True):
+    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike, epochs: int = 1, batch_size: int | None = None,
+            verbose: int = 1, *, validation_split: float = 0.0,
+            validation_data: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+            shuffle: bool = True, callbacks: Sequence[Callback] | None = None,
+            warn_dead_units: bool = True) -> History:
         """Train by mini-batch gradient descent; see :func:`artificial.training.fit`."""
         from .training import fit
 
@@ -441,7 +457,8 @@ class Sequential:
                    validation_split=validation_split, validation_data=validation_data,
                    shuffle=shuffle, callbacks=callbacks, warn_dead_units=warn_dead_units)
 
-    def predict(self, X, batch_size=None, verbose=0) -> np.ndarray:
+    def predict(self, X: npt.ArrayLike, batch_size: int | None = None,
+                verbose: int = 0) -> np.ndarray:
         """The network's output for ``X`` (probabilities for sigmoid/softmax outputs)."""
         X = self._as_input(X)
         self._check_ready(X)
@@ -450,7 +467,8 @@ class Sequential:
         return np.concatenate([self.forward(X[i:i + batch_size])
                                for i in range(0, X.shape[0], batch_size)])
 
-    def evaluate(self, X, y, batch_size=None, verbose=0):
+    def evaluate(self, X: npt.ArrayLike, y: npt.ArrayLike, batch_size: int | None = None,
+                 verbose: int = 0) -> Any:  # float, or list[float] with metrics (as Keras)
         """Loss, followed by the compiled metrics, on ``(X, y)``.
 
         As in Keras, the result is the scalar loss when no metric was compiled and the list
@@ -460,7 +478,7 @@ class Sequential:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def evaluate_dict(self, X, y) -> dict:
+    def evaluate_dict(self, X: npt.ArrayLike, y: npt.ArrayLike) -> dict[str, float]:
         """``{"loss": ..., metric name: ...}`` on ``(X, y)``."""
         self._require_compiled("evaluate")
         X = self._as_input(X)
@@ -480,7 +498,7 @@ class Sequential:
 
     # --- diagnostics ----------------------------------------------------------------------------
 
-    def dead_units(self, X) -> dict:
+    def dead_units(self, X: npt.ArrayLike) -> dict[str, np.ndarray]:
         """ReLU units whose output is 0 for every sample of ``X``: ``{layer name: indices}``.
 
         Such a unit passes no gradient (``f'(z) = 0`` wherever it is evaluated) and so can never
@@ -522,12 +540,12 @@ class Sequential:
                 targets.append((layer.name + ".bias", layer.bias))
         return targets
 
-    def get_weights(self) -> list:
+    def get_weights(self) -> list[np.ndarray]:
         """``[kernel_0, bias_0, kernel_1, ...]`` as copies (Keras' order); a spiking layer adds
         its ``recurrent_kernel``, ``tau_m`` and ``tau_syn`` where it has them."""
         return [a.copy() for _, a in self._weight_targets()]
 
-    def set_weights(self, weights) -> None:
+    def set_weights(self, weights: Sequence[npt.ArrayLike]) -> None:
         """Set every kernel and bias from a list in :meth:`get_weights`' order."""
         targets = self._weight_targets()
         if len(weights) != len(targets):
@@ -540,7 +558,7 @@ class Sequential:
                 raise ValueError(f"{name} contains NaN or inf")
             dst[...] = src
 
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model (architecture, weights, compile settings, optimiser state) to one
         ``.npz`` file, atomically; see :func:`artificial.io.save_model`."""
         from .io import save_model

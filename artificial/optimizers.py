@@ -46,7 +46,7 @@ class Optimizer:
 
     name = "optimizer"
 
-    def __init__(self, learning_rate: float):
+    def __init__(self, learning_rate: float) -> None:
         self.learning_rate = _check_lr(type(self).__name__, learning_rate)
         self.iterations = 0
 
@@ -94,7 +94,8 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False) -> None:
         super().__init__(learning_rate)
         self.momentum = _check_unit("SGD", "momentum", momentum)
         if nesterov and self.momentum == 0.0:
@@ -153,7 +154,8 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
 
-    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-7):
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9,
+                 epsilon: float = 1e-7) -> None:
         super().__init__(learning_rate)
         self.rho = _check_unit("RMSprop", "rho", rho)
         self.epsilon = _check_eps("RMSprop", epsilon)
@@ -241,7 +243,7 @@ class Adam(Optimizer):
     name = "adam"
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7):
+                 epsilon: float = 1e-7) -> None:
         super().__init__(learning_rate)
         self.beta_1 = _check_unit("Adam", "beta_1", beta_1)
         self.beta_2 = _check_unit("Adam", "beta_2", beta_2)
@@ -299,7 +301,7 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get(spec) -> Optimizer:
+def get(spec: str | Optimizer) -> Optimizer:
     """Resolve a name or an :class:`Optimizer` instance."""
     if isinstance(spec, Optimizer):
         return spec

@@ -80,6 +80,8 @@ loss, ``c`` a neuron's spike count in the sample (so ``target_rate`` is in spike
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -130,7 +132,7 @@ class Surrogate:
     name = "surrogate"
     smooth = False  # True when forward itself is the smooth step (exact gradient)
 
-    def __init__(self, scale=10.0):
+    def __init__(self, scale: float = 10.0) -> None:
         self.scale = _positive(type(self).__name__, "scale", scale)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -255,8 +257,9 @@ class SpikeEncoder:
     outputs_time = True
     consumes_time = False
 
-    def __init__(self, steps, code="rate", *, seed=None, input_dim=None, input_shape=None,
-                 name=None):
+    def __init__(self, steps: int, code: str = "rate", *, seed: int | None = None,
+                 input_dim: int | None = None, input_shape: Sequence[int] | None = None,
+                 name: str | None = None) -> None:
         self.steps = _positive_int("SpikeEncoder", "steps", steps)
         self.code = _choice("SpikeEncoder", "code", code, ENCODINGS)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
@@ -360,6 +363,14 @@ class SpikeEncoder:
 class _LIFCache:
     """What the forward pass keeps for the backward pass (arrays of shape (batch, steps, units))."""
 
+    x: Any
+    i: Any
+    u: Any
+    v: Any
+    s: Any
+    alpha: Any
+    beta: Any
+
     __slots__ = ("x", "i", "u", "v", "s", "n", "alpha", "beta", "z_index", "penalty", "rate")
 
     def __init__(self):
@@ -420,12 +431,19 @@ class LIFDense:
     consumes_time = True
     recurrent = False
 
-    def __init__(self, units, *, tau_m=10.0, tau_syn=5.0, v_th=1.0, dt=1.0, reset="subtract",
-                 detach_reset=True, surrogate="fast_sigmoid", scale=None, readout=None,
-                 activation=None, learn_tau=False, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, spike_reg=0.0, target_rate=0.0,
-                 input_dim=None, input_shape=None, name=None):
+    def __init__(self, units: int, *, tau_m: float = 10.0,
+                 tau_syn: float | None = 5.0, v_th: float = 1.0, dt: float = 1.0,
+                 reset: str = "subtract", detach_reset: bool = True,
+                 surrogate: str | Surrogate = "fast_sigmoid", scale: float | None = None,
+                 readout: str | None = None,
+                 activation: str | _act.Activation | Callable[..., Any] | None = None,
+                 learn_tau: bool = False, use_bias: bool = True,
+                 kernel_initializer: str | _init.Initializer | Callable[..., np.ndarray] = "glorot_uniform",
+                 bias_initializer: str | _init.Initializer | Callable[..., np.ndarray] = "zeros",
+                 kernel_regularizer: str | _reg.Regularizer | None = None,
+                 bias_regularizer: str | _reg.Regularizer | None = None, spike_reg: float = 0.0,
+                 target_rate: float = 0.0, input_dim: int | None = None,
+                 input_shape: Sequence[int] | None = None, name: str | None = None) -> None:
         owner = type(self).__name__
         self.units = _positive_int(owner, "units", units)
         self.tau_m = _positive(owner, "tau_m", tau_m, " ms")
@@ -782,7 +800,9 @@ class LIFRecurrent(LIFDense):
 
     recurrent = True
 
-    def __init__(self, units, *, recurrent_initializer=None, **kwargs):
+    def __init__(self, units: int, *,
+                 recurrent_initializer: str | _init.Initializer | Callable[..., np.ndarray] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
         if not self.spiking:
             raise ValueError(f"LIFRecurrent.readout={self.readout!r} has no spikes to feed back; "

@@ -14,12 +14,18 @@ from __future__ import annotations
 import math
 import sys
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from nsdurable import DeferredInterrupt, progress_bar
 
 from ._validation import prepare_targets
+
+if TYPE_CHECKING:
+    from .models import Sequential
 
 __all__ = ["History", "Callback", "EarlyStopping", "fit"]
 
@@ -55,7 +61,7 @@ class History:
         for k, v in logs.items():
             self.history.setdefault(k, []).append(v)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 
     def __repr__(self):
@@ -66,13 +72,13 @@ class Callback:
     """Base class for objects called at the end of each epoch. Set ``model.stop_training``
     to end training."""
 
-    def on_train_begin(self, model) -> None:
+    def on_train_begin(self, model: Sequential) -> None:
         pass
 
-    def on_epoch_end(self, model, epoch: int, logs: dict) -> None:
+    def on_epoch_end(self, model: Sequential, epoch: int, logs: dict[str, float]) -> None:
         pass
 
-    def on_train_end(self, model) -> None:
+    def on_train_end(self, model: Sequential) -> None:
         pass
 
 
@@ -93,8 +99,8 @@ class EarlyStopping(Callback):
     restore_best_weights : bool
     """
 
-    def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto",
-                 restore_best_weights=False):
+    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = False) -> None:
         if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
             raise ValueError(f"EarlyStopping.patience must be an integer >= 0, got {patience!r}")
         if not isinstance(monitor, str):
@@ -168,8 +174,10 @@ def _split_validation(model, X, y, validation_split, validation_data):
     return X[:cut], y[:cut], (X[cut:], y[cut:])
 
 
-def fit(model, X, y, *, epochs=1, batch_size=None, verbose=1, validation_split=0.0,
-        validation_data=None, shuffle=True, callbacks=None, warn_dead_units=True) -> History:
+def fit(model: Sequential, X: npt.ArrayLike, y: npt.ArrayLike, *, epochs: int = 1,
+        batch_size: int | None = None, verbose: int = 1, validation_split: float = 0.0,
+        validation_data: tuple[npt.ArrayLike, npt.ArrayLike] | None = None, shuffle: bool = True,
+        callbacks: Sequence[Callback] | None = None, warn_dead_units: bool = True) -> History:
     """Train ``model`` on ``(X, y)``; every argument is checked before any weight changes.
 
     Parameters

@@ -13,7 +13,7 @@ time of ours, so > 1 means ours is faster):
 2. One epoch of a 784-256-256-10 ReLU network on 60000 random samples (batch 128, Adam).
 3. The article's XOR example (2-2-1, ``fit(X, y, epochs=1000)``), and PyTorch doing the same
    1000 full-batch steps for context.
-4. What a new user waits for: the whole process ``python examples/01_article_xor.py`` (median
+4. What a new user waits for: the whole process ``python examples/artificial_01_article_xor.py`` (median
    of 5 fresh processes; target <= 0.5 s), and the import times of ``numpy``, ``artificial``
    and ``neurosim`` alone, each in a fresh process beside a bare ``python -c pass``.
 
@@ -437,7 +437,8 @@ def bench_process(args):
             ("python -c 'import numpy'", ["-c", "import numpy"]),
             ("python -c 'import artificial'", ["-c", "import artificial"]),
             ("python -c 'import neurosim'", ["-c", "import neurosim"]),
-            ("python examples/01_article_xor.py", ["examples/01_article_xor.py"])]
+            ("python examples/artificial_01_article_xor.py",
+             ["examples/artificial_01_article_xor.py"])]
     rows, script = [], None
     for name, argv in runs:
         med, mn = process_time(argv, args.repeats_process)
@@ -542,7 +543,7 @@ def main(argv=None):
                      f"{'met' if t < 0.1 else 'MISSED'})")
     if "process" in results:
         t = results["process"]
-        lines.append(f"python examples/01_article_xor.py: {t * 1e3:.0f} ms median of "
+        lines.append(f"python examples/artificial_01_article_xor.py: {t * 1e3:.0f} ms median of "
                      f"{args.repeats_process} (target <= 500 ms: {'met' if t <= 0.5 else 'MISSED'})")
     if lines:
         print()

@@ -7,8 +7,8 @@ pixel spikes with probability equal to its intensity). A layer of 128 leaky inte
 neurons feeds 10 non-spiking readout neurons whose maximum membrane potential over time is the
 logit of each digit. The network is trained by back-propagation through time with the fast
 sigmoid surrogate, through the same ``compile``/``fit``/``evaluate`` as the MLP of
-``03_digits.py``. Prints the held-out test accuracy and the time per epoch (median and fastest: on a
-shared machine the fastest is the least disturbed by other work).
+``artificial_03_digits.py``. Prints the held-out test accuracy and the time per epoch (median
+and fastest: on a shared machine the fastest is the least disturbed by other work).
 """
 
 import argparse

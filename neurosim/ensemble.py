@@ -42,6 +42,8 @@ import os
 import time
 import traceback
 import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -257,7 +259,9 @@ def _make_client(client, n_workers):
                     f"dask.distributed.Client, got {client!r}")
 
 
-def sweep(fn, grid=None, seeds=(0,), *, out=None, client=None, n_workers=2, progress=True):
+def sweep(fn: Callable[..., Mapping[str, Any]], grid: Mapping[str, Sequence[Any]] | None = None,
+          seeds: int | Sequence[int] = (0,), *, out: str | os.PathLike[str] | None = None,
+          client: Any = None, n_workers: int = 2, progress: bool = True) -> Any:
     """Run ``fn(seed=seed, **params)`` for every grid point and seed on a dask cluster.
 
     Parameters

@@ -8,9 +8,12 @@ a population's input current with :meth:`neurosim.Network.inject`.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _checks
 from .neurons import KIND_POISSON, KIND_SPIKE_TIMES, Model
@@ -33,7 +36,7 @@ class PoissonSource(Model):
         Rate in Hz, >= 0; a scalar or one value per neuron.
     """
 
-    rate: object = 0.0
+    rate: Any = 0.0  # Hz: a float, or a read-only array of one value per neuron once checked
 
     kind = KIND_POISSON
 
@@ -78,7 +81,7 @@ class SpikeTimes(Model):
         ``times[i]`` are the spike times of neuron ``i``, ms, >= 0.
     """
 
-    times: tuple = ()
+    times: Sequence[npt.ArrayLike] = ()
 
     kind = KIND_SPIKE_TIMES
 
@@ -143,8 +146,8 @@ class StepCurrent(CurrentInjection):
         Amplitude after each switch, pA; each a scalar or one value per target neuron.
     """
 
-    times: tuple
-    amplitudes: tuple
+    times: npt.ArrayLike
+    amplitudes: Sequence[npt.ArrayLike]
 
     def __post_init__(self):
         times = _checks.finite_array("StepCurrent", "times", self.times, "ms").ravel()

@@ -7,7 +7,11 @@ handles: pass them back to ``connect``, ``record``, ``sim.data[...]`` and so on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import numpy.typing as npt
 
 from . import _checks
 from .connectivity import Connector
@@ -16,6 +20,9 @@ from .inputs import CurrentInjection, PoissonSource, SpikeTimes
 from .neurons import MODEL_KINDS, Model
 from .plasticity import RULES, Plasticity
 from .synapses import ExpCurrent, Synapse
+
+if TYPE_CHECKING:
+    from .nir_exchange import NIRImport
 
 __all__ = ["Network", "Population", "Projection", "Injection", "PoissonInput", "SpikeMonitor",
            "StateMonitor", "WeightMonitor"]
@@ -36,13 +43,13 @@ class Population:
         distributions.
     """
 
-    def __init__(self, n, model, name, initial):
+    def __init__(self, n: int, model: Model, name: str, initial: Mapping[str, Any]) -> None:
         self.n = n
         self.model = model
         self.name = name
         self.initial = dict(initial)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.n
 
     def __repr__(self):
@@ -153,17 +160,21 @@ class Network:
     >>> spikes = net.record_spikes(exc)
     """
 
-    def __init__(self):
-        self.populations = []
-        self.projections = []
-        self.injections = []
-        self.poisson_inputs = []
-        self.monitors = []
+    #: Only on a network made by :func:`neurosim.from_nir`: how its nodes map to populations.
+    nir: NIRImport
+
+    def __init__(self) -> None:
+        self.populations: list[Population] = []
+        self.projections: list[Projection] = []
+        self.injections: list[Injection] = []
+        self.poisson_inputs: list[PoissonInput] = []
+        self.monitors: list[SpikeMonitor | StateMonitor] = []
         #: Weight monitors are kept apart: only the built-in engine records weights.
-        self.weight_monitors = []
+        self.weight_monitors: list[WeightMonitor] = []
 
     # -- populations -------------------------------------------------------------------------
-    def population(self, n, model, /, *, name=None, **initial):
+    def population(self, n: int, model: Model, /, *, name: str | None = None,
+                   **initial: npt.ArrayLike | Distribution) -> Population:
         """Add ``n`` neurons of ``model``.
 
         Parameters
@@ -221,8 +232,10 @@ class Network:
             raise ValueError(f"{what} must be a population of this network, got {pop!r}")
 
     # -- projections -------------------------------------------------------------------------
-    def connect(self, pre, post, connector, *, synapse=None, weight=None, delay=None,
-                plasticity=None, name=None):
+    def connect(self, pre: Population, post: Population, connector: Connector, *,
+                synapse: Synapse | None = None, weight: npt.ArrayLike | Distribution | None = None,
+                delay: npt.ArrayLike | Distribution | None = None,
+                plasticity: Plasticity | None = None, name: str | None = None) -> Projection:
         """Connect ``pre`` to ``post``.
 
         Parameters
@@ -291,7 +304,7 @@ class Network:
             rule = type(plasticity).__name__
             if synapse.conductance and getattr(plasticity, "w_min", 0.0) < 0:
                 raise ValueError(f"connect: {rule}.w_min must be >= 0 nS on a conductance "
-                                 f"synapse ({type(synapse).__name__}), got {plasticity.w_min!r}")
+                                 f"synapse ({type(synapse).__name__}), got {plasticity.w_min!r}")  # type: ignore[attr-defined]
             if weight is not None and not isinstance(weight, Distribution):
                 plasticity._check_bounds("connect", weight)
         if name is None:
@@ -301,7 +314,8 @@ class Network:
         return proj
 
     # -- inputs ------------------------------------------------------------------------------
-    def inject(self, population, current, *, neurons=None):
+    def inject(self, population: Population, current: CurrentInjection, *,
+               neurons: npt.ArrayLike | None = None) -> Injection:
         """Inject a current (:class:`StepCurrent`, :func:`DCCurrent`, :class:`RampCurrent`,
         :class:`NoisyCurrent`) into ``population``.
 
@@ -327,8 +341,9 @@ class Network:
         self.injections.append(inj)
         return inj
 
-    def poisson_input(self, population, *, rate, n=1, weight, synapse=None, neurons=None,
-                      name=None):
+    def poisson_input(self, population: Population, *, rate: float, n: int = 1, weight: float,
+                      synapse: Synapse | None = None, neurons: npt.ArrayLike | None = None,
+                      name: str | None = None) -> PoissonInput:
         """Drive every target neuron with its own ``n`` independent Poisson spike trains.
 
         Each target neuron receives, in every step, ``Poisson(n * rate * dt)`` spikes of weight
@@ -385,7 +400,7 @@ class Network:
         return inp
 
     # -- monitors ----------------------------------------------------------------------------
-    def record_spikes(self, population):
+    def record_spikes(self, population: Population) -> SpikeMonitor:
         """Record all spikes of ``population``.
 
         Returns
@@ -398,7 +413,8 @@ class Network:
         self.monitors.append(mon)
         return mon
 
-    def record_weights(self, projection, *, every=None, synapses=None):
+    def record_weights(self, projection: Projection, *, every: float | None = None,
+                       synapses: npt.ArrayLike | None = None) -> WeightMonitor:
         """Record the weights of (some) synapses of a projection.
 
         The sample taken after step ``k`` is the weight at time ``(k + 1) * dt``, after the
@@ -445,7 +461,8 @@ class Network:
         self.weight_monitors.append(mon)
         return mon
 
-    def record(self, population, variable, *, neurons=None, every=None):
+    def record(self, population: Population, variable: str, *,
+               neurons: npt.ArrayLike | None = None, every: float | None = None) -> StateMonitor:
         """Record a state variable of some neurons.
 
         The sample taken after step ``k`` is the state at time ``(k + 1) * dt``; with

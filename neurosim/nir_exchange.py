@@ -48,9 +48,12 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _checks
 from .connectivity import FromList
@@ -398,7 +401,9 @@ def _input_spikes(inputs, input_names, sizes):
     return out, batch or 1
 
 
-def from_nir(graph, dt=1.0, *, inputs=None, ms_per_unit=1000.0, discretization="euler"):
+def from_nir(graph: Any, dt: float = 1.0, *,
+             inputs: npt.ArrayLike | Mapping[str, npt.ArrayLike] | None = None,
+             ms_per_unit: float = 1000.0, discretization: str = "euler") -> Network:
     """Build a :class:`~neurosim.Network` from a NIR graph (module docstring).
 
     Parameters
@@ -616,7 +621,7 @@ def from_nir(graph, dt=1.0, *, inputs=None, ms_per_unit=1000.0, discretization="
 # --- writing a graph ------------------------------------------------------------------------
 
 
-def to_nir(network):
+def to_nir(network: Network) -> Any:
     """The NIR graph of a network made by :func:`from_nir` (copy 0 of a batch).
 
     The graph has one node per population (the same names and parameters), one ``Linear`` (or

@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .archive import _MANIFEST, FORMAT_VERSION, _from_json_scalar, _json_scalar, read_archive, write_archive
 
@@ -26,7 +28,7 @@ def _frozen(arr, dtype):
 class _Record:
     """What every record shares: saving to one file."""
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the record to a ``.npz`` file atomically (read it back with
         :func:`load_record`; see :func:`neurosim.io.save_record`)."""
         save_record(self, path)
@@ -65,36 +67,36 @@ class SpikeRecord(_Record):
         object.__setattr__(self, "neurons", _frozen(self.neurons, np.int64))
         object.__setattr__(self, "steps", _frozen(self.steps, np.int64))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.times.size
 
     @property
-    def duration(self):
+    def duration(self) -> float:
         """Recorded duration, ms."""
         return self.t_stop - self.t_start
 
-    def counts(self):
+    def counts(self) -> npt.NDArray[np.int64]:
         """Number of spikes of each neuron, shape ``(n_neurons,)``."""
         return np.bincount(self.neurons, minlength=self.n_neurons)
 
-    def rates(self):
+    def rates(self) -> npt.NDArray[np.floating[Any]]:
         """Mean firing rate of each neuron over the recorded interval, Hz."""
         if self.duration <= 0:
             return np.zeros(self.n_neurons)
         return self.counts() * 1000.0 / self.duration
 
-    def mean_rate(self):
+    def mean_rate(self) -> float:
         """Population-averaged firing rate, Hz."""
         return float(self.rates().mean()) if self.n_neurons else 0.0
 
-    def trains(self):
+    def trains(self) -> list[npt.NDArray[np.float64]]:
         """Spike times of each neuron: a list of ``n_neurons`` arrays, ms."""
         order = np.argsort(self.neurons, kind="stable")
         split = np.cumsum(self.counts())[:-1]
         return np.split(self.times[order], split)
 
 
-    def to_neo(self):
+    def to_neo(self) -> Any:
         """The record as a ``neo.Segment`` with one ``neo.SpikeTrain`` per neuron, for
         Elephant (needs ``pip install neo``; see :func:`neurosim.io.to_neo`)."""
         return to_neo(self)
@@ -127,7 +129,7 @@ class StateRecord(_Record):
         object.__setattr__(self, "values", _frozen(self.values, np.float64))
         object.__setattr__(self, "neurons", _frozen(self.neurons, np.int64))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.times.size
 
 
@@ -162,7 +164,7 @@ class WeightRecord(_Record):
         for name in ("synapses", "pre", "post"):
             object.__setattr__(self, name, _frozen(getattr(self, name), np.int64))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.times.size
 
 
@@ -193,11 +195,11 @@ class WeightTable(_Record):
         object.__setattr__(self, "weight", _frozen(self.weight, np.float64))
         object.__setattr__(self, "delay", _frozen(self.delay, np.float64))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.weight.size
 
 
-    def matrix(self, n_pre, n_post, *, fill=0.0):
+    def matrix(self, n_pre: int, n_post: int, *, fill: float = 0.0) -> npt.NDArray[np.float64]:
         """Weights as a dense ``(n_pre, n_post)`` array (summed over repeated pairs)."""
         out = np.full((n_pre, n_post), float(fill))
         if self.weight.size:
@@ -259,7 +261,8 @@ def save_record(record, path) -> None:
                          "record": entry}, arrays)
 
 
-def load_record(path):
+def load_record(
+        path: str | os.PathLike[str]) -> SpikeRecord | StateRecord | WeightRecord | WeightTable:
     """Read a record written by :func:`save_record` (or by the ``save`` method of a record).
 
     Files from before the manifest existed (with a ``kind`` array) are read too.

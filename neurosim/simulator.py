@@ -54,8 +54,10 @@ from __future__ import annotations
 
 import math
 import os
+from typing import Any, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from nsdurable import DeferredInterrupt
 
@@ -63,9 +65,9 @@ from . import _checks
 from . import checkpoint as _checkpoint
 from . import engines as _engines
 from . import io as _io
-from .build import Recording, _RowBlocks, build, cat, spike_probability
+from .build import Build, Recording, _RowBlocks, build, cat, spike_probability
 from .inputs import PoissonSource
-from .network import Network, SpikeMonitor, StateMonitor, WeightMonitor
+from .network import Network, Population, Projection, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import NeuronModel
 from .plasticity import (
     STDP_FIELDS,
@@ -73,7 +75,7 @@ from .plasticity import (
     reward_catch_up_rule,
     weights_now,
 )
-from .records import StateRecord, WeightRecord, WeightTable
+from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
 from .units import to_steps
 
 __all__ = ["Simulator"]
@@ -85,10 +87,18 @@ CHUNK_STEPS = 1000
 class _Data:
     """``sim.data[monitor]``: the record of a monitor so far."""
 
-    def __init__(self, sim):
+    def __init__(self, sim: Simulator) -> None:
         self._sim = sim
 
-    def __getitem__(self, monitor):
+    @overload
+    def __getitem__(self, monitor: SpikeMonitor) -> SpikeRecord: ...
+    @overload
+    def __getitem__(self, monitor: StateMonitor) -> StateRecord: ...
+    @overload
+    def __getitem__(self, monitor: WeightMonitor) -> WeightRecord: ...
+
+    def __getitem__(self, monitor: SpikeMonitor | StateMonitor | WeightMonitor,
+                    ) -> SpikeRecord | StateRecord | WeightRecord:
         return self._sim._record(monitor)
 
 
@@ -152,8 +162,10 @@ class Simulator:
         and :meth:`dopamine` drive and read reward-modulated plasticity.
     """
 
-    def __init__(self, network, dt=0.1, seed=None, *, engine="neurosim", engine_options=None,
-                 progress=False, stream_spikes_to=None):
+    def __init__(self, network: Network, dt: float = 0.1, seed: int | None = None, *,
+                 engine: str = "neurosim", engine_options: dict[str, Any] | None = None,
+                 progress: bool = False,
+                 stream_spikes_to: str | os.PathLike[str] | None = None) -> None:
         if not isinstance(network, Network):
             raise TypeError(f"Simulator: network must be a neurosim.Network, got {network!r}")
         if engine != "neurosim" and engine not in _engines.ENGINES:
@@ -175,14 +187,16 @@ class Simulator:
         self._rng_initial = self.rng.bit_generator.state
         self.step = 0
         self.data = _Data(self)
-        self._backend = None
+        self._backend: Any = None
         self._b = build(network, self.dt, self.rng, keep_tables=engine != "neurosim")
-        self._spk_chunks = []
-        self._state_chunks = {m: [] for m in self._b.state_monitors}
-        self._weight_chunks = {m: [] for m in self._b.weight_monitors}
+        self._spk_chunks: list[tuple[np.ndarray, np.ndarray]] = []
+        self._state_chunks: dict[StateMonitor, list[tuple[np.ndarray, np.ndarray]]] = {
+            m: [] for m in self._b.state_monitors}
+        self._weight_chunks: dict[WeightMonitor, list[tuple[np.ndarray, np.ndarray]]] = {
+            m: [] for m in self._b.weight_monitors}
         # Spike streaming: the chunks on disk cover steps [0, _stream_step); _spk_chunks holds
         # the spikes of the steps after it.
-        self._stream = None
+        self._stream: dict[str, Any] | None = None
         self._stream_step = 0
         if stream_spikes_to is not None:
             self._stream = _io.open_spike_stream(stream_spikes_to, self)
@@ -191,24 +205,24 @@ class Simulator:
 
     # ------------------------------------------------------------------------------------------
     @property
-    def built(self):
+    def built(self) -> Build:
         """The network as built (:class:`neurosim.build.Build`): its named array groups and
         where each population, projection and monitor lies in them. What the Brian2 and NEST
         engines translate; read it, do not change it (the arrays are the engine's own)."""
         return self._b
 
     @property
-    def t(self):
+    def t(self) -> float:
         """Current time, ms (``step * dt``)."""
         return self.step * self.dt
 
     # ------------------------------------------------------------------------------------------
     @property
-    def n_synapses(self):
+    def n_synapses(self) -> int:
         """Number of synapses in the engine's tables."""
         return int(self._b.synapses[1].size + self._b.stp[1].size)
 
-    def set_rate(self, population, rate):
+    def set_rate(self, population: Population, rate: npt.ArrayLike) -> None:
         """Change the rate (Hz) of a :class:`PoissonSource` population for later runs.
 
         Parameters
@@ -229,7 +243,7 @@ class Simulator:
         if self._backend is not None:
             self._backend.set_rate(population, np.broadcast_to(checked, (population.n,)))
 
-    def get(self, population, variable):
+    def get(self, population: Population, variable: str) -> npt.NDArray[np.float64]:
         """A copy of the current values of a state variable of a population."""
         i = self._index(population)
         valid = list(population.model.state_vars)
@@ -248,7 +262,8 @@ class Simulator:
         return self._b.pop_index[id(population)]
 
     # ------------------------------------------------------------------------------------------
-    def run(self, duration, *, checkpoint_every=None, checkpoint_path=None):
+    def run(self, duration: float, *, checkpoint_every: float | None = None,
+            checkpoint_path: str | os.PathLike[str] | None = None) -> None:
         """Advance the simulation by ``duration`` ms (a whole multiple of dt).
 
         May be called again to continue; ``run(a); run(b)`` gives bitwise the same result as
@@ -312,11 +327,11 @@ class Simulator:
                 self._run(todo)
             except KeyboardInterrupt:
                 if self._clean_stop:  # stopped at a chunk boundary: keep what was done
-                    self.checkpoint(checkpoint_path)
+                    self.checkpoint(checkpoint_path)  # type: ignore[arg-type]  # given: checked above
                 raise
-            self.checkpoint(checkpoint_path)
+            self.checkpoint(checkpoint_path)  # type: ignore[arg-type]
 
-    def checkpoint(self, path):
+    def checkpoint(self, path: str | os.PathLike[str]) -> None:
         """Write the whole state of the simulation to ``path`` (one ``.npz``, atomically).
 
         It holds the neuron state, refractory counters, delay buffers (spikes in transit),
@@ -340,7 +355,8 @@ class Simulator:
                              f"checkpointed")
 
     @classmethod
-    def resume(cls, path, network, *, progress=False):
+    def resume(cls, path: str | os.PathLike[str], network: Network, *,
+               progress: bool = False) -> Simulator:
         """A simulator continued from a checkpoint written by :meth:`checkpoint`.
 
         Parameters
@@ -567,7 +583,7 @@ class Simulator:
         post = target[pos].astype(np.int64) - self._b.channels.start[c]
         return pre, post
 
-    def weights(self, projection):
+    def weights(self, projection: Projection) -> WeightTable:
         """The weight table of a projection now (after the steps run so far).
 
         Parameters
@@ -602,7 +618,7 @@ class Simulator:
         return WeightTable(pre=pre, post=post, weight=w, delay=d * self.dt,
                            projection=projection.name)
 
-    def reward(self, amount, projection=None):
+    def reward(self, amount: float, projection: Projection | None = None) -> None:
         """Add ``amount`` to the dopamine level ``d`` of reward-modulated projections, now.
 
         ``d`` then decays with the rule's ``tau_d`` and turns eligibility into weight change
@@ -636,7 +652,7 @@ class Simulator:
             if self._backend is not None:  # only NEST runs RewardSTDP on another engine
                 self._backend.set_dopamine(r, dopa[r])
 
-    def dopamine(self, projection):
+    def dopamine(self, projection: Projection) -> float:
         """The dopamine level ``d`` (per ms) of a :class:`RewardSTDP` projection now."""
         self._proj_table(projection, "dopamine")
         for proj, r in self._b.reward_rules:

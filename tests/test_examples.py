@@ -33,7 +33,7 @@ ARTICLE_IMPORT = re.compile(r"from artificial\.(\w+) import (\w+) +"
 def test_article_example_is_the_readme_block_with_only_imports_changed():
     """The example and the README's quick start are the same code, the article's: every
     import from ``artificial`` names the Keras import it replaces, module and class alike."""
-    ours = (ROOT / "examples" / "01_article_xor.py").read_text(encoding="utf-8")
+    ours = (ROOT / "examples" / "artificial_01_article_xor.py").read_text(encoding="utf-8")
     body = ours.split('"""', 2)[2]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
@@ -55,7 +55,7 @@ def parse_matrix(text):
 
 def test_article_example_runs_and_prints_four_predictions(tmp_path):
     """As a user runs it, unseeded: four sigmoid outputs, and a warning when units died."""
-    r = run("01_article_xor.py", cwd=tmp_path)
+    r = run("artificial_01_article_xor.py", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     p = parse_matrix(r.stdout)
     assert p.shape == (4,) and np.all((p > 0.0) & (p < 1.0)), r.stdout
@@ -88,7 +88,7 @@ def test_article_example_learns_xor_on_a_seed_that_allows_it(monkeypatch, capsys
         Seeded.seed_to_use = seed
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")                 # dead units: the usual failure
-            g = runpy.run_path(str(ROOT / "examples" / "01_article_xor.py"))
+            g = runpy.run_path(str(ROOT / "examples" / "artificial_01_article_xor.py"))
         printed = parse_matrix(capsys.readouterr().out)
         model, X = g["model"], g["X"]
         assert isinstance(model, Seeded) and model.seed == seed
@@ -105,7 +105,7 @@ def test_article_example_learns_xor_on_a_seed_that_allows_it(monkeypatch, capsys
 
 def test_digits_example_writes_its_learning_curves(tmp_path):
     out = tmp_path / "curves.png"
-    r = run("03_digits.py", "--epochs", "3", "--out", str(out), cwd=tmp_path)
+    r = run("artificial_03_digits.py", "--epochs", "3", "--out", str(out), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     acc = float(re.search(r"test accuracy (\d\.\d+)", r.stdout).group(1))
     assert acc > 0.85, r.stdout          # 10 classes: chance is 0.1; 3 epochs reach about 0.9
@@ -113,11 +113,11 @@ def test_digits_example_writes_its_learning_curves(tmp_path):
 
 
 def test_digits_example_writes_into_out_not_the_working_folder(tmp_path):
-    r = run("03_digits.py", "--epochs", "1", cwd=tmp_path)
+    r = run("artificial_03_digits.py", "--epochs", "1", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "out" / "03_digits.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "out" / "artificial_03_digits.png").read_bytes()[:4] == b"\x89PNG"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert "wrote out/03_digits.png" in r.stdout
+    assert "wrote out/artificial_03_digits.png" in r.stdout
 
 
 def test_snn_digits_example_trains_and_reports(tmp_path):

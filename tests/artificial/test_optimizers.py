@@ -160,7 +160,7 @@ def test_the_article_xor_script_never_imports_numba():
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     code = ("import runpy, sys, warnings; warnings.simplefilter('ignore'); "
-            "runpy.run_path('examples/01_article_xor.py', run_name='__main__'); "
+            "runpy.run_path('examples/artificial_01_article_xor.py', run_name='__main__'); "
             "print('numba' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": root}
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True,

@@ -1,6 +1,6 @@
 """Classify the 8x8 handwritten digits with a 64-128-10 MLP and plot the learning curves.
 
-Run: python examples/03_digits.py [--out out/03_digits.png] [--epochs 30]
+Run: python examples/artificial_03_digits.py [--out out/artificial_03_digits.png] [--epochs 30]
 
 Standardises the pixels (statistics from the training part only), trains with Adam and a
 validation split, reports the held-out test accuracy and the confusion matrix, and draws the
@@ -29,9 +29,9 @@ from artificial import (  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out/03_digits.png",
-                        help="where to write the figure (default: out/03_digits.png, as the "
-                             "other examples write into out/)")
+    parser.add_argument("--out", default="out/artificial_03_digits.png",
+                        help="where to write the figure (default: out/artificial_03_digits.png, "
+                             "as the other examples write into out/)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

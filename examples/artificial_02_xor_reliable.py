@@ -1,6 +1,6 @@
 """Why the article's XOR recipe usually fails, and a recipe that does not.
 
-Run: python examples/02_xor_reliable.py [--seeds 100]
+Run: python examples/artificial_02_xor_reliable.py [--seeds 100]
 
 Trains both recipes from many seeds and prints how often each solves XOR (every output on the
 right side of 0.5) and, for the article's recipe, how often it ends with dead ReLU units.

@@ -1,10 +1,11 @@
 """The article's Keras example (section 4), with only its two import lines changed.
 
-Run: python examples/01_article_xor.py
+Run: python examples/artificial_01_article_xor.py
 
 Expect it to fail on most runs: 2 ReLU units and Adam at 0.001 for 1000 epochs solve XOR on
 about 13 % of random initialisations (README, measured over 100 seeds). When it fails, a warning
-names the dead ReLU units that caused it. examples/02_xor_reliable.py shows a recipe that works.
+names the dead ReLU units that caused it. examples/artificial_02_xor_reliable.py shows a recipe
+that works.
 """
 
 import numpy as np
