@@ -17,7 +17,7 @@ checkpoints (:mod:`neurosim.checkpoint`) store under ``group.field`` names:
 - :class:`ShortTerm`: the Tsodyks-Markram synapses (their own CSR table and state);
 - ``pl``: the built-in weight-changing rules (:data:`neurosim.plasticity.STDP_FIELDS`);
   ``ul``: one table tuple per projection with a rule written as statements
-  (:data:`neurosim.plasticity_rule.RULE_FIELDS`).
+  (:data:`neurosim.plasticity.rule.RULE_FIELDS`).
 
 The rest of a :class:`Build` says where things are (populations, projections' table
 positions, monitors, sampling periods) for the simulator and the Brian2 and NEST engines.
@@ -52,7 +52,7 @@ from .neurons import (
     channel_coefficients,
 )
 from .plasticity import STDP_FIELDS, RewardSTDP, TsodyksMarkram, as_statements, build_stdp_tables
-from .plasticity_rule import build_rule_tables
+from .plasticity.rule import build_rule_tables
 from .units import HZ_PER_INV_MS, to_steps, to_steps_array
 
 __all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Inputs", "ShortTerm", "Recording",

@@ -52,7 +52,7 @@ MUTABLE = frozenset({
 
 def _mutable(name):
     """Whether the engine array ``name`` changes while the simulation runs."""
-    from .plasticity_rule import RULE_MUTABLE
+    from .plasticity.rule import RULE_MUTABLE
     if name.startswith("ul."):  # ul.<projection>.<field>: tables of a rule as statements
         return name.rsplit(".", 1)[1] in RULE_MUTABLE
     return name in MUTABLE
@@ -70,7 +70,7 @@ def engine_arrays(sim):
     dict of str -> numpy.ndarray
     """
     from .plasticity import STDP_FIELDS
-    from .plasticity_rule import RULE_FIELDS
+    from .plasticity.rule import RULE_FIELDS
     b = sim._b
     out = {"fired": b.fired, "rec_mask": b.rec_mask}
     groups = {name: (getattr(b, name)._fields, getattr(b, name))

@@ -30,7 +30,7 @@ __all__ = ["compiled_loop", "cache_dir", "loop_source"]
 _LOADED = {}
 _DIGEST = []
 #: Modules whose numba kernels the generated loop calls; their text is part of the cache key.
-_KERNEL_MODULES = ("delays.py", "plasticity.py")
+_KERNEL_MODULES = ("delays.py", "plasticity/reward.py", "plasticity/tsodyks_markram.py")
 
 
 def cache_dir():
@@ -111,7 +111,7 @@ def loop_source(parts, kernels, rules=()):
         Generated population kernels: kind code, function name, source.
     rules : list of (str, str)
         Generated functions of the plasticity rules written as statements
-        (:mod:`neurosim.plasticity_rule`), one per projection that has one: function name,
+        (:mod:`neurosim.plasticity.rule`), one per projection that has one: function name,
         source. The ``i``-th is called with the ``i``-th tables of ``ul``.
     """
     out = [_HEADER]

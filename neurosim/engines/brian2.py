@@ -77,7 +77,7 @@ from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
 from ..plasticity import STDP, TripletSTDP
-from ..plasticity_rule import PlasticityRule
+from ..plasticity.rule import PlasticityRule
 from ..records import SpikeRecord, StateRecord
 from ..synapses import KIND_ALPHA, KIND_DELTA
 
@@ -340,7 +340,7 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
 
 
 def _rule_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt, name):
-    """Synapses with a :class:`~neurosim.plasticity_rule.PlasticityRule`: its variables as
+    """Synapses with a :class:`~neurosim.plasticity.rule.PlasticityRule`: its variables as
     synaptic variables (traces event-driven), its statements as the ``plast`` and ``post``
     pathways, ordered and delayed as in :func:`_plastic_synapses`; parameters in the
     namespace."""

@@ -1,5 +1,5 @@
 """One contract suite run over every registered neuron model (``@register_model`` in
-neurosim/neurons.py puts it in ``MODELS``; its ``_examples()`` say how to drive it): state
+neurosim/neurons/ puts it in ``MODELS``; its ``_examples()`` say how to drive it): state
 shapes, silence at rest, firing under drive, validation, convergence in dt."""
 
 import dataclasses

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.plasticity_rule import RULE_FIELDS
+from neurosim.plasticity.rule import RULE_FIELDS
 
 DT = 0.1
 RELAY = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-20.0, v_reset=-70.0, t_ref=0.0)

@@ -1,0 +1,122 @@
+"""What every plasticity rule shares: the base class, parameter validation and the
+statement definitions of the built-in rules (:func:`as_statements`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _checks
+
+PAIRINGS = ("all", "nearest", "reduced")
+DEPENDENCES = ("additive", "multiplicative")
+
+
+class Plasticity:
+    """Base class of the plasticity rules."""
+
+    #: True for the rules that change weights (STDP family); False for short-term plasticity.
+    changes_weights = True
+
+    @staticmethod
+    def from_equations(equations="", *, on_pre="", on_post="", parameters=None, initial=None,
+                       name="PlasticityRule"):
+        """A weight-changing rule written as Brian2 writes ``Synapses(on_pre=, on_post=)``.
+
+        >>> stdp = Plasticity.from_equations(
+        ...     '''
+        ...     dapre/dt = -apre / tau_pre : 1
+        ...     dapost/dt = -apost / tau_post : 1
+        ...     ''',
+        ...     on_pre="w = clip(w - a_minus * apost, 0, w_max); apre += 1",
+        ...     on_post="w = clip(w + a_plus * apre, 0, w_max); apost += 1",
+        ...     parameters=dict(tau_pre=20.0, tau_post=20.0, a_plus=0.01, a_minus=0.0105,
+        ...                     w_max=1.0))
+        >>> stdp.storage["apre"], stdp.storage["apost"]
+        ('pre', 'post')
+
+        Parameters
+        ----------
+        equations : str
+            One line per variable of the synapse: ``dx/dt = -x / tau : 1`` for a trace that
+            decays exponentially (``tau`` a parameter or a number, ms), ``x : 1`` for a plain
+            variable (no dynamics). Units after the colon are documentation here: the
+            statements are not dimension-checked.
+        on_pre : str
+            Statements run when a presynaptic spike arrives at the synapse (after its delay),
+            separated by ``;`` or new lines: ``=``, ``+=``, ``-=``, ``*=``, ``/=`` on ``w`` (the
+            weight, in the projection's unit) and the variables.
+        on_post : str
+            Statements run on the synapse's postsynaptic spikes.
+        parameters : dict of str -> float
+            Shared by every synapse of the projection; each must be used.
+        initial : dict of str -> float
+            Initial values of plain variables (traces start at 0).
+        name : str
+            An identifier, for messages and the generated code.
+
+        Returns
+        -------
+        neurosim.plasticity.rule.PlasticityRule
+            Semantics, storage and timing in :mod:`neurosim.plasticity.rule`.
+        """
+        from .rule import PlasticityRule
+        return PlasticityRule(equations, on_pre=on_pre, on_post=on_post, parameters=parameters,
+                              initial=initial, name=name)
+
+    def _check_bounds(self, owner, w):
+        """Raise if initial weights ``w`` (array) lie outside ``[w_min, w_max]``."""
+        w = np.asarray(w, dtype=np.float64)
+        if w.size == 0:
+            return
+        name = type(self).__name__
+        lo, hi = float(w.min()), float(w.max())
+        if lo < self.w_min:
+            raise ValueError(f"{owner}: initial weight {lo!r} is below {name}.w_min = "
+                             f"{self.w_min!r}; weights must start inside [w_min, w_max]")
+        if hi > self.w_max:
+            raise ValueError(f"{owner}: initial weight {hi!r} is above {name}.w_max = "
+                             f"{self.w_max!r}; weights must start inside [w_min, w_max]")
+
+
+_DEFINITIONS = {}
+
+
+def _rule(owner, equations, **kwargs):
+    """The :class:`~neurosim.plasticity.rule.PlasticityRule` of a built-in rule (made once
+    per distinct rule)."""
+    if owner not in _DEFINITIONS:
+        from .rule import PlasticityRule
+        _DEFINITIONS[owner] = PlasticityRule(equations, name=type(owner).__name__, **kwargs)
+    return _DEFINITIONS[owner]
+
+
+def as_statements(rule):
+    """The rule written as statements that the engine runs for ``rule``: itself for a
+    :class:`~neurosim.plasticity.rule.PlasticityRule`, the definition of :class:`STDP` and
+    :class:`TripletSTDP`, None for the rules with kernels of their own (:class:`RewardSTDP`,
+    :class:`TsodyksMarkram`)."""
+    if rule is None:
+        return None
+    if hasattr(rule, "kernel"):
+        return rule
+    definition = getattr(rule, "_definition", None)
+    return definition() if definition is not None else None
+
+
+def _validate_common(obj, *, rates, taus, pairings=PAIRINGS[:2]):
+    name = type(obj).__name__
+    for r in rates:
+        value = _checks.finite(name, r, getattr(obj, r))
+        if value < 0:
+            raise ValueError(f"{name}.{r} must be >= 0 (a magnitude: depression is "
+                             f"subtracted, potentiation added), got {value!r}")
+        object.__setattr__(obj, r, value)
+    for t in taus:
+        object.__setattr__(obj, t, _checks.positive(name, t, getattr(obj, t), "ms"))
+    object.__setattr__(obj, "w_min", _checks.finite(name, "w_min", obj.w_min))
+    object.__setattr__(obj, "w_max", _checks.finite(name, "w_max", obj.w_max))
+    if not obj.w_min < obj.w_max:
+        raise ValueError(f"{name}.w_min must be < {name}.w_max ({obj.w_max!r}), got "
+                         f"{obj.w_min!r}")
+    _checks.choice(name, "pairing", obj.pairing, pairings)
