@@ -22,6 +22,7 @@ IN_THE_PAGE = {
     "update_rules": lambda n: [f"tau+ = {n['window_tau_plus_fit_ms']:.3f} ms"],
     "conversion": lambda n: [f"MLP test accuracy {100 * n['mlp_accuracy']:.1f} % on "
                              f"{n['n_test']} images"],
+    "gradients": lambda n: [f"surrogate gradients {100 * n['snn_surrogate']['accuracy']:.1f} %"],
     "engines": lambda n: [f"{e}: rate {v['mean_rate_hz']:.2f} Hz"
                           for e, v in n.items() if "mean_rate_hz" in v],
 }
