@@ -285,19 +285,19 @@ def plot(data: dict):
         # (a) accuracy against simulated time
         ax = fig.add_subplot(grid[0, 0])
         ax.axhline(100 * m["accuracy"], color=style.ARTIFICIAL, lw=1.5, ls="--",
-                   label=f"MLP, back propagation ({100 * m['accuracy']:.1f} %, no time)")
+                   label=f"MLP, backprop ({100 * m['accuracy']:.1f} %, no time)")
         ax.plot(snn["times"], 100 * snn["accuracy_over_time"], color=style.SPIKING, lw=2,
-                label=f"SNN, surrogate gradients ({100 * snn['accuracy']:.1f} % at "
+                label=f"SNN, surrogate ({100 * snn['accuracy']:.1f} %, "
                       f"{snn['decision_ms']:g} ms)")
         ax.plot(conv["times"], 100 * conv["accuracy_over_time"], color=style.SPIKING_LIGHT,
-                lw=2, label=f"MLP converted to IF neurons ({100 * conv['accuracy']:.1f} % at "
-                            f"{s['t_max']:g} ms)")
+                lw=2, label=f"converted MLP ({100 * conv['accuracy']:.1f} %, {s['t_max']:g} ms)")
         ax.axhline(10, color=style.GREY, lw=1, ls=":", label="chance (10 %)")
         ax.set(xscale="log", xlim=(0.8, s["t_max"]), ylim=(0, 102),
                xlabel="simulated time the readout may use (ms)",
                ylabel=f"test accuracy (%, {s['n_test']} test images)",
                title="Digits: accuracy vs simulated time")
-        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.1), fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.15), fontsize=7, ncol=2, handlelength=1.2,
+                  columnspacing=0.8)
 
         # (b) cost per image
         ax = fig.add_subplot(grid[0, 1])
@@ -349,7 +349,7 @@ def plot(data: dict):
         ax.set_ylim(-1.0, len(rows) - 0.5)
         ax.set_yticks(ypos, [r[0] for r in rows], fontsize=8)
         ax.set(xlim=(0, 100), xlabel="test accuracy (%)",
-               title="Test accuracy and training wall time (XOR: mean over "
+               title="Test accuracy and training wall time (XOR: "
                      f"{xr['n_seeds']} seed{'s' if xr['n_seeds'] > 1 else ''}, "
                      f"{xr['n_trials']} trials)")
         ax.grid(axis="y", visible=False)
@@ -393,8 +393,7 @@ def plot(data: dict):
         h = m["hidden"]
         ax.bar(np.arange(h.size), h, width=1.0, color=style.ARTIFICIAL)
         ax.set(xlim=(-1, h.size), xlabel="hidden unit", ylabel="ReLU activation a1",
-               title=f"MLP on the same image: {int(np.sum(h > 0))} of {h.size} hidden units "
-                     "active")
+               title=f"MLP, same image: {int(np.sum(h > 0))} of {h.size} units active")
         ax = fig.add_subplot(sub[1])
         ax.bar(np.arange(10), m["output"], color=style.ARTIFICIAL_DARK)
         ax.set(xticks=range(10), xlabel="digit", ylabel="softmax output", ylim=(0, 1.05))
@@ -405,13 +404,13 @@ def plot(data: dict):
         ax.plot(d["x"], d["heaviside"], color=style.SPIKING_LIGHT, lw=1.5, ls="--",
                 label="spike H(x) forward (= ReLU'(z))", zorder=1)
         ax.plot(d["x"], d["surrogate"], color=style.SPIKING, lw=2,
-                label=f"surrogate dH/dx backward (fast sigmoid, k = {d['scale']:g})")
+                label=f"surrogate dH/dx backward (k = {d['scale']:g})")
         ax.plot(d["x"], d["relu"], color=style.ARTIFICIAL, lw=2, ls="-.",
                 label="ReLU'(z) (MLP hidden layer)")
         ax.plot(d["x"], d["sigmoid"], color=style.ARTIFICIAL_MID, lw=1.5,
-                label="sigmoid'(z) (the article's XOR output)")
+                label="sigmoid'(z) (article's XOR output)")
         ax.set(xlabel="x = u - v_th (units of v_th = 1), or z", ylabel="derivative used backward",
-               title="What back propagation multiplies by", ylim=(-0.1, d["scale"] / 2 * 1.15))
+               title="Derivatives used backward", ylim=(-0.1, d["scale"] / 2 * 1.65))
         ax.legend(loc="upper left", fontsize=8)
         fig.suptitle(TITLE + (" (quick)" if s["quick"] else ""))
     return fig
