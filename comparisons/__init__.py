@@ -6,8 +6,8 @@ measured, and the verdict on the article's claim) and ``numbers(data)`` (the JSO
 ``python -m comparisons`` runs them into a report folder.
 """
 
-from . import conversion, engines, neuron, propagation, update_rules, xor
+from . import conversion, engines, gradients, neuron, propagation, update_rules, xor
 from .report import COMPARISONS, run_report
 
-__all__ = ["COMPARISONS", "conversion", "engines", "neuron", "propagation", "run_report",
+__all__ = ["COMPARISONS", "conversion", "engines", "gradients", "neuron", "propagation", "run_report",
            "update_rules", "xor"]

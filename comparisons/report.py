@@ -24,6 +24,7 @@ COMPARISONS = {
     "xor": "comparisons.xor",
     "update_rules": "comparisons.update_rules",
     "conversion": "comparisons.conversion",
+    "gradients": "comparisons.gradients",
     "engines": "comparisons.engines",
 }
 

@@ -22,6 +22,7 @@ IN_THE_PAGE = {
     "update_rules": lambda n: [f"tau+ = {n['window_tau_plus_fit_ms']:.3f} ms"],
     "conversion": lambda n: [f"MLP test accuracy {100 * n['mlp_accuracy']:.1f} % on "
                              f"{n['n_test']} images"],
+    "gradients": lambda n: [f"surrogate gradients {100 * n['snn_surrogate']['accuracy']:.1f} %"],
     "engines": lambda n: [f"{e}: rate {v['mean_rate_hz']:.2f} Hz"
                           for e, v in n.items() if "mean_rate_hz" in v],
 }
@@ -203,7 +204,7 @@ def test_the_page_says_what_produced_it_and_links_full_size_figures(tmp_path, mo
     assert main(["xor", "--out", str(out)]) == 0
     log = capsys.readouterr().out
     # progress: position in the run, and the time the same comparison took in the earlier run
-    assert "[1/6 neuron] running ..." in log
+    assert f"[1/{len(report.COMPARISONS)} neuron] running ..." in log
     assert re.search(r"\[1/1 xor\] running \(took \d+ s last time\) \.\.\.", log), log
     assert re.search(r"\[1/1 xor\] done in \d+\.\d s -> xor.png, xor.json \(\d+ s so far\)", log)
 
