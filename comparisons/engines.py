@@ -168,7 +168,9 @@ def plot(data: dict):
         ax.invert_yaxis()
         ax.set(xlabel="wall time (s)", xlim=(0, 1.6 * left.max()),
                title=f"time for {data['t_sim_ms']:.0f} ms simulated")
-        ax.legend(fontsize=7, loc="lower right", title="part (see text)", title_fontsize=7)
+        # below the axes, so that it never covers the bars' labels
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+                  title="part (see text)", title_fontsize=7, frameon=False)
         missing = [e for e in ENGINES if not data["engines"][e]["available"]]
         suffix = f" ({', '.join(missing)} not run: see the text)" if missing else ""
         fig.suptitle(f"{TITLE}{suffix}\nN = {data['n']}, p = 0.02, dt = 0.1 ms, delay 0.2 ms, seed "
