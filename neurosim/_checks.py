@@ -16,13 +16,17 @@ def _unit(unit):
     return f" {unit}" if unit else ""
 
 
+def _in_unit(unit):
+    return f" (in {unit})" if unit else ""
+
+
 def finite(owner, name, value, unit=""):
     """Return ``value`` as a float, or raise if it is not a finite real number."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{owner}.{name} must be a number{_unit(unit)}, got {value!r}")
+        raise TypeError(f"{owner}.{name} must be a number{_in_unit(unit)}, got {value!r}")
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{owner}.{name} must be finite{_unit(unit)}, got {value!r}")
+        raise ValueError(f"{owner}.{name} must be finite{_in_unit(unit)}, got {value!r}")
     return value
 
 

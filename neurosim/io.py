@@ -194,6 +194,16 @@ class Results:
     def __iter__(self):
         return iter(self.records)
 
+    def keys(self):
+        """The labels, in the network's monitor order (then the weight tables)."""
+        return self.records.keys()
+
+    def values(self):
+        return self.records.values()
+
+    def items(self):
+        return self.records.items()
+
     def __len__(self):
         return len(self.records)
 

@@ -26,7 +26,20 @@ def _frozen(arr, dtype):
 
 
 class _Record:
-    """What every record shares: saving to one file."""
+    """What every record shares: saving to one file, a short repr."""
+
+    def __repr__(self) -> str:
+        """The scalar fields and the arrays' shapes, not their values (a record of a long run
+        holds millions of entries)."""
+        parts = []
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                parts.append(f"{f.name}=<{' x '.join(map(str, value.shape)) or 'scalar'} "
+                             f"{value.dtype}>")
+            else:
+                parts.append(f"{f.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the record to a ``.npz`` file atomically (read it back with
@@ -34,7 +47,7 @@ class _Record:
         save_record(self, path)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class SpikeRecord(_Record):
     """The spikes of one population.
 
@@ -102,7 +115,7 @@ class SpikeRecord(_Record):
         return to_neo(self)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class StateRecord(_Record):
     """Samples of one state variable of some neurons.
 
@@ -133,7 +146,7 @@ class StateRecord(_Record):
         return self.times.size
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class WeightRecord(_Record):
     """Samples of the weights of some synapses of a projection (``net.record_weights``).
 
@@ -168,7 +181,7 @@ class WeightRecord(_Record):
         return self.times.size
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class WeightTable(_Record):
     """The synapses of a projection at one moment (``sim.weights(projection)``).
 

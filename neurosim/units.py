@@ -81,7 +81,7 @@ def to_steps(duration, dt, *, name="duration", minimum=0):
     if isinstance(duration, np.ndarray) and duration.ndim == 0:
         duration = duration[()]
     if isinstance(duration, (bool, np.bool_)) or not isinstance(duration, numbers.Real):
-        raise TypeError(f"{name} must be a number of ms, got {duration!r} "
+        raise TypeError(f"{name} must be a number (in ms), got {duration!r} "
                         f"({type(duration).__name__})")
     narrow = (isinstance(duration, np.floating)
               and np.finfo(type(duration)).eps > np.finfo(np.float64).eps)

@@ -194,3 +194,22 @@ def test_sigkill_while_saving_leaves_the_previous_file_intact(tmp_path, simulate
     rec = ns.load_record(path)
     assert rec.population == "first" and rec.t_stop == 1.0
     np.testing.assert_array_equal(rec.steps, np.arange(5))
+
+
+def test_a_record_repr_shows_shapes_not_values(simulated):
+    _, records = simulated
+    text = repr(records["spikes"])
+    rec = records["spikes"]
+    assert text.startswith("SpikeRecord(") and f"times=<{rec.times.size} float64>" in text
+    assert f"population={rec.population!r}" in text
+    assert len(text) < 400 and str(rec.times[-1]) not in text   # no array values dumped
+    assert "values=<" in repr(records["state"])
+
+
+def test_results_behave_like_a_read_only_mapping(tmp_path, simulated):
+    sim, _ = simulated
+    ns.save_results(tmp_path / "r.npz", sim)
+    res = ns.load_results(tmp_path / "r.npz")
+    assert list(res.keys()) == list(res) and len(res.keys()) == len(res) > 0
+    for (label, record), value in zip(res.items(), res.values()):
+        assert res[label] is record is value

@@ -16,8 +16,8 @@ from neurosim import units
     (dict(t_ref=-1.0), r"LIF\.t_ref must be >= 0 ms, got -1\.0"),
     (dict(v_reset=-50.0, v_th=-50.0),
      r"LIF\.v_reset must be < LIF\.v_th \(-50\.0 mV\), got -50\.0"),
-    (dict(e_leak=float("nan")), r"LIF\.e_leak must be finite mV, got nan"),
-    (dict(i_e=float("inf")), r"LIF\.i_e must be finite pA, got inf"),
+    (dict(e_leak=float("nan")), r"LIF\.e_leak must be finite \(in mV\), got nan"),
+    (dict(i_e=float("inf")), r"LIF\.i_e must be finite \(in pA\), got inf"),
 ])
 def test_lif_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -25,7 +25,7 @@ def test_lif_parameters(kwargs, match):
 
 
 def test_lif_parameter_type():
-    with pytest.raises(TypeError, match=r"LIF\.tau_m must be a number ms, got '20'"):
+    with pytest.raises(TypeError, match=r"LIF\.tau_m must be a number \(in ms\), got '20'"):
         ns.LIF(tau_m="20")
 
 
@@ -183,7 +183,7 @@ def test_run_refuses_a_duration_that_is_not_a_number(duration):
     """``run("10")`` and ``run(True)`` used to run (``float("10")`` is 10 ms, ``float(True)``
     1 ms), while ``dt="0.1"`` was refused."""
     sim = _sim_error(lambda net: net.population(1, ns.LIF(), name="a"), dt=1.0)
-    with pytest.raises(TypeError, match=rf"^run: duration must be a number of ms, got "
+    with pytest.raises(TypeError, match=rf"^run: duration must be a number \(in ms\), got "
                                         rf"{re.escape(repr(duration))} \("):
         sim.run(duration)
     assert sim.t == 0.0
