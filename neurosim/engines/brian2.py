@@ -349,7 +349,9 @@ def _rule_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt, n
         if var in rule.taus:
             tau = rule.taus[var]
             tau = f"({tau} * ms)" if isinstance(tau, str) else f"({_f(tau)} * ms)"
-            lines.append(f"d{var}/dt = -{var} / {tau} : 1 (event-driven)")
+            rest = rule.rests[var]
+            rest = rest if isinstance(rest, str) else _f(rest)
+            lines.append(f"d{var}/dt = ({rest} - {var}) / {tau} : 1 (event-driven)")
         else:
             lines.append(f"{var} : 1")
 

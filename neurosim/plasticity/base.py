@@ -39,8 +39,9 @@ class Plasticity:
         ----------
         equations : str
             One line per variable of the synapse: ``dx/dt = -x / tau : 1`` for a trace that
-            decays exponentially (``tau`` a parameter or a number, ms), ``x : 1`` for a plain
-            variable (no dynamics). Units after the colon are documentation here: the
+            decays exponentially (``tau`` a parameter or a number, ms),
+            ``dx/dt = (x_rest - x) / tau : 1`` for one that relaxes to ``x_rest``, ``x : 1``
+            for a plain variable (no dynamics). Units after the colon are documentation here: the
             statements are not dimension-checked.
         on_pre : str
             Statements run when a presynaptic spike arrives at the synapse (after its delay),
@@ -51,7 +52,7 @@ class Plasticity:
         parameters : dict of str -> float
             Shared by every synapse of the projection; each must be used.
         initial : dict of str -> float
-            Initial values of plain variables (traces start at 0).
+            Initial values of the variables (default 0).
         name : str
             An identifier, for messages and the generated code.
 

@@ -24,8 +24,10 @@ Semantics (the same as the built-in rules, :mod:`neurosim.plasticity`):
   synapse's weight in the projection's unit.
 - Every variable of the equations belongs to the synapse, as in Brian2: a trace ``x`` with
   ``dx/dt = -x / tau`` holds its value at its last event and is decayed exactly,
-  ``x exp(-(t - t_last) / tau)``, when it is next read. Traces start at 0; plain variables
-  (``name : unit``, no equation) at ``initial`` or 0.
+  ``x exp(-(t - t_last) / tau)``, when it is next read; a trace written
+  ``dx/dt = (x_rest - x) / tau`` relaxes to ``x_rest`` the same way (a resource that
+  recovers). Variables start at ``initial`` or 0; plain ones (``name : unit``, no equation)
+  keep their value between events.
 - Statements run in the order written: ``=``, ``+=``, ``-=``, ``*=``, ``/=`` on ``w`` and the
   variables, with numbers, parameters and the functions ``exp``, ``log``, ``sqrt``, ``abs``,
   ``clip``, ``min``... of :mod:`neurosim.equations`. Time constants are in ms.
@@ -115,31 +117,53 @@ def _statements(owner, text, which, assignable, readable):
     return out
 
 
-def _decay_constant(owner, line, parameters):
-    """The time constant of ``dx/dt = -x / tau``: a parameter name or a number (ms)."""
+def _scalar(owner, line, node, parameters, what):
+    """A parameter name or a number (the time constant or the resting value of a trace)."""
+    if isinstance(node, ast.Name):
+        if node.id not in parameters:
+            raise ValueError(f"{owner}: line {line.lineno}: unknown {what} {node.id!r}; give its "
+                             f"value in parameters=")
+        return node.id
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and \
+            isinstance(node.operand, ast.Constant):
+        node = ast.Constant(value=-node.operand.value)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and \
+            not isinstance(node.value, bool):
+        return float(node.value)
+    return None
+
+
+def _trace_form(owner, line, parameters):
+    """``(tau, rest)`` of ``dx/dt = -x / tau`` (rest 0) or ``dx/dt = (rest - x) / tau``: each a
+    parameter name or a number (tau in ms)."""
     e = line.expr
-    form = (f"{owner}: line {line.lineno} {line.text!r}: a plasticity variable may only decay "
-            f"exponentially, 'd{line.name}/dt = -{line.name} / tau' with tau a parameter or a "
-            f"number in ms (or be declared without an equation, '{line.name} : 1')")
+    x = line.name
+    form = (f"{owner}: line {line.lineno} {line.text!r}: a plasticity variable may only relax "
+            f"exponentially, 'd{x}/dt = -{x} / tau' or 'd{x}/dt = (x_rest - {x}) / tau' with "
+            f"tau and x_rest parameters or numbers (tau in ms), or be declared without an "
+            f"equation, '{x} : 1'")
+    rest = 0.0
     if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and \
             isinstance(e.operand, ast.BinOp) and isinstance(e.operand.op, ast.Div):
         num, den = e.operand.left, e.operand.right
     elif isinstance(e, ast.BinOp) and isinstance(e.op, ast.Div) and \
             isinstance(e.left, ast.UnaryOp) and isinstance(e.left.op, ast.USub):
         num, den = e.left.operand, e.right
+    elif isinstance(e, ast.BinOp) and isinstance(e.op, ast.Div) and \
+            isinstance(e.left, ast.BinOp) and isinstance(e.left.op, ast.Sub) and \
+            isinstance(e.left.right, ast.Name) and e.left.right.id == x:
+        num, den = e.left.right, e.right
+        rest = _scalar(owner, line, e.left.left, parameters, "resting value")
+        if rest is None:
+            raise ValueError(form)
     else:
         raise ValueError(form)
-    if not (isinstance(num, ast.Name) and num.id == line.name):
+    if not (isinstance(num, ast.Name) and num.id == x):
         raise ValueError(form)
-    if isinstance(den, ast.Name):
-        if den.id not in parameters:
-            raise ValueError(f"{owner}: line {line.lineno}: unknown time constant {den.id!r}; "
-                             f"give its value (ms) in parameters=")
-        return den.id
-    if isinstance(den, ast.Constant) and isinstance(den.value, (int, float)) and \
-            not isinstance(den.value, bool):
-        return float(den.value)
-    raise ValueError(form)
+    tau = _scalar(owner, line, den, parameters, "time constant")
+    if tau is None:
+        raise ValueError(form)
+    return tau, rest
 
 
 class PlasticityRule(Plasticity):
@@ -183,7 +207,7 @@ class PlasticityRule(Plasticity):
                 raise ValueError(f"{owner}: parameter {key!r} must be finite, got {value!r}")
             parameters[key] = float(value)
         lines = parse_equations(owner, equations if equations is not None else "")
-        variables, taus, seen = [], {}, {}
+        variables, taus, rests, seen = [], {}, {}, {}
         for ln in lines:
             if ln.kind == "sub":
                 raise ValueError(f"{owner}: line {ln.lineno} {ln.text!r}: subexpressions are "
@@ -201,7 +225,7 @@ class PlasticityRule(Plasticity):
                                  f"variable of the equations")
             variables.append(ln.name)
             if ln.kind == "diff":
-                taus[ln.name] = _decay_constant(owner, ln, parameters)
+                taus[ln.name], rests[ln.name] = _trace_form(owner, ln, parameters)
         for key in parameters:
             if key in _RESERVED:
                 raise ValueError(f"{owner}: parameter {key!r} is a reserved name")
@@ -212,10 +236,9 @@ class PlasticityRule(Plasticity):
                                  f"{value!r}")
         initial = {} if initial is None else dict(initial)
         for key, value in initial.items():
-            if key not in variables or key in taus:
-                raise ValueError(f"{owner}: initial value for {key!r}, which is not a plain "
-                                 f"variable of the equations (traces start at 0); plain "
-                                 f"variables: {[v for v in variables if v not in taus]}")
+            if key not in variables:
+                raise ValueError(f"{owner}: initial value for {key!r}, which is not a variable "
+                                 f"of the equations; variables: {variables}")
             initial[key] = float(value)
             if not math.isfinite(initial[key]):
                 raise ValueError(f"{owner}: initial value of {key!r} must be finite, got "
@@ -227,7 +250,7 @@ class PlasticityRule(Plasticity):
         if not pre and not post:
             raise ValueError(f"{owner}: the rule does nothing: on_pre and on_post are empty")
         used = set().union(*(s.reads() for s in pre + post)) | \
-            {t for t in taus.values() if isinstance(t, str)}
+            {t for t in list(taus.values()) + list(rests.values()) if isinstance(t, str)}
         unused = [p for p in parameters if p not in used]
         if unused:
             raise ValueError(f"{owner}: parameter(s) {unused} are not used by the equations or "
@@ -244,6 +267,7 @@ class PlasticityRule(Plasticity):
         self.initial = initial
         self.variables = tuple(variables)
         self.taus = taus
+        self.rests = rests
         self.name = name
         self._pre, self._post = pre, post
 
@@ -300,6 +324,11 @@ class PlasticityRule(Plasticity):
         kept per (presynaptic neuron, delay) group and postsynaptic ones per neuron."""
         n_syn = len(self.layout()[2])
         return RULE_INDEX_BYTES + (8 * (n_syn + 1) if n_syn else 0)
+
+    def rest_value(self, var):
+        """The value trace ``var`` relaxes to (0 for a decaying trace)."""
+        rest = self.rests[var]
+        return self.parameters[rest] if isinstance(rest, str) else rest
 
     def tau_value(self, var):
         tau = self.taus[var]
@@ -373,12 +402,19 @@ def rule_source(rule, fn):
     tau_row = lut_row
 
     def read(var, arr, row, col, n):
-        """Code reading variable ``var`` decayed over ``n`` steps into its local."""
+        """Code reading variable ``var`` relaxed over ``n`` steps into its local:
+        ``rest + (x - rest) exp(-n dt / tau)`` (``x exp(...)`` for a decaying trace)."""
         src = f"{arr}[{row}, {col}]"
         if var in rule.taus:
             i = lut_row[var]
-            src += (f" * (lut[{i}, {n}] if {n} < n_lut else "
-                    f"math.exp(-{n} * dt / taus[{tau_row[var]}]))")
+            decay = (f"(lut[{i}, {n}] if {n} < n_lut else "
+                     f"math.exp(-{n} * dt / taus[{tau_row[var]}]))")
+            rest = rule.rests[var]
+            if rest == 0.0:
+                src += f" * {decay}"
+            else:
+                r = f"par_{rest}" if isinstance(rest, str) else repr(float(rest))
+                src = f"{r} + ({src} - {r}) * {decay}"
         return f"v_{var} = {src}"
 
     pre_stmts = [s for s in rule._pre if rule.storage.get(s.target) == "pre"]

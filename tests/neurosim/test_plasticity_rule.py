@@ -249,7 +249,7 @@ def test_checkpoint_of_a_rule_written_as_statements_resumes_bitwise(tmp_path):
 
 @pytest.mark.parametrize("kwargs,match", [
     (dict(equations="dx/dt = -x / tau + 1 : 1", on_pre="x += 1", parameters=dict(tau=5.0)),
-     "may only decay exponentially"),
+     "may only relax exponentially"),
     (dict(equations="dx/dt = -x / tau : 1", on_pre="x += 1"), "unknown time constant 'tau'"),
     (dict(equations="dx/dt = -x / tau : 1", on_pre="x += 1", parameters=dict(tau=-2.0)),
      "must be > 0 ms, got -2.0"),
@@ -264,8 +264,11 @@ def test_checkpoint_of_a_rule_written_as_statements_resumes_bitwise(tmp_path):
     (dict(equations="dx/dt = -x / 5.0 : 1\ny = 2 * x : 1", on_pre="x += 1"),
      "subexpressions are not supported"),
     (dict(equations="dx/dt = -x / 5.0 : 1", on_pre="x += (1"), "syntax error"),
-    (dict(equations="dx/dt = -x / 5.0 : 1", on_pre="x += 1", initial=dict(x=1.0)),
-     "traces start at 0"),
+    (dict(equations="dx/dt = -x / 5.0 : 1", on_pre="x += 1", initial=dict(y=1.0)),
+     "initial value for 'y', which is not a variable"),
+    (dict(equations="dx/dt = (x_rest - x) / 5.0 : 1", on_pre="x += 1"),
+     "unknown resting value 'x_rest'"),
+    (dict(equations="dx/dt = (2 * x - 1) / 5.0 : 1", on_pre="x += 1"), "may only relax"),
     (dict(equations="", on_pre="", on_post=""), "the rule does nothing"),
     (dict(equations="dx/dt = -x / 5.0 : 1", on_pre="x += 1", parameters=dict(a="1")),
      "must be a number"),
@@ -284,3 +287,75 @@ def test_the_description_and_hash_follow_the_rule():
     net_a, *_ = _plastic_network(a, a)
     net_c, *_ = _plastic_network(c, c)
     assert ns.io.network_hash(net_a) != ns.io.network_hash(net_c)
+
+
+# A resource that recovers: potentiation draws on a per-synapse resource r that relaxes back
+# to r_rest = 1 (dr/dt = (1 - r) / tau_r) and is halved by each potentiation; depression is
+# pair-based. Not a built-in: checked against the same rule written by hand in Brian2.
+R_EQS = """
+dapre/dt = -apre / tau_pre : 1
+dapost/dt = -apost / tau_post : 1
+dr/dt = (r_rest - r) / tau_r : 1
+"""
+R_PRE = "w = clip(w - 0.02 * apost, 0, 1); apre += 1"
+R_POST = "w = clip(w + 0.05 * apre * r, 0, 1); r *= 0.5; apost += 1"
+# (r changed by on_post only is kept per postsynaptic neuron; also by on_pre, per synapse)
+R_VARIANTS = {"post": "", "synapse": "; r *= 0.9"}
+R_PAR = dict(tau_pre=16.8, tau_post=33.7, tau_r=150.0, r_rest=1.0)
+
+
+@pytest.mark.parametrize("where", R_VARIANTS)
+def test_a_relaxing_trace_gives_the_weights_of_brian2_written_by_hand(brian2_numpy, where):
+    b2 = brian2_numpy
+    extra = R_VARIANTS[where]
+    rng = np.random.default_rng(5)
+    n_pre = 8
+    pre_times = [sorted(set(np.round(rng.uniform(0, 500, 25), 1).tolist()))
+                 for _ in range(n_pre)]
+    teacher = sorted(set(np.round(rng.uniform(5, 540, 30), 1).tolist()))
+    delays = np.round(rng.integers(1, 20, n_pre) * DT, 10)
+    w0 = rng.uniform(0.2, 0.8, n_pre)
+    rule = ns.Plasticity.from_equations(R_EQS, on_pre=R_PRE + extra, on_post=R_POST,
+                                        parameters=R_PAR, initial=dict(r=1.0))
+    assert rule.storage == {"apre": "pre", "apost": "post", "r": where}
+    net = ns.Network()
+    pre = net.population(n_pre, ns.SpikeTimes(pre_times), name="pre")
+    teach = net.population(1, ns.SpikeTimes([teacher]), name="teacher")
+    cell = net.population(1, RELAY, name="cell")
+    net.connect(teach, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+    proj = net.connect(pre, cell, ns.FromList([[i, 0] for i in range(n_pre)], weights=w0,
+                                              delays=delays),
+                       synapse=ns.Delta(), plasticity=rule)
+    mon = net.record_spikes(cell)
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    sim.run(600.0)
+    post_steps = sim.data[mon].steps
+    assert post_steps.size == len(teacher)
+    ours = sim.weights(proj).weight
+
+    dt = DT * b2.ms
+    idx = np.concatenate([np.full(len(t), i) for i, t in enumerate(pre_times)])
+    times = np.concatenate([np.asarray(t, dtype=float) for t in pre_times])
+    g_pre = b2.SpikeGeneratorGroup(n_pre, idx, times * b2.ms, dt=dt)
+    g_post = b2.SpikeGeneratorGroup(1, np.zeros(len(post_steps), dtype=int),
+                                    np.asarray(post_steps) * DT * b2.ms, dt=dt)
+    syn = b2.Synapses(
+        g_pre, g_post,
+        """w : 1
+           dapre/dt = -apre / (16.8 * ms) : 1 (event-driven)
+           dapost/dt = -apost / (33.7 * ms) : 1 (event-driven)
+           dr/dt = (1.0 - r) / (150.0 * ms) : 1 (event-driven)""",
+        on_pre="""w = clip(w - 0.02 * apost, 0, 1)
+                  apre += 1""" + extra.replace("; ", "\n"),
+        on_post="""w = clip(w + 0.05 * apre * r, 0, 1)
+                   r *= 0.5
+                   apost += 1""", dt=dt)
+    syn.connect(i=np.arange(n_pre), j=0)
+    syn.w = w0
+    syn.r = 1.0
+    syn.pre.delay = np.asarray(delays) * b2.ms
+    syn.pre.order = 0
+    syn.post.order = 1
+    b2.Network(g_pre, g_post, syn).run(600.0 * b2.ms)
+    assert np.abs(ours - w0).max() > 0.05
+    np.testing.assert_allclose(ours, np.asarray(syn.w[:]), rtol=0, atol=1e-12)
