@@ -1,4 +1,6 @@
-"""Build a :class:`neurosim.Network` into arrays and run it with an integer clock.
+"""Run a :class:`neurosim.Network` with an integer clock: the facade over the build
+(:mod:`neurosim.build`, the network as named arrays), the compiled loop (:mod:`neurosim.loop`),
+the records and the runtime API.
 
 The run loop (``run_steps``, written for the network's components by :mod:`neurosim.loop`,
 compiled with numba and cached to disk) advances many steps per call. Step ``k`` covers the
