@@ -215,16 +215,28 @@ def test_a_new_rule_gives_the_weights_of_the_same_rule_written_by_hand_in_brian2
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
 
 
+def _resource_rule(w_max):
+    """R_EQS with weights in pA: potentiation draws on a resource that relaxes back to 1."""
+    return ns.Plasticity.from_equations(
+        R_EQS, on_pre="w = clip(w - 20 * apost, 0, w_max); apre += 1; r *= 0.9",
+        on_post="w = clip(w + 50 * apre * r, 0, w_max); r *= 0.5; apost += 1",
+        parameters=dict(R_PAR, w_max=w_max), initial=dict(r=1.0), name="resource")
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_a_rule_written_as_statements_runs_the_same_on_the_brian2_engine():
+@pytest.mark.parametrize("rec", ["reduced", "resource"])
+def test_a_rule_written_as_statements_runs_the_same_on_the_brian2_engine(rec):
     rule_in = ns.Plasticity.from_equations(Z_EQS, on_pre=Z_PRE, on_post=Z_POST,
                                            parameters=dict(Z_PAR, w_max=1000.0))
-    rule_rec = reduced_as_statements(REC_RULES[2])
+    rule_rec = (reduced_as_statements(REC_RULES[2]) if rec == "reduced"
+                else _resource_rule(300.0))
     _, sa, ia, ra, w0, wa = _run(rule_in, rule_rec)
     _, sb, ib, rb, _, wb = _run(rule_in, rule_rec, engine="brian2")
+    net, _, rec_proj, _ = _plastic_network(rule_in, rule_rec)
+    r0 = ns.Simulator(net, dt=DT, seed=7).weights(rec_proj).weight
     assert len(sa) > 30
-    assert np.abs(ia.weight - w0).max() > 10.0
+    assert np.abs(ia.weight - w0).max() > 10.0 and np.abs(ra.weight - r0).max() > 1.0
     assert sorted(zip(sa.steps, sa.neurons)) == sorted(zip(sb.steps, sb.neurons))
     np.testing.assert_allclose(ia.weight, ib.weight, rtol=0, atol=1e-9)
     np.testing.assert_allclose(ra.weight, rb.weight, rtol=0, atol=1e-9)
