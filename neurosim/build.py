@@ -182,6 +182,23 @@ def _available_memory():
         return None
 
 
+def _check_length(proj, label, value, n_syn):
+    """An array of weights or delays must have one value per synapse the connector made; say
+    so in terms the user can act on (the count is drawn at build, unknown at ``connect``)."""
+    if value is None or isinstance(value, Distribution) or np.ndim(value) == 0:
+        return
+    n = np.shape(value)[0] if np.ndim(value) == 1 else None
+    if n == n_syn:
+        return
+    given = f"{n} values" if n is not None else f"an array of shape {np.shape(value)}"
+    raise ValueError(
+        f"connect {proj.name}: {label} has {given}, but {type(proj.connector).__name__} made "
+        f"{n_syn} synapses (drawn when the simulator was built); an array needs one value per "
+        f"synapse, in the connector's order, so it suits rules with a known count (OneToOne, "
+        f"AllToAll, FixedInDegree, FixedOutDegree, FixedTotalNumber, FromList); with a random "
+        f"count give a scalar or a distribution such as ns.Uniform(...)")
+
+
 def spike_probability(pop, rate, dt):
     """Spike probability per step of a :class:`PoissonSource` population at ``rate`` (Hz)."""
     rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (pop.n,))
@@ -334,6 +351,8 @@ def build(network, dt, rng, keep_tables=False):
         same = proj.pre is proj.post
         pre, post = proj.connector.pairs(proj.pre.n, proj.post.n, rng, same=same)
         n_syn = pre.size
+        for label, value in (("weight", proj.weight), ("delay", proj.delay)):
+            _check_length(proj, label, value, n_syn)
         if proj.connector.weights is not None:
             w = np.asarray(proj.connector.weights, dtype=np.float64)
         else:

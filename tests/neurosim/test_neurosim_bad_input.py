@@ -227,3 +227,18 @@ def test_spike_times_refuses_a_number_among_lists():
     with pytest.raises(TypeError, match=r"got a single value at times\[1\]: 2\.0; give \[2\.0\]"):
         ns.SpikeTimes([[1.0], 2.0])
     assert ns.SpikeTimes([[1.0], [2.0]]).n_neurons == 2
+
+
+def test_a_weight_array_of_the_wrong_length_is_explained_in_the_users_terms():
+    net = ns.Network()
+    a = net.population(10, ns.LIF(), name="a")
+    net.connect(a, a, ns.FixedProbability(0.3), weight=np.ones(5))
+    with pytest.raises(ValueError, match=r"connect a->a#0: weight has 5 values, but "
+                                         r"FixedProbability made \d+ synapses .* give a scalar "
+                                         r"or a distribution"):
+        ns.Simulator(net, dt=0.1, seed=1)
+    ok = ns.Network()
+    b = ok.population(4, ns.LIF(), name="b")
+    proj = ok.connect(b, b, ns.OneToOne(), weight=np.arange(4.0), delay=np.full(4, 0.2))
+    np.testing.assert_array_equal(ns.Simulator(ok, dt=0.1).weights(proj).weight,
+                                  np.arange(4.0))
