@@ -159,43 +159,16 @@ Z_POST = "w = clip(w + eta_plus * z, 0, w_max); apost += 1"
 Z_PAR = dict(tau_z=15.0, tau_post=25.0, eta_minus=0.3, eta_plus=0.08, w_max=1.0)
 
 
-def brian2_weights(b2, pre_times, post_steps, delays, w0):
-    """The rule written by hand in Brian2 (numpy target), spikes replayed."""
-    dt = DT * b2.ms
-    idx = np.concatenate([np.full(len(t), i) for i, t in enumerate(pre_times)])
-    times = np.concatenate([np.asarray(t, dtype=float) for t in pre_times])
-    pre = b2.SpikeGeneratorGroup(len(pre_times), idx, times * b2.ms, dt=dt)
-    post = b2.SpikeGeneratorGroup(1, np.zeros(len(post_steps), dtype=int),
-                                  np.asarray(post_steps) * DT * b2.ms, dt=dt)
-    syn = b2.Synapses(
-        pre, post,
-        """w : 1
-           dz/dt = -z / (15.0 * ms) : 1 (event-driven)
-           dapost/dt = -apost / (25.0 * ms) : 1 (event-driven)""",
-        on_pre="""w = clip(w - 0.3 * apost * w, 0, 1.0)
-                  z += w / 1.0""",
-        on_post="""w = clip(w + 0.08 * z, 0, 1.0)
-                   apost += 1""", dt=dt)
-    syn.connect(i=np.arange(len(pre_times)), j=0)
-    syn.w = w0
-    syn.pre.delay = np.asarray(delays) * b2.ms
-    syn.pre.order = 0
-    syn.post.order = 1
-    b2.Network(pre, post, syn).run(600.0 * b2.ms)
-    return np.asarray(syn.w[:])
-
-
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_a_new_rule_gives_the_weights_of_the_same_rule_written_by_hand_in_brian2(brian2_numpy):
-    rng = np.random.default_rng(11)
-    n_pre = 10
-    pre_times = [sorted(set(np.round(rng.uniform(0, 500, 20), 1).tolist()))
+def scripted(rule, seed, n_pre, n_pre_spikes, n_teacher, max_delay_steps):
+    """A scripted experiment on neurosim: ``n_pre`` spike-time sources onto one relay neuron
+    through ``rule``, the relay driven to spike by a teacher. Returns the spike trains, the
+    relay's spike steps, the delays, the initial and the final weights."""
+    rng = np.random.default_rng(seed)
+    pre_times = [sorted(set(np.round(rng.uniform(0, 500, n_pre_spikes), 1).tolist()))
                  for _ in range(n_pre)]
-    teacher = sorted(set(np.round(rng.uniform(5, 540, 25), 1).tolist()))
-    delays = np.round(rng.integers(1, 30, n_pre) * DT, 10)
+    teacher = sorted(set(np.round(rng.uniform(5, 540, n_teacher), 1).tolist()))
+    delays = np.round(rng.integers(1, max_delay_steps, n_pre) * DT, 10)
     w0 = rng.uniform(0.2, 0.8, n_pre)
-    rule = ns.Plasticity.from_equations(Z_EQS, on_pre=Z_PRE, on_post=Z_POST, parameters=Z_PAR)
-    assert rule.storage == {"z": "synapse", "apost": "post"}
     net = ns.Network()
     pre = net.population(n_pre, ns.SpikeTimes(pre_times), name="pre")
     teach = net.population(1, ns.SpikeTimes([teacher]), name="teacher")
@@ -209,8 +182,44 @@ def test_a_new_rule_gives_the_weights_of_the_same_rule_written_by_hand_in_brian2
     sim.run(600.0)
     post_steps = sim.data[mon].steps
     assert post_steps.size == len(teacher)
-    ours = sim.weights(proj).weight
-    theirs = brian2_weights(brian2_numpy, pre_times, post_steps, delays, w0)
+    return pre_times, post_steps, delays, w0, sim.weights(proj).weight
+
+
+def brian2_replay(b2, model, on_pre, on_post, pre_times, post_steps, delays, w0, initial=()):
+    """The same experiment with the rule written by hand as Brian2 ``Synapses`` (numpy
+    target), the relay's spikes replayed; returns the final weights."""
+    dt = DT * b2.ms
+    idx = np.concatenate([np.full(len(t), i) for i, t in enumerate(pre_times)])
+    times = np.concatenate([np.asarray(t, dtype=float) for t in pre_times])
+    g_pre = b2.SpikeGeneratorGroup(len(pre_times), idx, times * b2.ms, dt=dt)
+    g_post = b2.SpikeGeneratorGroup(1, np.zeros(len(post_steps), dtype=int),
+                                    np.asarray(post_steps) * DT * b2.ms, dt=dt)
+    syn = b2.Synapses(g_pre, g_post, model, on_pre=on_pre, on_post=on_post, dt=dt)
+    syn.connect(i=np.arange(len(pre_times)), j=0)
+    syn.w = w0
+    for name, value in dict(initial).items():
+        setattr(syn, name, value)
+    syn.pre.delay = np.asarray(delays) * b2.ms
+    syn.pre.order = 0
+    syn.post.order = 1
+    b2.Network(g_pre, g_post, syn).run(600.0 * b2.ms)
+    return np.asarray(syn.w[:])
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_new_rule_gives_the_weights_of_the_same_rule_written_by_hand_in_brian2(brian2_numpy):
+    rule = ns.Plasticity.from_equations(Z_EQS, on_pre=Z_PRE, on_post=Z_POST, parameters=Z_PAR)
+    assert rule.storage == {"z": "synapse", "apost": "post"}
+    pre_times, post_steps, delays, w0, ours = scripted(rule, 11, 10, 20, 25, 30)
+    theirs = brian2_replay(
+        brian2_numpy,
+        """w : 1
+           dz/dt = -z / (15.0 * ms) : 1 (event-driven)
+           dapost/dt = -apost / (25.0 * ms) : 1 (event-driven)""",
+        """w = clip(w - 0.3 * apost * w, 0, 1.0)
+           z += w / 1.0""",
+        """w = clip(w + 0.08 * z, 0, 1.0)
+           apost += 1""", pre_times, post_steps, delays, w0)
     assert np.abs(ours - w0).max() > 0.05
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
 
@@ -318,56 +327,21 @@ R_PAR = dict(tau_pre=16.8, tau_post=33.7, tau_r=150.0, r_rest=1.0)
 
 @pytest.mark.parametrize("where", R_VARIANTS)
 def test_a_relaxing_trace_gives_the_weights_of_brian2_written_by_hand(brian2_numpy, where):
-    b2 = brian2_numpy
     extra = R_VARIANTS[where]
-    rng = np.random.default_rng(5)
-    n_pre = 8
-    pre_times = [sorted(set(np.round(rng.uniform(0, 500, 25), 1).tolist()))
-                 for _ in range(n_pre)]
-    teacher = sorted(set(np.round(rng.uniform(5, 540, 30), 1).tolist()))
-    delays = np.round(rng.integers(1, 20, n_pre) * DT, 10)
-    w0 = rng.uniform(0.2, 0.8, n_pre)
     rule = ns.Plasticity.from_equations(R_EQS, on_pre=R_PRE + extra, on_post=R_POST,
                                         parameters=R_PAR, initial=dict(r=1.0))
     assert rule.storage == {"apre": "pre", "apost": "post", "r": where}
-    net = ns.Network()
-    pre = net.population(n_pre, ns.SpikeTimes(pre_times), name="pre")
-    teach = net.population(1, ns.SpikeTimes([teacher]), name="teacher")
-    cell = net.population(1, RELAY, name="cell")
-    net.connect(teach, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
-    proj = net.connect(pre, cell, ns.FromList([[i, 0] for i in range(n_pre)], weights=w0,
-                                              delays=delays),
-                       synapse=ns.Delta(), plasticity=rule)
-    mon = net.record_spikes(cell)
-    sim = ns.Simulator(net, dt=DT, seed=0)
-    sim.run(600.0)
-    post_steps = sim.data[mon].steps
-    assert post_steps.size == len(teacher)
-    ours = sim.weights(proj).weight
-
-    dt = DT * b2.ms
-    idx = np.concatenate([np.full(len(t), i) for i, t in enumerate(pre_times)])
-    times = np.concatenate([np.asarray(t, dtype=float) for t in pre_times])
-    g_pre = b2.SpikeGeneratorGroup(n_pre, idx, times * b2.ms, dt=dt)
-    g_post = b2.SpikeGeneratorGroup(1, np.zeros(len(post_steps), dtype=int),
-                                    np.asarray(post_steps) * DT * b2.ms, dt=dt)
-    syn = b2.Synapses(
-        g_pre, g_post,
+    pre_times, post_steps, delays, w0, ours = scripted(rule, 5, 8, 25, 30, 20)
+    theirs = brian2_replay(
+        brian2_numpy,
         """w : 1
            dapre/dt = -apre / (16.8 * ms) : 1 (event-driven)
            dapost/dt = -apost / (33.7 * ms) : 1 (event-driven)
            dr/dt = (1.0 - r) / (150.0 * ms) : 1 (event-driven)""",
-        on_pre="""w = clip(w - 0.02 * apost, 0, 1)
-                  apre += 1""" + extra.replace("; ", "\n"),
-        on_post="""w = clip(w + 0.05 * apre * r, 0, 1)
-                   r *= 0.5
-                   apost += 1""", dt=dt)
-    syn.connect(i=np.arange(n_pre), j=0)
-    syn.w = w0
-    syn.r = 1.0
-    syn.pre.delay = np.asarray(delays) * b2.ms
-    syn.pre.order = 0
-    syn.post.order = 1
-    b2.Network(g_pre, g_post, syn).run(600.0 * b2.ms)
+        """w = clip(w - 0.02 * apost, 0, 1)
+           apre += 1""" + extra.replace("; ", "\n"),
+        """w = clip(w + 0.05 * apre * r, 0, 1)
+           r *= 0.5
+           apost += 1""", pre_times, post_steps, delays, w0, initial=dict(r=1.0))
     assert np.abs(ours - w0).max() > 0.05
-    np.testing.assert_allclose(ours, np.asarray(syn.w[:]), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
