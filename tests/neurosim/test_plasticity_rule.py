@@ -10,12 +10,10 @@ Brian2 ``Synapses(on_pre=, on_post=)``, replaying the same spikes; (3) the same 
 
 import numpy as np
 import pytest
+from _scripted_plasticity import DT, brian2_replay, scripted  # tests/neurosim/ helper
 
 import neurosim as ns
 from neurosim.plasticity.rule import RULE_FIELDS
-
-DT = 0.1
-RELAY = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-20.0, v_reset=-70.0, t_ref=0.0)
 
 PAIR = """
 dapre/dt = -apre / tau_pre : 1
@@ -157,53 +155,6 @@ dapost/dt = -apost / tau_post : 1
 Z_PRE = "w = clip(w - eta_minus * apost * w, 0, w_max); z += w / w_max"
 Z_POST = "w = clip(w + eta_plus * z, 0, w_max); apost += 1"
 Z_PAR = dict(tau_z=15.0, tau_post=25.0, eta_minus=0.3, eta_plus=0.08, w_max=1.0)
-
-
-def scripted(rule, seed, n_pre, n_pre_spikes, n_teacher, max_delay_steps):
-    """A scripted experiment on neurosim: ``n_pre`` spike-time sources onto one relay neuron
-    through ``rule``, the relay driven to spike by a teacher. Returns the spike trains, the
-    relay's spike steps, the delays, the initial and the final weights."""
-    rng = np.random.default_rng(seed)
-    pre_times = [sorted(set(np.round(rng.uniform(0, 500, n_pre_spikes), 1).tolist()))
-                 for _ in range(n_pre)]
-    teacher = sorted(set(np.round(rng.uniform(5, 540, n_teacher), 1).tolist()))
-    delays = np.round(rng.integers(1, max_delay_steps, n_pre) * DT, 10)
-    w0 = rng.uniform(0.2, 0.8, n_pre)
-    net = ns.Network()
-    pre = net.population(n_pre, ns.SpikeTimes(pre_times), name="pre")
-    teach = net.population(1, ns.SpikeTimes([teacher]), name="teacher")
-    cell = net.population(1, RELAY, name="cell")
-    net.connect(teach, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
-    proj = net.connect(pre, cell, ns.FromList([[i, 0] for i in range(n_pre)], weights=w0,
-                                              delays=delays),
-                       synapse=ns.Delta(), plasticity=rule)
-    mon = net.record_spikes(cell)
-    sim = ns.Simulator(net, dt=DT, seed=0)
-    sim.run(600.0)
-    post_steps = sim.data[mon].steps
-    assert post_steps.size == len(teacher)
-    return pre_times, post_steps, delays, w0, sim.weights(proj).weight
-
-
-def brian2_replay(b2, model, on_pre, on_post, pre_times, post_steps, delays, w0, initial=()):
-    """The same experiment with the rule written by hand as Brian2 ``Synapses`` (numpy
-    target), the relay's spikes replayed; returns the final weights."""
-    dt = DT * b2.ms
-    idx = np.concatenate([np.full(len(t), i) for i, t in enumerate(pre_times)])
-    times = np.concatenate([np.asarray(t, dtype=float) for t in pre_times])
-    g_pre = b2.SpikeGeneratorGroup(len(pre_times), idx, times * b2.ms, dt=dt)
-    g_post = b2.SpikeGeneratorGroup(1, np.zeros(len(post_steps), dtype=int),
-                                    np.asarray(post_steps) * DT * b2.ms, dt=dt)
-    syn = b2.Synapses(g_pre, g_post, model, on_pre=on_pre, on_post=on_post, dt=dt)
-    syn.connect(i=np.arange(len(pre_times)), j=0)
-    syn.w = w0
-    for name, value in dict(initial).items():
-        setattr(syn, name, value)
-    syn.pre.delay = np.asarray(delays) * b2.ms
-    syn.pre.order = 0
-    syn.post.order = 1
-    b2.Network(g_pre, g_post, syn).run(600.0 * b2.ms)
-    return np.asarray(syn.w[:])
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -11,25 +11,18 @@ neurosim handles arrivals before postsynaptic spikes.
 
 import numpy as np
 import pytest
+from _scripted_plasticity import DT, brian2_replay, scripted  # tests/neurosim/ helper
 
 import neurosim as ns
 
 b2 = pytest.importorskip("brian2")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-DT = 0.1
-RELAY = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-20.0, v_reset=-70.0, t_ref=0.0)
 
 
 def brian2_weights(pre_times, post_steps, delays, w0, rule):
     b2.prefs.codegen.target = "numpy"
     b2.start_scope()
-    dt = DT * b2.ms
-    idx = np.concatenate([np.full(len(t), i) for i, t in enumerate(pre_times)])
-    times = np.concatenate([np.asarray(t, dtype=float) for t in pre_times])
-    pre = b2.SpikeGeneratorGroup(len(pre_times), idx, times * b2.ms, dt=dt)
-    post = b2.SpikeGeneratorGroup(1, np.zeros(len(post_steps), dtype=int),
-                                  np.asarray(post_steps) * DT * b2.ms, dt=dt)
     nearest = rule.pairing in ("nearest", "reduced")
     reset_pre = "apre = 1" if nearest else "apre += 1"
     reset_post = "apost = 1" if nearest else "apost += 1"
@@ -40,33 +33,24 @@ def brian2_weights(pre_times, post_steps, delays, w0, rule):
     # potentiate only while pre_fresh; each side's event clears its own permission.
     gate_pre, gate_post = (("post_fresh", "pre_fresh") if rule.pairing == "reduced"
                            else ("1", "1"))
-    syn = b2.Synapses(
-        pre, post,
+    return brian2_replay(
+        b2,
         """w : 1
            pre_fresh : 1
            post_fresh : 1
            dapre/dt = -apre / tau_plus : 1 (event-driven)
            dapost/dt = -apost / tau_minus : 1 (event-driven)""",
-        on_pre=f"""w = clip(w - a_minus * apost * {f_minus} * {gate_pre}, w_min, w_max)
-                   post_fresh = 0
-                   pre_fresh = 1
-                   {reset_pre}""",
-        on_post=f"""w = clip(w + a_plus * apre * {f_plus} * {gate_post}, w_min, w_max)
-                    pre_fresh = 0
-                    post_fresh = 1
-                    {reset_post}""",
+        f"""w = clip(w - a_minus * apost * {f_minus} * {gate_pre}, w_min, w_max)
+            post_fresh = 0
+            pre_fresh = 1
+            {reset_pre}""",
+        f"""w = clip(w + a_plus * apre * {f_plus} * {gate_post}, w_min, w_max)
+            pre_fresh = 0
+            post_fresh = 1
+            {reset_post}""", pre_times, post_steps, delays, w0,
         namespace=dict(tau_plus=rule.tau_plus * b2.ms, tau_minus=rule.tau_minus * b2.ms,
                        a_plus=rule.a_plus, a_minus=rule.a_minus, w_min=rule.w_min,
-                       w_max=rule.w_max),
-        dt=dt)
-    syn.connect(i=np.arange(len(pre_times)), j=0)
-    syn.w = w0
-    syn.pre.delay = np.asarray(delays) * b2.ms
-    syn.pre.order = 0
-    syn.post.order = 1
-    net = b2.Network(pre, post, syn)
-    net.run(600.0 * b2.ms)
-    return np.asarray(syn.w[:])
+                       w_max=rule.w_max))
 
 
 @pytest.mark.slow
@@ -74,33 +58,11 @@ def brian2_weights(pre_times, post_steps, delays, w0, rule):
                                                 ("nearest", "multiplicative"),
                                                 ("reduced", "additive")])
 def test_scripted_stdp_agrees_with_brian2(pairing, dependence):
-    rng = np.random.default_rng(11)
     rule = ns.STDP(a_plus=0.05, a_minus=0.055, tau_plus=16.8, tau_minus=33.7, w_min=0.0,
                    w_max=1.0, pairing=pairing, dependence=dependence)
-    n_pre = 10
-    pre_times = [sorted(set(np.round(rng.uniform(0, 500, 20), 1).tolist()))
-                 for _ in range(n_pre)]
-    teacher = sorted(set(np.round(rng.uniform(5, 540, 25), 1).tolist()))
-    delays = np.round(rng.integers(1, 30, n_pre) * DT, 10)
     # one pair at Δt = 0 exactly: pre 0 arrives in the step of a postsynaptic spike
-    pre_times[0] = sorted(set(pre_times[0]) | {round(teacher[3] + DT - delays[0], 1)})
-    w0 = rng.uniform(0.2, 0.8, n_pre)
-
-    net = ns.Network()
-    pre = net.population(n_pre, ns.SpikeTimes(pre_times), name="pre")
-    teach = net.population(1, ns.SpikeTimes([teacher]), name="teacher")
-    cell = net.population(1, RELAY, name="cell")
-    net.connect(teach, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
-    proj = net.connect(pre, cell, ns.FromList([[i, 0] for i in range(n_pre)], weights=w0,
-                                              delays=delays),
-                       synapse=ns.Delta(), plasticity=rule)
-    mon = net.record_spikes(cell)
-    sim = ns.Simulator(net, dt=DT, seed=0)
-    sim.run(600.0)
-    post_steps = sim.data[mon].steps
-    assert post_steps.size == len(teacher)
-
-    ours = sim.weights(proj).weight
+    pre_times, post_steps, delays, w0, ours = scripted(rule, 11, 10, 20, 25, 30,
+                                                       zero_lag_pair=True)
     theirs = brian2_weights(pre_times, post_steps, delays, w0, rule)
     assert np.abs(ours - w0).max() > 0.05
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
