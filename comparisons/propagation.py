@@ -208,12 +208,13 @@ def _rates(steps, neurons, n, t_from, t_to):
 def _predict_first_steps(pre_steps, pre_neurons, w_matrix, v0, delay, n_steps):
     """First-crossing step of each target neuron, from its presynaptic spikes in closed form.
 
-    ``v_j((k+1) dt) = v0_j + sum_spikes w[i, j] PSP((k+1) dt - (t_i + delay))``; the first
-    ``k`` with ``v >= v_th`` is the predicted spike step (-1 if none within ``n_steps``).
+    ``v_j((k+1) dt) = v0_j + sum_spikes w[i, j] PSP((k+1) dt - (t_i + delay + dt))`` (a
+    spike arrives at ``t_i + delay`` and acts from the next step on); the first ``k`` with
+    ``v >= v_th`` is the predicted spike step (-1 if none within ``n_steps``).
     """
     t_end = (np.arange(n_steps) + 1) * DT
     keep = pre_steps < n_steps
-    t_arr = pre_steps[keep] * DT + delay
+    t_arr = pre_steps[keep] * DT + delay + DT
     lag = t_end[None, :] - t_arr[:, None]                  # spikes x steps
     kernel = _psp(lag, 1.0)
     v = v0[:, None] + w_matrix[pre_neurons[keep], :].T @ kernel

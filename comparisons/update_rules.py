@@ -99,7 +99,7 @@ def stdp_window_simulated(rule=RULE, delta_t=None, *, delay=DELAY, w0=G_MAX / 2,
     src = net.population(len(pre), ns.SpikeTimes(pre), name="pre")
     teacher = net.population(1, ns.SpikeTimes([[round(t_post - DT, 10)]]), name="teacher")
     cell = net.population(1, ns.LIF(**RELAY), name="cell")
-    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=0.0)
     proj = net.connect(src, cell, ns.AllToAll(), synapse=ns.Delta(), weight=w0, delay=delay,
                        plasticity=rule)
     spikes = net.record_spikes(cell)

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import neurosim as ns  # noqa: E402
 
 TAU_M, C_M, E_L, TAU_S = 20.0, 250.0, -70.0, 5.0
-I_STEP, T_ON, W, T_SPIKE, DELAY = 200.0, 20.0, 400.0, 60.0, 1.0
+I_STEP, T_ON, W, T_SPIKE, DELAY, DT = 200.0, 20.0, 400.0, 60.0, 1.0, 0.5
 
 net = ns.Network()
 cell = net.population(1, ns.LIF(tau_m=TAU_M, c_m=C_M, e_leak=E_L, v_th=-50.0, v_reset=-70.0),
@@ -25,16 +25,17 @@ src = net.population(1, ns.SpikeTimes([[T_SPIKE]]), name="input")
 net.connect(src, cell, ns.OneToOne(), synapse=ns.ExpCurrent(tau=TAU_S), weight=W, delay=DELAY)
 trace = net.record(cell, "v")
 
-sim = ns.Simulator(net, dt=0.5, seed=0)
+sim = ns.Simulator(net, dt=DT, seed=0)
 sim.run(150.0)
 rec = sim.data[trace]
 
 
 
 def analytic(t):
-    """Closed form: the step response plus the exponential-current PSP."""
+    """Closed form: the step response plus the exponential-current PSP (the spike arrives at
+    T_SPIKE + DELAY and acts from the next step on, as in NEST and Brian2)."""
     step = np.where(t >= T_ON, TAU_M / C_M * I_STEP * -np.expm1(-(t - T_ON) / TAU_M), 0.0)
-    s = np.maximum(t - (T_SPIKE + DELAY), 0.0)
+    s = np.maximum(t - (T_SPIKE + DELAY + DT), 0.0)
     psp = W / C_M * (np.exp(-s / TAU_S) - np.exp(-s / TAU_M)) / (1 / TAU_M - 1 / TAU_S)
     return E_L + step + psp
 

@@ -1,7 +1,8 @@
 """A chain of relay neurons: each spike travels on with a 2 ms axonal delay.
 
-A spike stamped at step k with a delay of d steps acts in step k + d; the relay fires in that
-very step, so the spike times advance by exactly 2 ms per link.
+A spike stamped at step k with a delay of d steps arrives in step k + d and acts in step
+k + d + 1 (as in NEST and Brian2); the relay fires in that very step, so the spike times advance
+by exactly 2 ms + dt per link.
 Run: python examples/neurosim_02_delay_chain.py  (writes out/neurosim_02_delay_chain.png)
 """
 
@@ -34,6 +35,7 @@ for i, times in enumerate(rec.trains()[:4]):
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ns.plotting.raster(ax, rec, marker="o", markersize=4)
-ax.set_title("A chain of neurons: each spike arrives exactly one axonal delay later", fontsize=10)
+ax.set_title("A chain of neurons: each link adds its 2 ms axonal delay and the 0.1 ms step\n"
+             "in which the arrival acts", fontsize=10)
 os.makedirs("out", exist_ok=True)
 fig.savefig("out/neurosim_02_delay_chain.png", dpi=120, bbox_inches="tight")

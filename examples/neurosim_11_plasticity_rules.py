@@ -17,7 +17,8 @@ import numpy as np
 import neurosim as ns
 
 DT = 0.1
-# A relay: a 100 mV delta input from its teacher makes it fire in the step of arrival.
+# A relay: a 100 mV delta input from its teacher (delay 0: it acts in the next step) makes it
+# fire one step after the teacher.
 RELAY = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-20.0, v_reset=-70.0, t_ref=0.0)
 
 
@@ -28,7 +29,7 @@ def forced_pairs(pre_times, post_times, rule, *, w0, delay):
     teacher = net.population(1, ns.SpikeTimes([[round(t - DT, 10) for t in post_times]]),
                              name="teacher")
     cell = net.population(1, RELAY, name="cell")
-    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=0.0)
     proj = net.connect(pre, cell, ns.AllToAll(), synapse=ns.Delta(), weight=w0, delay=delay,
                        plasticity=rule)
     sim = ns.Simulator(net, dt=DT, seed=0)
@@ -56,7 +57,8 @@ def stp_amplitudes(rule, rate_hz=20.0, n=20, w=1.0):
     sim.run(times[-1] + 1.0)
     v = sim.data[trace].values[:, 0]
     p22 = math.exp(-DT / 20.0)
-    jumps = np.array([v[k] / p22 - v[k - 1] for k in (int(round(t / DT)) + 1 for t in times)])
+    # a spike of step k arrives in step k + 1 and jumps v in step k + 2
+    jumps = np.array([v[k] / p22 - v[k - 1] for k in (int(round(t / DT)) + 2 for t in times)])
     period = 1000.0 / rate_hz
     e_f = math.exp(-period / rule.tau_fac) if rule.tau_fac > 0 else 0.0
     e_r = math.exp(-period / rule.tau_rec)

@@ -11,10 +11,11 @@ checkpoints (:mod:`neurosim.checkpoint`) store under ``group.field`` names:
   counts, injected currents;
 - :class:`Channels`: receptor channels (first slot, propagator coefficients, reversal
   potential), their two state variables per slot and the delay ring buffer;
-- :class:`Synapses`: the main synapse table in CSR form (by presynaptic neuron);
+- :class:`Synapses`: the synapse table in CSR form (by presynaptic neuron); the synapses of
+  rules that decide what an arrival transmits (``transmit=``, e.g. ``TsodyksMarkram``) come
+  after ``indptr[-1]``: they are not pushed at emission, their rule delivers them;
 - :class:`Inputs`: current-injection events, noise currents, spike-time sources, Poisson
   spike probabilities;
-- :class:`ShortTerm`: the Tsodyks-Markram synapses (their own CSR table and state);
 - ``pl``: the built-in weight-changing rules (:data:`neurosim.plasticity.STDP_FIELDS`);
   ``ul``: one table tuple per projection with a rule written as statements
   (:data:`neurosim.plasticity.rule.RULE_FIELDS`).
@@ -51,12 +52,12 @@ from .neurons import (
     NeuronModel,
     channel_coefficients,
 )
-from .plasticity import STDP_FIELDS, RewardSTDP, TsodyksMarkram, as_statements, build_stdp_tables
+from .plasticity import STDP_FIELDS, RewardSTDP, as_statements, build_stdp_tables
 from .plasticity.rule import build_rule_tables
 from .units import HZ_PER_INV_MS, to_steps, to_steps_array
 
-__all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Inputs", "ShortTerm", "Recording",
-           "spike_probability", "PLASTIC_BYTES_PER_SYNAPSE", "STP_BYTES_PER_SYNAPSE"]
+__all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Inputs", "Recording",
+           "spike_probability", "PLASTIC_BYTES_PER_SYNAPSE"]
 
 #: Memory kept per synapse with reward-modulated STDP (the one weight-changing rule with a
 #: kernel of its own; rules run as statements: PlasticityRule.bytes_per_synapse), on top of its
@@ -67,8 +68,6 @@ __all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Inputs", "Short
 PLASTIC_BYTES_PER_SYNAPSE = 72
 #: Transient memory per plastic synapse while its tables are built (sort keys, inverse orders).
 _PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
-#: Extra memory per Tsodyks-Markram synapse: parameters (3 x 8 B), u, x and last spike step.
-STP_BYTES_PER_SYNAPSE = 48
 
 
 class Neurons(NamedTuple):
@@ -91,15 +90,17 @@ class Channels(NamedTuple):
     erev: np.ndarray   #: reversal potential, mV (conductance channels)
     x1: np.ndarray     #: first state variable per slot
     x2: np.ndarray     #: second state variable per slot (alpha kinetics)
-    ring: np.ndarray   #: delay ring buffer, (max delay + 1) x slots
+    ring: np.ndarray   #: delay ring buffer, (max delay + 2) x slots (neurosim.delays)
 
 
 class Synapses(NamedTuple):
-    """The main synapse table, CSR by presynaptic neuron."""
+    """The synapse table, CSR by presynaptic neuron: ``[0, indptr[-1])`` pushed at emission;
+    after it the synapses whose rule transmits at arrival, CSR by ``tx_indptr``."""
     indptr: np.ndarray  #: synapses of neuron g: [indptr[g], indptr[g + 1])
     target: np.ndarray  #: channel slot of each synapse (int32)
     weight: np.ndarray  #: weight in the projection's unit (float64)
     delay: np.ndarray   #: delay in steps (int32)
+    tx_indptr: np.ndarray  #: transmitting synapses of g: indptr[-1] + [tx_indptr[g], ...[g + 1])
 
 
 class Inputs(NamedTuple):
@@ -120,19 +121,6 @@ class Inputs(NamedTuple):
     pin_slot: np.ndarray   #: Poisson inputs: channel slot of each (input, target neuron)
     pin_lam: np.ndarray    #: its expected number of spikes per step, n rate dt
     pin_w: np.ndarray      #: weight of each spike
-
-
-class ShortTerm(NamedTuple):
-    """Tsodyks-Markram synapses: their own CSR table and per-synapse state."""
-    indptr: np.ndarray
-    target: np.ndarray
-    weight: np.ndarray
-    delay: np.ndarray
-    par: np.ndarray   #: (U, tau_rec, tau_fac) per synapse
-    u: np.ndarray
-    x: np.ndarray
-    last: np.ndarray  #: step of the synapse's previous spike
-    dt: np.ndarray    #: (dt,)
 
 
 class Recording(NamedTuple):
@@ -165,7 +153,7 @@ class Recording(NamedTuple):
 
 class Build:
     """What :func:`build` returns: the named array groups (:class:`Neurons`,
-    :class:`Channels`, :class:`Synapses`, :class:`Inputs`, :class:`ShortTerm`, ``pl``,
+    :class:`Channels`, :class:`Synapses`, :class:`Inputs`, ``pl``,
     ``ul``), the compiled ``loop``, the spike list ``fired`` and ``rec_mask`` (recorded
     neurons), and where things are: ``pops``, ``pop_index`` (``id(population)`` -> index),
     ``pop_start``, ``n_total``, ``channel_ids`` ((population, synapse) -> channel),
@@ -298,28 +286,23 @@ def build(network, dt, rng, keep_tables=False):
 
     # Memory estimate before any synapse is drawn.
     # Weight-changing plasticity and short-term plasticity keep per-synapse state too.
-    expected = n_plastic = n_stp = plastic_bytes = 0
+    expected = n_plastic = plastic_bytes = 0
     for proj in net.projections:
         n_exp = proj.connector.expected_count(proj.pre.n, proj.post.n)
         expected += n_exp
-        if isinstance(proj.plasticity, TsodyksMarkram):
-            n_stp += n_exp
-        elif proj.plasticity is not None:
+        if proj.plasticity is not None:
             n_plastic += n_exp
             statements = as_statements(proj.plasticity)
             plastic_bytes += n_exp * (PLASTIC_BYTES_PER_SYNAPSE if statements is None
                                       else statements.bytes_per_synapse())
     need = (expected * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE)
-            + plastic_bytes + n_plastic * _PLASTIC_BUILD_BYTES_PER_SYNAPSE
-            + n_stp * STP_BYTES_PER_SYNAPSE)
+            + plastic_bytes + n_plastic * _PLASTIC_BUILD_BYTES_PER_SYNAPSE)
     avail = _available_memory()
     if avail is not None and need > avail:
         extra = ""
         if n_plastic:
             extra += (f"; {n_plastic:,} plastic, {plastic_bytes / n_plastic:.0f} B more each "
                       f"for traces and indices")
-        if n_stp:
-            extra += f"; {n_stp:,} with short-term plasticity, {STP_BYTES_PER_SYNAPSE} B more"
         raise MemoryError(f"Simulator: the network has about {expected:,} synapses, which "
                           f"need about {need / 2**30:.1f} GiB to build "
                           f"({BYTES_PER_SYNAPSE} B each to keep{extra}); only "
@@ -341,10 +324,10 @@ def build(network, dt, rng, keep_tables=False):
 
     # Synapses.
     pre_all, tgt_all, w_all, d_all = [], [], [], []
-    stp_parts = ([], [], [], [], [])
+    tx_parts = ([], [], [], [])  # synapses whose rule transmits at arrival
     tables = []
     proj_slot = []  # per projection: (table, offset in that table's concatenation, count)
-    n_main = n_stp = 0
+    n_main = n_tx = 0
     blocks = {}
     row_fill = np.zeros(n_total, dtype=np.int32)  # main-table synapses per row so far
     for proj, c in zip(net.projections, proj_channel):
@@ -375,15 +358,12 @@ def build(network, dt, rng, keep_tables=False):
             proj.plasticity._check_bounds(f"connect {proj.name}", w)
         if keep_tables:
             tables.append((pre, post, w, d))
-        if isinstance(proj.plasticity, TsodyksMarkram):
-            rule = proj.plasticity
-            for lst, val in zip(stp_parts, (pre + pop_start[pop_index[id(proj.pre)]],
-                                            post + ch_start[c], w, d,
-                                            np.tile([rule.U, rule.tau_rec, rule.tau_fac],
-                                                    (n_syn, 1)))):
+        if _transmits(proj.plasticity):
+            for lst, val in zip(tx_parts, (pre + pop_start[pop_index[id(proj.pre)]],
+                                           post + ch_start[c], w, d)):
                 lst.append(val)
-            proj_slot.append(("stp", n_stp, n_syn))
-            n_stp += n_syn
+            proj_slot.append(("tx", n_tx, n_syn))
+            n_tx += n_syn
             continue
         pre_all.append(pre + pop_start[pop_index[id(proj.pre)]])
         tgt_all.append(post + ch_start[c])
@@ -409,16 +389,22 @@ def build(network, dt, rng, keep_tables=False):
         positions=[id(p) not in blocks for p in main_projs], row_counts=row_fill)
     main_pos = dict(zip((id(p) for p in main_projs), main_pos))
     del pre_all, tgt_all, w_all, d_all
-    stp_pre = cat(stp_parts[0], np.int64)
-    stp_indptr, stp_target, stp_weight, stp_delay = to_csr(
-        stp_pre, cat(stp_parts[1], np.int64), cat(stp_parts[2], np.float64),
-        cat(stp_parts[3], np.int32), n_total)
-    inv_stp = csr_positions(stp_pre, n_total)[1]
-    stp_order = np.empty_like(inv_stp)
-    stp_order[inv_stp] = np.arange(inv_stp.size)
-    stp_par = (np.concatenate(stp_parts[4]) if stp_parts[4] else np.zeros((0, 3)))[stp_order]
-    max_delay = max(int(delay.max()) if delay.size else 1,
-                    int(stp_delay.max()) if stp_delay.size else 1)
+    # The synapses whose rule transmits at arrival follow, CSR of their own (not pushed).
+    n_push = target.size
+    tx_pre = cat(tx_parts[0], np.int64)
+    tx_indptr = np.zeros(n_total + 1, dtype=np.int64)
+    inv_tx = np.zeros(0, dtype=np.int64)
+    if tx_pre.size:
+        tx_indptr, tx_target, tx_weight, tx_delay = to_csr(
+            tx_pre, cat(tx_parts[1], np.int64), cat(tx_parts[2], np.float64),
+            cat(tx_parts[3], np.int32), n_total)
+        inv_tx = csr_positions(tx_pre, n_total)[1] + n_push
+        target = np.concatenate([target, tx_target])
+        weight = np.concatenate([weight, tx_weight])
+        delay = np.concatenate([delay, tx_delay])
+        del tx_target, tx_weight, tx_delay
+    del tx_parts, tx_pre
+    max_delay = int(delay.max()) if delay.size else 1
 
     # Current injections: one event per (step, neuron) with the change of current; noise
     # as a table of (neuron, mean, std, first step, stop step).
@@ -504,12 +490,12 @@ def build(network, dt, rng, keep_tables=False):
     rules, pl_pos, pl_q, q_rule, n_q, user_rules = [], [], [], [], 0, []
     proj_tables = {}
     for proj, c, (table, off, n) in zip(net.projections, proj_channel, proj_slot):
-        pos = main_pos[id(proj)] if table == "main" else inv_stp[off:off + n]
+        pos = main_pos[id(proj)] if table == "main" else inv_tx[off:off + n]
         if id(proj) in blocks:
             proj_tables[id(proj)] = [table, blocks[id(proj)], None]
-        else:  # (a slice of inv_stp is copied, so that the whole can be freed)
+        else:  # (a slice of inv_tx is copied, so that the whole can be freed)
             proj_tables[id(proj)] = [table, pos if table == "main" else pos.copy(), None]
-        if proj.plasticity is None or table != "main":
+        if proj.plasticity is None:
             continue
         i_post = pop_index[id(proj.post)]
         statements = as_statements(proj.plasticity)
@@ -533,7 +519,10 @@ def build(network, dt, rng, keep_tables=False):
     b.ul = ()
     rule_kernels = []
     for proj, statements, pos, post_q, post_range in user_rules:
-        row = np.searchsorted(indptr, pos, side="right") - 1
+        if statements.transmit is None:
+            row = np.searchsorted(indptr, pos, side="right") - 1
+        else:
+            row = np.searchsorted(tx_indptr, pos - n_push, side="right") - 1
         order = np.lexsort((delay[pos], row))
         rule_tables = build_rule_tables(statements, dt, n_total, row[order],
                                         delay[pos[order]], pos[order], post_q[order],
@@ -585,18 +574,15 @@ def build(network, dt, rng, keep_tables=False):
                         i_det=np.zeros(n_total))
     b.channels = Channels(start=ch_start, coef=ch_coef, erev=ch_erev, x1=np.zeros(n_slots),
                           x2=np.zeros(n_slots), ring=ring_buffer(n_slots, max_delay))
-    b.synapses = Synapses(indptr=indptr, target=target, weight=weight, delay=delay)
+    b.synapses = Synapses(indptr=indptr, target=target, weight=weight, delay=delay,
+                          tx_indptr=tx_indptr)
     b.inputs = Inputs(*inj, *noise, *st, poisson_p, *pin)
-    b.stp = ShortTerm(indptr=stp_indptr, target=stp_target, weight=stp_weight,
-                      delay=stp_delay, par=stp_par, u=np.zeros(stp_target.size),
-                      x=np.ones(stp_target.size), last=np.zeros(stp_target.size, dtype=np.int64),
-                      dt=np.array([dt]))
     b.pl = tuple(pl[f] for f in STDP_FIELDS)
     # Which parts of the compiled loop this network needs (neurosim.loop).
     present = set(int(k) for k in pop_kind)
     b.loop = compiled_loop(
         {"poisson": KIND_POISSON in present,
-         "stp": stp_target.size > 0, "plasticity": len(rules) > 0,
+         "plasticity": len(rules) > 0,
          "noise": noise[0].size > 0, "poisson_input": pin[0].size > 0},
         kernels, rule_kernels)
     b.fired = np.zeros(n_total + st_burst, dtype=np.int64)
@@ -628,6 +614,13 @@ class _RowBlocks:
         ends = np.cumsum(self.counts, dtype=np.int64)
         shift = np.repeat(first - (ends - self.counts), self.counts)
         return np.arange(self.size, dtype=np.int64) + shift
+
+
+def _transmits(rule):
+    """Whether a projection's rule decides what an arrival transmits (its synapses are then
+    delivered by the rule, not pushed at emission)."""
+    statements = as_statements(rule)
+    return statements is not None and statements.transmit is not None
 
 
 def cat(parts, dtype):

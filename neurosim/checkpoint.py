@@ -35,7 +35,7 @@ from .io import describe_network, network_hash, simulation_manifest
 __all__ = ["save_checkpoint", "resume", "CHECKPOINT_VERSION"]
 
 #: Version of the checkpoint layout; a checkpoint of another version is refused.
-CHECKPOINT_VERSION = 2
+CHECKPOINT_VERSION = 3  # 3: delays act one step after arrival (NEST/Brian2); no stp group
 _FORMAT = "neurosim.checkpoint"
 
 #: Engine arrays that change while the simulation runs (copied in on resume); every other
@@ -44,7 +44,6 @@ MUTABLE = frozenset({
     "neurons.state", "neurons.refrac", "neurons.i_inj", "neurons.i_det",
     "channels.x1", "channels.x2", "channels.ring", "synapses.weight",
     "inputs.inj_ptr", "inputs.st_ptr", "inputs.poisson_p", "fired",
-    "stp.u", "stp.x", "stp.last",
     "pl.grp_tr", "pl.c", "pl.c_last", "pl.o1", "pl.o2", "pl.o_last", "pl.hist", "pl.hist_n",
     "pl.dopa", "pl.dopa_step",
 })
@@ -74,7 +73,7 @@ def engine_arrays(sim):
     b = sim._b
     out = {"fired": b.fired, "rec_mask": b.rec_mask}
     groups = {name: (getattr(b, name)._fields, getattr(b, name))
-              for name in ("neurons", "channels", "synapses", "inputs", "stp")}
+              for name in ("neurons", "channels", "synapses", "inputs")}
     groups["pl"] = (STDP_FIELDS, b.pl)
     for i, tables in enumerate(b.ul):
         groups[f"ul.{i}"] = (RULE_FIELDS, tables)

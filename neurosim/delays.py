@@ -1,9 +1,16 @@
 """Axonal delays: conversion to steps and the ring buffer of future synaptic input.
 
+A delay means what it means in NEST and Brian2: a spike emitted in step ``k`` (at ``t_k``)
+through a synapse of delay ``D = d dt`` *arrives* at ``t_k + D`` -- the step in which
+Brian2 runs the synapse's ``on_pre`` and NEST stamps it into the target's buffer -- and acts
+on the target's state from the next integration step on, ``k + d + 1``. So a delay of ``dt``
+(the default, NEST's minimum) makes a spike of step ``k`` move its target in step ``k + 2``;
+a delay of 0 (allowed here and in Brian2, not in NEST) in step ``k + 1``.
+
 The ring buffer has one row per future step and one column per receptor slot (one slot per
 target neuron and receptor channel). A spike emitted in step ``k`` through a synapse with a
-delay of ``d`` steps adds its weight to row ``(k + d) % L``; step ``k + d`` reads that row,
-applies it and clears it. With ``L = max_delay + 1`` rows a row is never written for two
+delay of ``d`` steps adds its weight to row ``(k + d + 1) % L``; step ``k + d + 1`` reads that
+row, applies it and clears it. With ``L = max_delay + 2`` rows a row is never written for two
 different arrival steps at once, so any mix of delays is exact to the step.
 """
 
@@ -22,7 +29,8 @@ __all__ = ["delay_steps", "ring_buffer", "push_spikes"]
 def delay_steps(delays, dt, *, drawn, bounds=None, name="delay"):
     """Delays in ms to int32 steps.
 
-    The rule: a delay given as a number or array must be a whole multiple of ``dt`` (a value
+    The rule: a delay is >= 0 (0 is Brian2's default; the NEST engine needs >= ``dt``). A
+    delay given as a number or array must be a whole multiple of ``dt`` (a value
     off the grid is refused, as it would silently change the model). A delay drawn from a
     distribution is rounded to the nearest step *within the distribution's bounds*: the steps
     are kept in ``[ceil(low/dt), floor(high/dt)]``, so ``Uniform(1.0, 5.0)`` at ``dt = 0.3``
@@ -42,17 +50,16 @@ def delay_steps(delays, dt, *, drawn, bounds=None, name="delay"):
     Raises
     ------
     ValueError
-        A delay that is negative, shorter than ``dt``, or (if given) not a whole multiple of
-        ``dt``.
+        A delay that is negative or (if given) not a whole multiple of ``dt``.
     """
     delays = np.asarray(delays, dtype=np.float64)
     lo = delays.min() if delays.size else 0.0
     if lo < 0:
-        raise ValueError(f"{name} must be >= dt = {dt!r} ms, got negative {float(lo)!r} ms")
+        raise ValueError(f"{name} must be >= 0 ms, got {float(lo)!r} ms")
     if delays.size and not drawn and lo == delays.max():
         # One delay for every synapse (a scalar given to connect): check and convert it once
         # rather than once per synapse. A NaN fails ``lo == max`` and is reported below.
-        step = to_steps(float(lo), dt, name=name, minimum=1)
+        step = to_steps(float(lo), dt, name=name, minimum=0)
         if step > np.iinfo(np.int32).max // 2:
             raise ValueError(f"{name} {float(lo)!r} ms is too long for dt = {dt!r} ms")
         return np.full(delays.shape, step, dtype=np.int32)
@@ -67,28 +74,24 @@ def delay_steps(delays, dt, *, drawn, bounds=None, name="delay"):
                                  f"distribution's range [{low!r}, {high!r}] ms; widen it or "
                                  f"choose another dt")
             steps = np.clip(steps, first, last)
-        if steps.size and steps.min() < 1:
-            value = float(delays[steps < 1][0])
-            raise ValueError(f"{name} {value!r} ms (drawn) rounds to 0 steps: shorter than "
-                             f"dt = {dt!r} ms; raise the distribution's lower bound")
     else:
-        steps = to_steps_array(delays, dt, name=name, minimum=1)
+        steps = to_steps_array(delays, dt, name=name, minimum=0)
     if steps.size and steps.max() > np.iinfo(np.int32).max // 2:
         raise ValueError(f"{name} {float(delays.max())!r} ms is too long for dt = {dt!r} ms")
     return steps.astype(np.int32)
 
 
 def ring_buffer(n_slots, max_delay_steps):
-    """A zeroed ring buffer of shape ``(max_delay_steps + 1, n_slots)``."""
-    return np.zeros((int(max_delay_steps) + 1, int(n_slots)))
+    """A zeroed ring buffer of shape ``(max_delay_steps + 2, n_slots)``."""
+    return np.zeros((int(max_delay_steps) + 2, int(n_slots)))
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def push_spikes(step, fired, n_fired, indptr, target, weight, delay, ring):
     """Add the synapses of the ``n_fired`` neurons in ``fired`` into the ring buffer for
-    their arrival steps ``step + delay``."""
+    their arrival at ``step + delay``: the row read in step ``step + delay + 1``."""
     n_rows = ring.shape[0]
     for f in range(n_fired):
         g = fired[f]
         for s in range(indptr[g], indptr[g + 1]):
-            ring[(step + delay[s]) % n_rows, target[s]] += weight[s]
+            ring[(step + delay[s] + 1) % n_rows, target[s]] += weight[s]

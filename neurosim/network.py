@@ -251,9 +251,11 @@ class Network:
             Per synapse, in the synapse's weight unit (mV for Delta, pA for currents, nS for
             conductances, which must be >= 0). Default 1.0 (or the connector's own weights).
         delay : float, array_like or Distribution, optional
-            Axonal delay, ms. Given values must be whole multiples of ``dt`` and >= ``dt``;
-            values drawn from a distribution are rounded to the nearest step and must be
-            >= ``dt`` after rounding. Default: ``dt``.
+            Axonal delay, ms, as in NEST and Brian2: a spike at ``t`` arrives at
+            ``t + delay`` and acts from the next step on (:mod:`neurosim.delays`). Given
+            values must be whole multiples of ``dt`` and >= 0 (NEST needs >= ``dt``); values
+            drawn from a distribution are rounded to the nearest step within its bounds.
+            Default: ``dt``.
         plasticity : Plasticity, optional
             ``STDP(...)``, ``TripletSTDP(...)``, ``RewardSTDP(...)`` (weights change; initial
             weights must lie in ``[w_min, w_max]``) or ``TsodyksMarkram(...)`` (short-term

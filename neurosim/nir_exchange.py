@@ -30,12 +30,13 @@ Units: NIR has none. Times in a graph are in seconds (what snnTorch and Norse wr
 ``ms_per_unit`` changes it), and become ms; a NIR potential of 1 is 1 mV and a current of 1 is
 1 pA, so ``r`` is in mV/pA (GOhm). Neurons start at rest (``v = v_leak``, ``I = 0``).
 
-Timing: neurosim delivers a spike one step after it is emitted at the earliest, where a
-discrete-time model passes it through a whole feed-forward stack within one step. Each node
-therefore runs ``lag`` steps behind the graph (``lag`` = its depth: 0 for inputs, 1 for the
-first layer, ...), every feed-forward synapse gets the delay ``lag[post] - lag[pre]`` steps
-(plus any ``Delay`` node), and a recurrent connection (an edge back to an earlier node, such as
-a self-loop) the one step it has in the discrete model. ``NIRImport.spikes`` returns spikes
+Timing: neurosim delivers a spike one step after it is emitted at the earliest (a delay of 0,
+:mod:`neurosim.delays`), where a discrete-time model passes it through a whole feed-forward
+stack within one step. Each node therefore runs ``lag`` steps behind the graph (``lag`` = its
+depth: 0 for inputs, 1 for the first layer, ...), a feed-forward synapse acts
+``lag[post] - lag[pre]`` steps after its spike (a delay one step shorter), plus any ``Delay``
+node, and a recurrent connection (an edge back to an earlier node, such as a self-loop) the
+one step it has in the discrete model (delay 0). ``NIRImport.spikes`` returns spikes
 re-aligned to the graph's steps.
 
 Nodes simulated: ``Input``, ``Output``, ``LIF``, ``CubaLIF``, ``IF``, ``LI``, ``CubaLI``, ``I``
@@ -592,11 +593,11 @@ def from_nir(graph: Any, dt: float = 1.0, *,
             base = lag[dst] - lag[src] + (1 if hop.back else 0)
         n_post = sizes[dst]
         for extra, m in sorted(hop.parts.items()):
-            steps = base + extra
+            steps = base + extra  # steps from a spike to its effect: the delay is one less
             if steps < 1:
                 raise ValueError(f"from_nir: the edge {src!r} -> {dst!r} closes a cycle of "
                                  f"several neuron nodes within one step, which needs a delay "
-                                 f"of {steps} steps; neurosim delays are at least one step")
+                                 f"of {steps - 1} steps; neurosim delays are >= 0")
             w = m * gains[dst][:, None]           # (n_post, n_pre)
             j, i = np.nonzero(w)
             if isinstance(src, tuple):
@@ -610,7 +611,7 @@ def from_nir(graph: Any, dt: float = 1.0, *,
             weights = np.tile(w[j, i], batch)
             label = f"{src[1] if isinstance(src, tuple) else src}->{dst}"
             proj = net.connect(pre, post, FromList(pairs, weights=weights),
-                               synapse=synapses[dst], delay=steps * dt,
+                               synapse=synapses[dst], delay=(steps - 1) * dt,
                                name=f"{label}#{len(net.projections)}")
             proj.nir_hop = (src, dst, extra, list(hop.names), hop.back)
         info.hops.append(hop)
@@ -697,7 +698,7 @@ def to_nir(network: Network) -> Any:
             base = info.lag[dst]
         else:
             base = info.lag[dst] - info.lag[src] + (1 if back else 0)
-        extra = np.rint(delays / dt).astype(int) - base
+        extra = np.rint(delays / dt).astype(int) + 1 - base
         if np.any(extra < 0):
             raise ValueError(f"to_nir: projection {proj.name!r} has a delay shorter than the "
                              f"{base} steps its place in the graph implies")

@@ -16,8 +16,9 @@ interval ``[k dt, (k + 1) dt)`` and does, in this order:
    the step spikes; the spike is *stamped with step k* (time ``k dt``), the neuron is reset
    and its refractory count set. Spike sources emit their spikes of step ``k`` here too.
 4. **Push** each spike through its synapses: a synapse with delay ``d`` steps adds its weight
-   to ring row ``(k + d) % L``, so it acts in step ``k + d`` -- exactly ``d`` steps later,
-   at time ``spike time + delay``. Reward-modulated synapses of the neurons that fired are
+   to ring row ``(k + d + 1) % L``: the spike arrives at ``spike time + delay`` (step
+   ``k + d``) and acts from the next integration step on, ``k + d + 1``, as in NEST and
+   Brian2 (:mod:`neurosim.delays`). Reward-modulated synapses of the neurons that fired are
    first brought up to step ``k``; Tsodyks-Markram synapses add ``w u x`` after updating
    their ``u`` and ``x`` (:mod:`neurosim.plasticity`).
 5. **Plasticity** of step ``k``: the presynaptic spikes *arriving* in step ``k`` (emitted in
@@ -27,10 +28,10 @@ interval ``[k dt, (k + 1) dt)`` and does, in this order:
 6. **Record** the spikes of step ``k``, the state samples due after step ``k`` (the state at
    time ``(k + 1) dt``) and the weight samples due after step ``k``.
 
-Delays are at least one step, so nothing a spike causes can act within its own step.
-Compared with Brian2, whose synaptic effects act after the state update of their arrival
-step, a neurosim delay ``d`` equals a Brian2 delay of ``d - dt`` (Brian2's default zero delay
-is neurosim's minimal delay ``dt``).
+So nothing a spike causes can act within its own step, even with a delay of 0 (Brian2's
+default, allowed; NEST's minimum and neurosim's default is ``dt``). A delay ``D`` is the same
+delay on all three engines: the same network typed into Brian2 or NEST with the same delays
+gives the same spikes.
 
 Compilation: the loop and the model kernels are compiled by numba on first use (a few
 seconds, once per machine and network structure) and cached on disk: the generated loop and
@@ -125,7 +126,7 @@ class Simulator:
         stamping conventions, MPI); NEST is imported only then.
     engine_options : dict, optional
         Options of the engine; engine ``"neurosim"`` takes none. ``"nest"``:
-        ``{"threads": n}``, ``{"lengthen_one_step_delays": True}``,
+        ``{"threads": n}``,
         ``{"stdp_edge_pairs_differ": True}`` (accepts STDP, which NEST computes identically
         except for pairs a few steps before the postsynaptic spike; see
         :mod:`neurosim.engines.nest`). ``"brian2"``: ``"device"`` (``"runtime"``, the
@@ -222,7 +223,7 @@ class Simulator:
     @property
     def n_synapses(self) -> int:
         """Number of synapses in the engine's tables."""
-        return int(self._b.synapses[1].size + self._b.stp[1].size)
+        return int(self._b.synapses.target.size)
 
     def set_rate(self, population: Population, rate: npt.ArrayLike) -> None:
         """Change the rate (Hz) of a :class:`PoissonSource` population for later runs.
@@ -480,7 +481,7 @@ class Simulator:
             count = np.zeros(1, dtype=np.int64)
             b = self._b
             got = b.loop(self.step, n_steps - done, b.neurons, b.channels, b.synapses,
-                         b.inputs, b.stp, b.pl, b.ul, self.rng,
+                         b.inputs, b.pl, b.ul, self.rng,
                          Recording(b.fired, b.rec_mask, spk_step, spk_idx, count, b.spk_room,
                                    *probe, probe_out, *wprobe))
             self.step += got
@@ -577,9 +578,14 @@ class Simulator:
 
     def _pre_post(self, projection):
         table, pos, _ = self._table_of(projection)
-        indptr, target = (self._b.synapses if table == "main" else self._b.stp)[:2]
-        rows = np.repeat(np.arange(self._b.n_total, dtype=np.int64), np.diff(indptr))
-        pre = rows[pos] - self._b.pop_start[self._b.pop_index[id(projection.pre)]]
+        syn = self._b.synapses
+        if table == "main":
+            rows = np.repeat(np.arange(self._b.n_total, dtype=np.int64), np.diff(syn.indptr))
+            pre = rows[pos]
+        else:  # synapses whose rule transmits at arrival, after indptr[-1]
+            pre = np.searchsorted(syn.tx_indptr, pos - syn.indptr[-1], side="right") - 1
+        pre = pre - self._b.pop_start[self._b.pop_index[id(projection.pre)]]
+        target = syn.target
         c = self._b.proj_channel[[i for i, p in enumerate(self.network.projections)
                                 if p is projection][0]]
         post = target[pos].astype(np.int64) - self._b.channels.start[c]
@@ -606,17 +612,13 @@ class Simulator:
             if not hasattr(self._backend, "weights"):
                 raise ValueError(f"weights: engine {type(self._backend).__name__} does not "
                                  f"report weights; use engine 'neurosim'")
-            d = (self._b.synapses if table == "main" else self._b.stp)[3][pos]
+            d = self._b.synapses.delay[pos]
             return WeightTable(pre=pre, post=post, weight=self._backend.weights(projection),
                                delay=d * self.dt, projection=projection.name)
-        if table == "main":
-            w = np.empty(pos.size)
-            weights_now(self.step, self._b.synapses[2], self._b.pl, pos,
-                        np.full(pos.size, -1, dtype=np.int64) if p_idx is None else p_idx, w)
-            d = self._b.synapses[3][pos]
-        else:
-            w = self._b.stp[2][pos].copy()
-            d = self._b.stp[3][pos]
+        w = np.empty(pos.size)
+        weights_now(self.step, self._b.synapses.weight, self._b.pl, pos,
+                    np.full(pos.size, -1, dtype=np.int64) if p_idx is None else p_idx, w)
+        d = self._b.synapses.delay[pos]
         return WeightTable(pre=pre, post=post, weight=w, delay=d * self.dt,
                            projection=projection.name)
 

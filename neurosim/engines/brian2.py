@@ -8,8 +8,8 @@ from neurosim's.
 
 Conventions bridged (see :mod:`neurosim.simulator`):
 
-- a neurosim delay of ``d`` steps is a Brian2 delay of ``(d - 1) dt`` (Brian2 applies a
-  spike's effect after the state update of the arrival step, neurosim before it);
+- a delay means the same on both (:mod:`neurosim.delays`): a neurosim delay of ``d`` steps
+  is a Brian2 delay of ``d dt``;
 - neurosim holds a neuron for ``t_ref`` after the reset, Brian2 for ``refractory`` after the
   spike's step start, so Brian2 gets ``refractory = t_ref + dt``;
 - state samples are taken at the start of the next step (``when="start"``), which is the
@@ -23,7 +23,9 @@ written with ``Plasticity.from_equations`` (their own statements, :func:`_rule_s
 as Brian2 synaptic equations with event-driven traces (:func:`_plastic_synapses`), with neurosim's timing
 convention (a presynaptic spike counts when it arrives, in step ``k + d``; arrivals before
 postsynaptic spikes within a step) and the weight a spike transmits taken when it leaves.
-``RewardSTDP`` and ``TsodyksMarkram`` are refused at construction. Weight monitors
+``TsodyksMarkram`` runs as its definition (a rule whose ``transmit`` expression is added to
+the target when the spike arrives, Brian2's own way to write it); ``RewardSTDP`` is refused at
+construction. Weight monitors
 (``net.record_weights``) are Brian2 ``StateMonitor`` s of ``w``, sampled as neurosim samples.
 
 Synaptic inputs enter Brian2's integrators continuously rather than as step means, so
@@ -76,7 +78,7 @@ from ..equation_model import EquationModel
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
 from ..network import SpikeMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
-from ..plasticity import STDP, TripletSTDP
+from ..plasticity import STDP, TripletSTDP, TsodyksMarkram, as_statements
 from ..plasticity.rule import PlasticityRule
 from ..records import SpikeRecord, StateRecord
 from ..synapses import KIND_ALPHA, KIND_DELTA
@@ -288,9 +290,8 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
 
     Four pathways, ordered within a step: ``emit`` (no delay) stores the weight a spike leaves
     with, as neurosim pushes the weight at emission; ``pre`` transmits it with delay
-    ``(d - 1) dt`` (the transmission offset in the module docstring); ``plast`` applies the
-    presynaptic arrival to the rule with delay ``d dt``, the arrival step neurosim uses for
-    plasticity; ``post`` applies postsynaptic spikes. A spike whose successor leaves the same
+    ``d dt``; ``plast`` applies the presynaptic arrival to the rule, with the same delay
+    (after ``pre``); ``post`` applies postsynaptic spikes. A spike whose successor leaves the same
     synapse before it arrives (interval shorter than the delay) transmits the successor's
     weight here, unlike neurosim.
     """
@@ -333,7 +334,7 @@ def _plastic_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt
     _connect(s, pre, post)
     s.w = w
     s.emit.delay = 0 * b2.ms
-    s.pre.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
+    s.pre.delay = np.asarray(d, dtype=float) * dt * b2.ms
     s.plast.delay = np.asarray(d, dtype=float) * dt * b2.ms
     s.emit.order, s.pre.order, s.plast.order, s.post.order = -2, -1, 0, 1
     return s
@@ -358,9 +359,14 @@ def _rule_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt, n
     def code(text):
         return "\n".join(st.strip() for st in re.split(r"[;\n]", text) if st.strip())
 
-    on_pre = {"emit": "w_sent = w", "pre": re.sub(r"\bw\b", "w_sent", on_transmit)}
+    if rule.transmit is not None:  # the arrival runs on_pre, then transmits (one pathway)
+        on_pre = {"plast": "\n".join(
+            filter(None, [code(rule.on_pre),
+                          re.sub(r"\bw\b", f"({rule.transmit})", on_transmit)]))}
+    else:
+        on_pre = {"emit": "w_sent = w", "pre": re.sub(r"\bw\b", "w_sent", on_transmit)}
     on_post = {}
-    if code(rule.on_pre):
+    if code(rule.on_pre) and rule.transmit is None:
         on_pre["plast"] = code(rule.on_pre)
     if code(rule.on_post):
         on_post["post"] = code(rule.on_post)
@@ -370,9 +376,10 @@ def _rule_synapses(b2, source, target, on_transmit, rule, pre, post, w, d, dt, n
     s.w = w
     for var, value in rule.initial.items():
         setattr(s, var, value)
-    s.emit.delay = 0 * b2.ms
-    s.pre.delay = (np.asarray(d, dtype=float) - 1.0) * dt * b2.ms
-    s.emit.order, s.pre.order = -2, -1
+    if "emit" in on_pre:
+        s.emit.delay = 0 * b2.ms
+        s.pre.delay = np.asarray(d, dtype=float) * dt * b2.ms
+        s.emit.order, s.pre.order = -2, -1
     if "plast" in on_pre:
         s.plast.delay = np.asarray(d, dtype=float) * dt * b2.ms
         s.plast.order = 0
@@ -409,11 +416,11 @@ class Brian2Engine:
                 f"'runtime' or engine 'neurosim'")
         for proj in net.projections:
             if proj.plasticity is not None and not isinstance(
-                    proj.plasticity, (STDP, TripletSTDP, PlasticityRule)):
+                    proj.plasticity, (STDP, TripletSTDP, TsodyksMarkram, PlasticityRule)):
                 raise NotImplementedError(
                     f"engine 'brian2' does not run {type(proj.plasticity).__name__} (projection "
-                    f"{proj.name!r}); it runs STDP, TripletSTDP and rules written with "
-                    f"Plasticity.from_equations; use engine 'neurosim'")
+                    f"{proj.name!r}); it runs STDP, TripletSTDP, TsodyksMarkram and rules "
+                    f"written with Plasticity.from_equations; use engine 'neurosim'")
         for inj in net.injections:
             if isinstance(inj.current, NoisyCurrent):
                 targets = inj.neurons
@@ -485,7 +492,7 @@ class Brian2Engine:
             # cache and recompiled every synapse code object in every process.
             name = f"ns_syn{k}"
             if proj.plasticity is None:
-                delays = (np.asarray(d, dtype=float) - 1.0) * dt
+                delays = np.asarray(d, dtype=float) * dt
                 # One delay for the whole projection: Brian2's homogeneous (scalar) delay,
                 # without a per-synapse delay array (8 bytes per synapse; same speed).
                 same = delays.size > 0 and bool((delays == delays[0]).all())
@@ -498,7 +505,9 @@ class Brian2Engine:
                     s.delay = delays * b2.ms
             else:
                 s = _plastic_synapses(b2, self._group_of[id(proj.pre)],
-                                      self._group_of[id(proj.post)], on_pre, proj.plasticity,
+                                      self._group_of[id(proj.post)], on_pre,
+                                      as_statements(proj.plasticity) if isinstance(
+                                          proj.plasticity, TsodyksMarkram) else proj.plasticity,
                                       pre, post, w, d, dt, name)
             self._syn_of[id(proj)] = s
             self._net.add(s)

@@ -70,14 +70,12 @@ Conventions bridged (verified in ``tests/engines/test_engine_nest.py``)
 - *Spike stamps.* NEST integrates step ``k`` (from ``k dt`` to ``(k + 1) dt``), tests the
   threshold at its end and stamps the spike ``(k + 1) dt``; neurosim stamps the same spike
   ``k dt`` (the step's start). Recorded NEST times are shifted back by one step.
-- *Delays.* NEST adds a spike stamped ``s`` with delay ``D`` steps to the target's synaptic
-  state at the *end* of step ``s + D - 1``, i.e. at time ``(s + D) dt``; neurosim adds a spike of
-  step ``k`` with delay ``d`` at the *start* of step ``k + d``, i.e. at ``(k + d) dt``. With
-  ``s = k + 1`` both agree exactly when ``D = d - 1``. A neurosim delay of ``d`` steps is
-  therefore a NEST delay of ``(d - 1) dt``, and neurosim's minimal delay (one step, the default)
-  has no NEST counterpart (NEST's minimum is one step): it raises an error, unless
-  ``engine_options={"lengthen_one_step_delays": True}`` asks to run such synapses with a NEST
-  delay of ``dt``, i.e. one step longer than on the other engines. For current-based LIF this
+- *Delays* mean the same on both (:mod:`neurosim.delays`). NEST adds a spike stamped ``s``
+  with delay ``D`` steps to the target's synaptic state at the *end* of step ``s + D - 1``,
+  i.e. at time ``(s + D) dt``; neurosim adds a spike of step ``k`` with delay ``d`` at the
+  *start* of step ``k + d + 1``. With ``s = k + 1`` both agree exactly when ``D = d``: a
+  neurosim delay is passed to NEST unchanged. A delay of 0 (allowed by neurosim and Brian2)
+  is below NEST's minimum, ``dt``, and is refused. For current-based LIF this
   mapping makes NEST's membrane potential equal neurosim's to rounding error. For delta
   synapses the jump is the same, but NEST tests the threshold right after the jump (one step
   earlier) and drops inputs that arrive in the last refractory step rather than the first
@@ -108,10 +106,10 @@ with ``K+`` the presynaptic trace (``tau_plus``, on the synapse) and ``K-`` the 
 (``tau_minus``, on the neuron), all-to-all. *Timing.* NEST's delay is wholly dendritic: the
 presynaptic spike counts at its stamp ``t_pre``, the postsynaptic spike at ``t_post + D``.
 A presynaptic spike of neurosim step ``k_pre`` has NEST stamp ``(k_pre + 1) dt``, a
-postsynaptic one of step ``k_post`` ``(k_post + 1) dt``, and ``D = (d - 1) dt`` (``dt`` for a
-lengthened one-step delay), so NEST's interval is::
+postsynaptic one of step ``k_post`` ``(k_post + 1) dt``, and ``D = d dt``, so NEST's interval
+is::
 
-    Δt_NEST = Δt + s,   s = (d + max(d - 1, 1)) dt,   Δt = t_post - (t_pre + delay) (neurosim)
+    Δt_NEST = Δt + s,   s = 2 d dt,   Δt = t_post - (t_pre + delay) (neurosim)
 
 (NEST 3.10 has no axonal delay on ``stdp_synapse`` to remove ``s``.) Both windows are
 exponentials, so a constant shift is a constant factor on each side: NEST's ``K+`` is
@@ -186,13 +184,13 @@ integrated exactly between events as neurosim does (the same ``tau_eff`` form), 
 same all-to-all traces as ``stdp_synapse``. Mapping: ``tau_plus``, ``tau_c`` and the bounds
 carry over, ``tau_n = tau_d``, ``b = 0``, ``tau_minus`` goes onto the neuron, ``c`` and
 ``n`` have neurosim's units (weight unit; per ms). The pair interval is shifted by
-``s = (d + max(d - 1, 1)) dt`` as for STDP, and the *time* at which a pair changes ``c`` is
+``s = 2 d dt`` as for STDP, and the *time* at which a pair changes ``c`` is
 shifted too: NEST's depression comes ``(d - 1) dt`` before neurosim's (at the emission
-rather than the arrival), its potentiation ``(1 + max(d - 1, 1)) dt`` after (when the
+rather than the arrival), its potentiation ``(d + 1) dt`` after (when the
 postsynaptic spike has come back through the dendritic delay). Both are compensated in the
 amplitudes, so that ``c`` is the same once both engines have seen an event::
 
-    A_plus  = a_plus  exp(+s/tau_plus  - (1 + max(d - 1, 1)) dt / tau_c)
+    A_plus  = a_plus  exp(+s/tau_plus  - (d + 1) dt / tau_c)
     A_minus = a_minus exp(-s/tau_minus + (d - 1) dt / tau_c)
 
 These depend on the delay and are common properties of a NEST synapse model, so each
@@ -236,8 +234,6 @@ Options (``Simulator(..., engine="nest", engine_options={...})``)
 -----------------------------------------------------------------
 ``threads`` : int, default 1
     NEST's ``local_num_threads``. Results do not depend on it.
-``lengthen_one_step_delays`` : bool, default False
-    Run one-step delays with a NEST delay of ``dt`` (see Delays) instead of refusing them.
 ``stdp_edge_pairs_differ`` : bool, default False
     Run STDP projections, accepting that pairs with ``-s <= Δt < 0`` change the weight
     differently (see STDP); without it STDP and RewardSTDP projections are refused.
@@ -287,7 +283,7 @@ from ..synapses import KIND_ALPHA, KIND_DELTA, KIND_EXP
 __all__ = ["NestEngine", "OPTIONS"]
 
 #: The options ``engine_options`` accepts, with their defaults.
-OPTIONS = {"threads": 1, "lengthen_one_step_delays": False, "stdp_edge_pairs_differ": False,
+OPTIONS = {"threads": 1, "stdp_edge_pairs_differ": False,
            "reward_timing_differs": False}
 
 ENGINE = "engine 'nest'"
@@ -329,6 +325,10 @@ def check_options(options):
         options = {}
     if not isinstance(options, dict):
         raise TypeError(f"Simulator: engine_options must be a dict, got {options!r}")
+    if "lengthen_one_step_delays" in options:
+        raise ValueError("Simulator: engine_options['lengthen_one_step_delays'] is no longer "
+                         "needed: a neurosim delay now means what a NEST delay means and is "
+                         "passed to NEST unchanged (delays must be >= dt on NEST)")
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise ValueError(f"Simulator: unknown engine_options {unknown} for {ENGINE}; valid: "
@@ -338,7 +338,7 @@ def check_options(options):
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ValueError(f"Simulator: engine_options['threads'] must be an integer >= 1, got "
                          f"{threads!r}")
-    for key in ("lengthen_one_step_delays", "stdp_edge_pairs_differ", "reward_timing_differs"):
+    for key in ("stdp_edge_pairs_differ", "reward_timing_differs"):
         if not isinstance(out[key], bool):
             raise TypeError(f"Simulator: engine_options[{key!r}] must be a bool, got "
                             f"{out[key]!r}")
@@ -451,8 +451,8 @@ def _plan_population(pop, projs):
 
 def _stdp_shift_steps(d):
     """NEST's pair interval minus neurosim's, in steps, for a neurosim delay of ``d`` steps
-    (see "STDP" in the module docstring): ``s = d + max(d - 1, 1)``."""
-    return d + np.maximum(d - 1, 1)
+    (see "STDP" in the module docstring): ``s = 2 d``."""
+    return 2 * d
 
 
 def _plan_stdp(proj, d, dt, sign):
@@ -519,7 +519,7 @@ def _plan_reward(proj, d, dt, sign):
                 f"stdp_dopamine_synapse would see negative weights")
     groups = []
     for dv in np.unique(d.astype(np.int64)).tolist():
-        d_nest = max(dv - 1, 1)                  # NEST delay, steps
+        d_nest = dv                              # NEST delay, steps (the same)
         shift = (dv + d_nest) * dt               # NEST's pair interval minus neurosim's
         early = (dv - 1) * dt                    # NEST's depression comes this much earlier
         late = (1 + d_nest) * dt                 # NEST's potentiation this much later
@@ -590,15 +590,12 @@ class NestEngine:
             if isinstance(pop.model, NeuronModel):
                 plans[i] = _plan_population(pop, incoming[id(pop)])
                 scale[sim.built.pop_start[i]:sim.built.pop_start[i + 1]] = plans[i]["scale"]
-        lengthen = self._options["lengthen_one_step_delays"]
         for proj, table in zip(net.projections, sim.built.tables):
             d = table[3]
-            if d.size and d.min() < 2 and not lengthen:
-                _refuse(f"a delay of one step ({dt!r} ms at dt = {dt!r} ms, projection "
-                        f"{proj.name!r}): NEST applies a spike one step later than neurosim "
-                        f"for the same delay, so neurosim's d steps are NEST's d - 1 and NEST's "
-                        f"minimum is 1; use delays >= {2 * dt!r} ms, or engine_options="
-                        f"{{'lengthen_one_step_delays': True}} to run them one step longer")
+            if d.size and d.min() < 1:
+                _refuse(f"a delay of 0 ms (projection {proj.name!r}): NEST's shortest delay is "
+                        f"one step, dt = {dt!r} ms (neurosim and Brian2 allow 0); use delays "
+                        f">= {dt!r} ms")
         # Plasticity: every refusal before NEST is touched (see "STDP", "Short-term
         # plasticity" and "Reward-modulated STDP" in the docstring).
         self._stdp, self._tsodyks, self._reward = {}, {}, {}
@@ -620,7 +617,7 @@ class NestEngine:
                             f"stdp_dopamine_synapse changes the eligibility trace at a "
                             f"presynaptic spike's emission ((d - 1) steps before its arrival) "
                             f"and at a postsynaptic spike's return through the dendritic delay "
-                            f"(d steps after it), and a spike transmits the weight of one step "
+                            f"(d + 1 steps after it), and a spike transmits the weight of one step "
                             f"after its emission; while the dopamine level is non-zero these "
                             f"shifts change the weights (by about c d delay). The weights agree "
                             f"to rounding only while no spike of the projection meets a "
@@ -683,7 +680,7 @@ class NestEngine:
         nest.set(resolution=dt, rng_seed=seed, local_num_threads=int(self._options["threads"]))
         # Devices (generators, recorders) connect with the shortest delay, one step.
         nest.SetDefaults("static_synapse", {"delay": dt})
-        nest_delays = [np.maximum(d.astype(np.int64) - 1, 1) for (_, _, _, d) in sim.built.tables]
+        nest_delays = [d.astype(np.int64) for (_, _, _, d) in sim.built.tables]
         max_d = max([int(x.max()) for x in nest_delays if x.size] + [1])
         # NEST derives its communication interval (min_delay) from every connection, devices
         # included: spike recorders are connected with the network's shortest delay, so that

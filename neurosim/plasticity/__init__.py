@@ -85,13 +85,13 @@ from .reward import (
 from .rule import PlasticityRule
 from .stdp import STDP
 from .triplet import TripletSTDP
-from .tsodyks_markram import TsodyksMarkram, push_spikes_stp
+from .tsodyks_markram import TsodyksMarkram
 
 __all__ = ["Plasticity", "PlasticityRule", "STDP", "TripletSTDP", "RewardSTDP",
            "TsodyksMarkram", "PAIRINGS", "DEPENDENCES", "RULES", "as_statements",
            "synapse_index", "build_stdp_tables", "STDP_FIELDS", "LUT_LENGTH", "KIND_REWARD",
            "plasticity_step", "reward_catch_up_fired", "reward_catch_up_rule", "weight_now",
-           "weights_now", "push_spikes_stp"]
+           "weights_now"]
 
 #: The named built-in rules.
 RULES = (STDP, TripletSTDP, RewardSTDP, TsodyksMarkram)

@@ -20,7 +20,7 @@ class Plasticity:
 
     @staticmethod
     def from_equations(equations="", *, on_pre="", on_post="", parameters=None, initial=None,
-                       name="PlasticityRule"):
+                       transmit=None, name="PlasticityRule"):
         """A weight-changing rule written as Brian2 writes ``Synapses(on_pre=, on_post=)``.
 
         >>> stdp = Plasticity.from_equations(
@@ -53,6 +53,12 @@ class Plasticity:
             Shared by every synapse of the projection; each must be used.
         initial : dict of str -> float
             Initial values of the variables (default 0).
+        transmit : str, optional
+            What an arriving spike adds to its target's receptor, evaluated when it arrives,
+            after ``on_pre`` (Brian2's ``g_post += ...`` in ``on_pre``): e.g. ``"w * r"`` for
+            short-term plasticity, with ``r`` the fraction of resources ``on_pre`` released.
+            Default: the weight ``w`` as the spike left. A rule with ``transmit`` may change
+            no weight at all (``TsodyksMarkram`` is such a rule).
         name : str
             An identifier, for messages and the generated code.
 
@@ -63,7 +69,7 @@ class Plasticity:
         """
         from .rule import PlasticityRule
         return PlasticityRule(equations, on_pre=on_pre, on_post=on_post, parameters=parameters,
-                              initial=initial, name=name)
+                              initial=initial, transmit=transmit, name=name)
 
     def _check_bounds(self, owner, w):
         """Raise if initial weights ``w`` (array) lie outside ``[w_min, w_max]``."""
@@ -94,9 +100,9 @@ def _rule(owner, equations, **kwargs):
 
 def as_statements(rule):
     """The rule written as statements that the engine runs for ``rule``: itself for a
-    :class:`~neurosim.plasticity.rule.PlasticityRule`, the definition of :class:`STDP` and
-    :class:`TripletSTDP`, None for the rules with kernels of their own (:class:`RewardSTDP`,
-    :class:`TsodyksMarkram`)."""
+    :class:`~neurosim.plasticity.rule.PlasticityRule`, the definition of :class:`STDP`,
+    :class:`TripletSTDP` and :class:`TsodyksMarkram`, None for :class:`RewardSTDP` (a kernel
+    of its own)."""
     if rule is None:
         return None
     if hasattr(rule, "kernel"):

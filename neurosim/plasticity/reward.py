@@ -216,12 +216,12 @@ def plasticity_step(k, fired, n_fired, weight, pl):
     """Step 5 of the per-step order for the reward-modulated rules (:class:`RewardSTDP`; the
     other weight rules run as statements, :mod:`neurosim.plasticity.rule`).
 
-    (a) presynaptic arrivals of step ``k`` -- spikes of step ``k - d`` on synapses of delay
-    ``d``, found through a short history of which neurons fired -- lower the eligibility with
-    the postsynaptic traces of earlier steps, then bump their presynaptic traces; (b) the
+    The neurons of step ``k`` that have plastic synapses are written into a short history of
+    which neurons fired; (a) presynaptic arrivals of step ``k`` -- spikes of step ``k - d`` on
+    synapses of delay ``d``, found through that history -- lower the eligibility with the
+    postsynaptic traces of earlier steps, then bump their presynaptic traces; (b) the
     postsynaptic spikes of step ``k`` raise it with the presynaptic traces (including this
-    step's arrivals), then bump their postsynaptic traces; (c) the neurons of step ``k`` that
-    have plastic synapses are written into the history. Every synapse is brought up to step
+    step's arrivals), then bump their postsynaptic traces. Every synapse is brought up to step
     ``k`` (its weight integrated) before its eligibility changes.
     """
     (par, taus, lut, dtv, p_pos, p_rule, p_q, p_delay, grp_tr, p_grp, q_grp, q_pos, c,
@@ -231,6 +231,17 @@ def plasticity_step(k, fired, n_fired, weight, pl):
         return
     dt = dtv[0]
     n_hist = hist.shape[0]
+    # history of the neurons with plastic synapses that fired in step k, first: a synapse of
+    # delay 0 sees its spike arrive in the step it is emitted (rows older than the longest
+    # delay are the ones overwritten)
+    row = k % n_hist
+    n_h = 0
+    for f in range(n_fired):
+        g = fired[f]
+        if has_out[g]:
+            hist[row, n_h] = g
+            n_h += 1
+    hist_n[row] = n_h
     # (a) presynaptic arrivals. Elements are indexed directly (grp_tr[gi, 0], not a row view:
     # a view per synapse costs a reference count), and the rule's constants are reloaded only
     # when the rule changes from one synapse to the next.
@@ -300,15 +311,6 @@ def plasticity_step(k, fired, n_fired, weight, pl):
                 c[p] += a_plus * x1
             o1v[q] = 1.0 if par[r, P_NEAREST] != 0.0 else o1 + 1.0
             o_last[q] = k
-    # (c) history of the neurons with plastic synapses that fired in step k
-    row = k % n_hist
-    n_h = 0
-    for f in range(n_fired):
-        g = fired[f]
-        if has_out[g]:
-            hist[row, n_h] = g
-            n_h += 1
-    hist_n[row] = n_h
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -1,16 +1,14 @@
-"""Short-term depression and facilitation (:class:`TsodyksMarkram`), applied when spikes are
-pushed into the delay buffer (step 4).
+"""Short-term depression and facilitation (:class:`TsodyksMarkram`), run as its definition:
+a rule written as statements whose ``transmit`` expression scales what a spike delivers
+(:mod:`neurosim.plasticity.rule`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numba
-
 from .. import _checks
-from .base import Plasticity
+from .base import Plasticity, _rule
 
 
 @dataclass(frozen=True)
@@ -61,27 +59,17 @@ class TsodyksMarkram(Plasticity):
     def _check_bounds(self, owner, w):
         return
 
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def push_spikes_stp(step, fired, n_fired, indptr, target, weight, delay, stp_par, u, x, last,
-                    dt, ring):
-    """Push the spikes of step ``step`` through the Tsodyks-Markram synapses (equations in
-    :class:`TsodyksMarkram`), adding ``w u x`` to the ring row of their arrival step.
-
-    ``stp_par[s] = (U, tau_rec, tau_fac)``; ``u``, ``x`` and ``last`` (step of the previous
-    spike) are the synapse's state, advanced in place."""
-    n_rows = ring.shape[0]
-    for f in range(n_fired):
-        g = fired[f]
-        for s in range(indptr[g], indptr[g + 1]):
-            h = (step - last[s]) * dt
-            big_u = stp_par[s, 0]
-            tau_fac = stp_par[s, 2]
-            uu = u[s] * math.exp(-h / tau_fac) if tau_fac > 0.0 else 0.0
-            xx = 1.0 + (x[s] - 1.0) * math.exp(-h / stp_par[s, 1])
-            uu += big_u * (1.0 - uu)
-            released = uu * xx
-            ring[(step + delay[s]) % n_rows, target[s]] += weight[s] * released
-            u[s] = uu
-            x[s] = xx - released
-            last[s] = step
+    def _definition(self):
+        """The rule as statements, which is what the engine runs: ``u`` and ``x`` relax
+        between a synapse's spikes and jump at each arrival, and the arrival transmits
+        ``w r`` with ``r = u x`` the fraction released (the class docstring's equations).
+        ``u``, ``x`` and ``r`` change only at arrivals, from themselves and parameters, so
+        they are kept once per (presynaptic neuron, delay) group of the projection."""
+        if self.tau_fac > 0:
+            return _rule(self, "du/dt = -u / tau_fac : 1\ndx/dt = (1 - x) / tau_rec : 1\nr : 1",
+                         on_pre="u += U * (1 - u); r = u * x; x -= r", transmit="w * r",
+                         parameters=dict(U=self.U, tau_rec=self.tau_rec, tau_fac=self.tau_fac),
+                         initial={"x": 1.0})
+        return _rule(self, "dx/dt = (1 - x) / tau_rec : 1\nr : 1",
+                     on_pre="r = U * x; x -= r", transmit="w * r",
+                     parameters=dict(U=self.U, tau_rec=self.tau_rec), initial={"x": 1.0})

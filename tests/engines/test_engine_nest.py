@@ -121,9 +121,10 @@ def test_excitatory_and_inhibitory_conductances_use_both_receptors():
 ])
 def test_izhikevich_euler_is_identical(model, dt):
     """NEST's izhikevich with consistent_integration is neurosim's Euler scheme (currents
-    divided by c_m on NEST's side, which has no capacitance). A delta jump arriving at time
-    t is in NEST's sample at t (taken after the jump) and in neurosim's next one (neurosim
-    samples before it): at those two instants the traces differ by exactly the weight."""
+    divided by c_m on NEST's side, which has no capacitance). A delta jump of a spike that
+    arrives at time t (spike at 2 or 3 ms, delay 1 ms) enters both at t + dt; it is in NEST's
+    sample at t + dt (taken after the jump) and in neurosim's next one (neurosim samples
+    before it): at those two instants the traces differ by exactly the weight."""
     def build():
         net = ns.Network()
         pop = net.population(1, model, name="cell")
@@ -135,7 +136,7 @@ def test_izhikevich_euler_is_identical(model, dt):
     (sa, va, ua), (sb, vb, ub) = out["neurosim"], out["nest"]
     assert len(sa) >= 5
     np.testing.assert_array_equal(sa.steps, sb.steps)
-    arrival = np.isclose(va.times, 3.0) | np.isclose(va.times, 4.0)
+    arrival = np.isclose(va.times, 3.0 + dt) | np.isclose(va.times, 4.0 + dt)
     assert arrival.sum() == 2
     np.testing.assert_allclose(vb.values[~arrival], va.values[~arrival], atol=1e-8)
     np.testing.assert_allclose(vb.values[arrival] - va.values[arrival], 2.0, atol=1e-8)
@@ -235,22 +236,39 @@ def test_threads_do_not_change_the_result():
     np.testing.assert_array_equal(one.neurons, two.neurons)
 
 
-def test_lengthened_one_step_delay_is_neurosims_two_steps():
-    def build(delay):
+@pytest.mark.parametrize("delay", [0.1, 0.3, 1.7])
+def test_a_delay_is_the_same_delay_on_nest(delay):
+    """A delay is passed to NEST unchanged, the shortest (one step, neurosim's default)
+    included, and the membrane is NEST's to rounding: a spike at t acts from t + delay + dt."""
+    def build():
         net = ns.Network()
         src = net.population(1, ns.SpikeTimes([[1.0, 2.0, 2.5]]), name="src")
         cell = net.population(1, LIF, name="cell")
         net.connect(src, cell, ns.AllToAll(), synapse=ns.ExpCurrent(tau=2.0), weight=3000.0,
                     delay=delay)
         return net, net.record(cell, "v")
-    net, mon = build(0.1)
-    sim = ns.Simulator(net, dt=0.1, engine="nest",
-                       engine_options={"lengthen_one_step_delays": True})
-    sim.run(10.0)
-    ref_net, ref_mon = build(0.2)
-    ref = ns.Simulator(ref_net, dt=0.1)
-    ref.run(10.0)
-    np.testing.assert_allclose(sim.data[mon].values, ref.data[ref_mon].values, atol=1e-9)
+    runs = []
+    for engine in ("neurosim", "nest"):
+        net, mon = build()
+        sim = ns.Simulator(net, dt=0.1, engine=engine)
+        sim.run(10.0)
+        runs.append(sim.data[mon].values[:, 0])
+    first = int(round((1.0 + delay) / 0.1)) + 1  # the step the first spike acts in
+    assert runs[0][first - 1] == runs[0][0] and runs[0][first] > runs[0][0]
+    np.testing.assert_allclose(runs[1], runs[0], atol=1e-9)
+
+
+def test_a_delay_of_zero_is_refused_on_nest_with_the_reason():
+    net = ns.Network()
+    src = net.population(1, ns.SpikeTimes([[1.0]]), name="src")
+    cell = net.population(1, LIF, name="cell")
+    net.connect(src, cell, ns.AllToAll(), weight=100.0, delay=0.0)
+    with pytest.raises(NotImplementedError, match=r"a delay of 0 ms .*NEST's shortest delay "
+                                                  r"is one step"):
+        ns.Simulator(net, dt=0.1, engine="nest")
+    with pytest.raises(ValueError, match="lengthen_one_step_delays'] is no longer needed"):
+        ns.Simulator(net, dt=0.1, engine="nest",
+                     engine_options={"lengthen_one_step_delays": True})
 
 
 def test_a_later_nest_simulator_retires_the_earlier_one():
@@ -326,7 +344,7 @@ UNSUPPORTED = {
                                     (ns.ExpConductance(5.0, -80.0), 1.0),
                                     (ns.ExpConductance(5.0, -70.0), 1.0))),
         "more than two conductance kinetics"),
-    "one-step delay": (lambda: _net_with(delay=0.1), "delay of one step"),
+    "zero delay": (lambda: _net_with(delay=0.0), "a delay of 0 ms"),
     "current switching after one step": (
         lambda: _net_with(current=ns.StepCurrent([0.1], [100.0])), "switches at t = 0.1"),
     "ramp from zero": (lambda: _net_with(current=ns.RampCurrent(0.0, 1.0, 0.0, 10.0)),
@@ -348,7 +366,7 @@ def test_a_refused_network_leaves_the_running_one_alone():
     mon = net.record_spikes(net.populations[0])
     sim = ns.Simulator(net, dt=0.1, engine="nest")
     with pytest.raises(NotImplementedError):
-        ns.Simulator(_net_with(delay=0.1), dt=0.1, engine="nest")
+        ns.Simulator(_net_with(delay=0.0), dt=0.1, engine="nest")
     sim.run(5.0)  # still owns NEST's kernel
     assert sim.data[mon].t_stop == 5.0
 
@@ -356,7 +374,7 @@ def test_a_refused_network_leaves_the_running_one_alone():
 @pytest.mark.parametrize("options,error,match", [
     ({"thread": 2}, ValueError, "unknown engine_options"),
     ({"threads": 0}, ValueError, "threads'] must be an integer >= 1"),
-    ({"lengthen_one_step_delays": 1}, TypeError, "must be a bool"),
+    ({"stdp_edge_pairs_differ": 1}, TypeError, "must be a bool"),
 ])
 def test_bad_engine_options(options, error, match):
     with pytest.raises(error, match=match):
@@ -430,7 +448,7 @@ def test_spike_recorders_do_not_shorten_the_communication_interval():
                     weight=ns.Uniform(-40.0, 30.0), delay=ns.Uniform(1.0, 3.0))
         return net, [net.record_spikes(cells)]
     out = _run_both(build, durations=(50.0, 37.3))
-    assert nest.GetKernelStatus("min_delay") == pytest.approx(0.9)   # 1 ms = NEST's 0.9 ms
+    assert nest.GetKernelStatus("min_delay") == pytest.approx(1.0)   # the same delays
     a, b = out["neurosim"][0], out["nest"][0]
-    assert len(a) > 100 and a.steps.max() >= 870        # spikes up to the last steps
+    assert len(a) > 100 and a.steps.max() >= 860        # spikes into the last 1 ms
     assert sorted(zip(a.steps, a.neurons)) == sorted(zip(b.steps, b.neurons))

@@ -1,8 +1,8 @@
 """The CUBA network (Vogels & Abbott 2005) on neurosim, Brian2 (numpy target) and NEST.
 
 Each engine receives the same realised network (neurosim's builder draws initial voltages,
-synapses and weights once from the seed). The delay is 0.2 ms, two steps: neurosim's default
-one-step delay has no NEST counterpart (see :mod:`neurosim.engines.nest`). The LIF with current
+synapses and weights once from the seed). The delay is 0.2 ms on all three (a delay means the
+same on every engine, :mod:`neurosim.delays`). The LIF with current
 synapses is integrated exactly on all three, so the population statistics agree far inside the
 required bounds; NEST even reproduces neurosim spike for spike (tested separately).
 """

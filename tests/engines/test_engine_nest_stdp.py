@@ -4,7 +4,7 @@ Scripted experiments: presynaptic ``SpikeTimes`` trains reach one LIF cell throu
 synapses too weak to matter, and a teacher train makes the cell fire at scripted times (its
 spike times are checked to agree on both engines). The conversion of the parameters and of the
 delay convention is derived in :mod:`neurosim.engines.nest` ("STDP"): with it the final weights
-agree to rounding for every pair interval except ``-(d + max(d - 1, 1)) dt <= Δt < 0`` (``d``
+agree to rounding for every pair interval except ``-2 d dt <= Δt < 0`` (``d``
 the delay in steps), where NEST's dendritic-delay convention potentiates what neurosim
 depresses; the tests keep their pairs out of that window and check that inside it the engines
 do differ (hence the opt-in ``engine_options={"stdp_edge_pairs_differ": True}``).
@@ -53,7 +53,7 @@ def _run(engine, rule, pre_times, teacher, delay, w0, *, t_stop):
 
 def _edge(delay):
     d = round(delay / DT)
-    return (d + max(d - 1, 1)) * DT
+    return 2 * d * DT
 
 
 RULES = {
@@ -69,9 +69,9 @@ RULES = {
 def test_scripted_pair_window_matches_neurosim(dependence, delay):
     rule = RULES[dependence]
     t_post_teacher = 100.0
-    # the cell fires 0.2 ms after the teacher's spike (checked below); one presynaptic
-    # neuron per interval, Δt = t_post - (t_pre + delay)
-    t_post = t_post_teacher + 0.2
+    # the cell fires 0.3 ms after the teacher's spike (delay 0.2 ms, then the step in which
+    # it acts; checked below); one presynaptic neuron per interval, Δt = t_post - (t_pre + delay)
+    t_post = t_post_teacher + 0.3
     wanted = np.round(np.arange(-40.0, 40.0 + 1e-9, 0.5), 1)
     wanted = np.union1d(wanted, [0.0, -_edge(delay) - DT, -_edge(delay) + DT, -DT])
     pre_times = [[round(t_post - delay - x, 1), 2000.0] for x in wanted]
@@ -101,7 +101,7 @@ def test_repeated_pairings_at_20_hz_match(dependence):
     delay = 1.0
     period = 50.0
     teacher = [100.0 + period * i for i in range(20)]
-    t_posts = np.array(teacher) + 0.2
+    t_posts = np.array(teacher) + 0.3  # teacher delay 0.2 ms + the step the input acts in
     offsets = [-30.0, -12.3, -5.0, -2.5, 0.0, 0.7, 4.0, 10.0, 17.1, 25.0]
     pre_times = [[round(t - delay - o, 1) for t in t_posts] + [1600.0] for o in offsets]
     # no pair of any neuron falls in the edge window
@@ -176,21 +176,23 @@ def test_static_projection_weights_read_back_unchanged():
     np.testing.assert_array_equal(w["nest"], w["neurosim"])
 
 
-@pytest.mark.parametrize("delay,options", [(0.5, {}), (0.1, {"lengthen_one_step_delays": True})],
-                         ids=["neuron-to-neuron", "lengthened one-step delay"])
-def test_presynaptic_neurons_and_lengthened_delays(delay, options):
+@pytest.mark.parametrize("delay,options", [(0.5, {}), (0.1, {})],
+                         ids=["neuron-to-neuron", "one-step delay"])
+def test_presynaptic_neurons_and_short_delays(delay, options):
     """Presynaptic LIF neurons (no parrot in between) made to fire by their own teachers;
-    a lengthened one-step delay shifts NEST's interval by s = 2 dt (module docstring)."""
+    a one-step delay (NEST's shortest) shifts NEST's interval by s = 2 dt (module
+    docstring)."""
     rule = RULES["additive"]
-    t_posts = np.array([100.0, 160.0, 220.0]) + 0.2
+    t_posts = np.array([100.0, 160.0, 220.0]) + 0.3
     offsets = np.array([-20.0, -6.0, 0.0, 3.0, 11.0])
     edge = _edge(delay)
-    pre_teachers = [[round(t - 0.2 - delay - o, 1) for t in t_posts] + [1500.0]
+    pre_teachers = [[round(t - 0.3 - delay - o, 1) for t in t_posts] + [1500.0]
                     for o in offsets]
     w = {}
     for engine in ("neurosim", "nest"):
         net = ns.Network()
-        teach = net.population(1, ns.SpikeTimes([list(t_posts - 0.2)]), name="teacher")
+        teach = net.population(1, ns.SpikeTimes([list(np.round(t_posts - 0.3, 1))]),
+                               name="teacher")
         pre_teach = net.population(len(offsets), ns.SpikeTimes(pre_teachers), name="pre_t")
         pre = net.population(len(offsets), RELAY, name="pre")
         cell = net.population(1, RELAY, name="cell")

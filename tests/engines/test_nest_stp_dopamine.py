@@ -80,10 +80,10 @@ def test_tsodyks_markram_amplitudes_match_the_equations_on_both_engines(name):
     period, n, delay, w = 20.0, 150, 1.0, 10.0
     times = [round(5.0 + period * i, 1) for i in range(n)]
     t_stop = times[-1] + 20.0
-    # arrival steps: the jump shows in every sample from the arrival on (NEST's delta jump
-    # is already in the sample at the arrival time, neurosim's one step later), so take
-    # the difference between the samples one step before and one step after it
-    arrive = np.rint((np.array(times) + delay) / DT).astype(int)
+    # arrival steps: the jump acts from the step after the arrival on (NEST's delta jump is
+    # already in the sample at the end of the arrival step, neurosim's one step later), so
+    # take the difference between the samples one step before and one step after it
+    arrive = np.rint((np.array(times) + delay) / DT).astype(int) + 1
     amps = {}
     for engine in ("neurosim", "nest"):
         v = _train(engine, rule, times, synapse=ns.Delta(), cell_model=INTEGRATOR,
@@ -188,8 +188,7 @@ def _reward_run(engine, rule, pre_times, delays, teacher, w0, script):
 
 
 def _edge(delay):
-    d = round(delay / DT)
-    return (d + max(d - 1, 1)) * DT
+    return 2 * round(delay / DT) * DT
 
 
 def test_reward_stdp_weights_match_after_every_run():
@@ -197,7 +196,7 @@ def test_reward_stdp_weights_match_after_every_run():
     is 0, then rewards and a punishment between runs: the weights of both engines agree
     after every run, also after runs without any spike (NEST's volume transmitter keeps
     them current)."""
-    t_post = 100.2                      # the cell fires 0.2 ms after the teacher
+    t_post = 100.3                      # the cell fires 0.3 ms after the teacher (delay 0.2)
     offsets = [-30.0, -12.3, -5.0, -3.5, 0.0, 0.7, 4.0, 10.0, 17.1, 25.0]
     delay_set = [0.2, 0.5, 1.5]
     pre_times, delays = [], []
@@ -232,13 +231,13 @@ def _dopamine_at(level, t_reward, t, tau_d):
 
 @pytest.mark.parametrize("delay", [0.2, 1.5])
 def test_reward_stdp_spikes_under_dopamine_differ_as_documented(delay):
-    """A pair while the dopamine level is non-zero: NEST's eligibility jump comes d steps
+    """A pair while the dopamine level is non-zero: NEST's eligibility jump comes d + 1 steps
     late (potentiation) or (d - 1) steps early (depression), which changes the weight by
     the integral of c d over the shift -- the predicted amount, to rounding."""
     rule = REWARD
     d = round(delay / DT)
     t_reward, level = 50.0, 0.02
-    t_post = 100.2
+    t_post = 100.3
     dt_pot, dt_dep = 4.0, -6.0                       # Δt of the two pairs
     pre_times = [[round(t_post - delay - dt_pot, 1)], [round(t_post - delay - dt_dep, 1)]]
     w0 = np.array([1.0, 3.0])
@@ -248,10 +247,10 @@ def test_reward_stdp_spikes_under_dopamine_differ_as_documented(delay):
     w_ns, w_nest = out["neurosim"][0][-1], out["nest"][0][-1]
     np.testing.assert_array_equal(out["nest"][2], out["neurosim"][2])
     tau_eff = 1.0 / (1.0 / rule.tau_c + 1.0 / rule.tau_d)
-    # potentiation at t_post (neurosim) or t_post + d dt (NEST)
+    # potentiation at t_post (neurosim) or t_post + (d + 1) dt (NEST)
     c_pot = rule.a_plus * math.exp(-dt_pot / rule.tau_plus)
     n_post = _dopamine_at(level, t_reward, t_post, rule.tau_d)
-    lost = c_pot * n_post * tau_eff * (1.0 - math.exp(-d * DT / tau_eff))
+    lost = c_pot * n_post * tau_eff * (1.0 - math.exp(-(d + 1) * DT / tau_eff))
     # depression at the arrival (neurosim) or (d - 1) steps earlier (NEST)
     t_arr = t_post - dt_dep
     c_dep = -rule.a_minus * math.exp(dt_dep / rule.tau_minus)

@@ -80,7 +80,7 @@ def test_from_list_and_matrix_in_the_engine():
     m = np.array([[0.0, 3.0], [4.0, 0.0], [0.0, 0.0]])
     net.connect(a, b, ns.FromMatrix(m), synapse=ns.ExpCurrent(tau=2.0))
     sim = ns.Simulator(net, dt=0.1, seed=0)
-    indptr, target, weight, delay = sim._b.synapses
+    indptr, target, weight, delay = sim._b.synapses[:4]
     np.testing.assert_array_equal(indptr, [0, 2, 3, 4, 4, 4])
     # Row 0: FromList (0 -> 1, channel 0) then FromMatrix (0 -> 1, channel 1 starts at 2).
     np.testing.assert_array_equal(target, [1, 3, 2, 0])
@@ -102,7 +102,7 @@ def test_two_projections_between_same_populations_are_kept_apart():
     net.connect(a, b, ns.FixedProbability(0.2), synapse=ns.ExpCurrent(tau=5.0), weight=2.0)
     net.connect(a, b, ns.FixedProbability(0.2), synapse=ns.ExpConductance(tau=5.0), weight=3.0)
     sim = ns.Simulator(net, dt=0.1, seed=1)
-    _, target, weight, _ = sim._b.synapses
+    _, target, weight, _ = sim._b.synapses[:4]
     for w in (1.0, 2.0, 3.0):
         assert abs(np.sum(weight == w) - 400) < 5 * np.sqrt(400)
     # The two ExpCurrent(5.0) projections share channel 0 (slots 0..39); the conductance has
@@ -118,7 +118,7 @@ def test_weight_and_delay_distributions():
     net.connect(a, a, ns.FixedInDegree(20), synapse=ns.AlphaCurrent(tau=1.0),
                 weight=ns.LogNormal(0.0, 0.5), delay=ns.Uniform(0.5, 1.5))
     sim = ns.Simulator(net, dt=0.1, seed=2)
-    _, target, weight, delay = sim._b.synapses
+    _, target, weight, delay = sim._b.synapses[:4]
     first = target < 100
     assert weight[first].min() >= 3.0 and weight[first].max() <= 6.0
     assert np.all(delay[first] == 1)

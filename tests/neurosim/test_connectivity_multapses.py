@@ -248,7 +248,8 @@ def test_default_degree_rules_are_unchanged():
 
 def test_three_synapses_between_one_pair_add_up():
     # Hand-worked: one spike at 1.0 ms crosses 3 Delta synapses of 2 mV (delay 0.5 ms) onto a
-    # LIF at rest: v jumps by exactly 6 mV at 1.5 ms.
+    # LIF at rest: they arrive at 1.5 ms and v jumps by exactly 6 mV at the start of the next
+    # step, 1.6 ms.
     net = ns.Network()
     src = net.population(1, ns.SpikeTimes([[1.0]]), name="src")
     cell = net.population(1, ns.LIF(e_leak=-65.0, v_th=-50.0), name="cell", v=-65.0)
@@ -263,11 +264,11 @@ def test_three_synapses_between_one_pair_add_up():
     np.testing.assert_array_equal(table.post, [0, 0, 0])
     rec = sim.data[trace]
     v, t = rec.values[:, 0], rec.times
-    # Delivered at the start of step 15 (1.0 ms + 5 steps); a sample is the state at the end of
-    # its step, so the first sample that shows the jump is at 1.6 ms and the membrane then
+    # Applied at the start of step 16 (arrival in step 15); a sample is the state at the end
+    # of its step, so the first sample that shows the jump is at 1.7 ms and the membrane then
     # relaxes to rest with tau_m.
     tau_m = ns.LIF().tau_m
-    want = np.where(t >= 1.6 - 1e-9, -65.0 + 6.0 * np.exp(-(t - 1.5) / tau_m), -65.0)
+    want = np.where(t >= 1.7 - 1e-9, -65.0 + 6.0 * np.exp(-(t - 1.6) / tau_m), -65.0)
     np.testing.assert_allclose(v, want, rtol=0, atol=1e-9)
 
 

@@ -1,10 +1,11 @@
 """The CUBA network (Vogels & Abbott 2005; benchmark 2 of Brette et al. 2007) on neurosim and on
 Brian2 (numpy target), with the same connectivity and initial state.
 
-Conventions bridged here (see the neurosim.simulator docstring): a neurosim delay of dt is
-Brian2's default zero delay; neurosim holds a neuron at v_reset for t_ref after the reset, Brian2
-for t_ref after the spike's step start, so neurosim's t_ref = 5 ms is Brian2's 5.1 ms at
-dt = 0.1 ms. Brian2's voltage-unit synaptic variable g (mV) is a current i = g c_m / tau_m (pA).
+Conventions bridged here (see the neurosim.simulator docstring): none for the delay, which is
+dt on both (a delay means the same on both); neurosim holds a neuron at v_reset for t_ref
+after the reset, Brian2 for t_ref after the spike's step start, so neurosim's t_ref = 5 ms is
+Brian2's 5.1 ms at dt = 0.1 ms. Brian2's voltage-unit synaptic variable g (mV) is a current
+i = g c_m / tau_m (pA).
 """
 
 import numpy as np
@@ -66,9 +67,9 @@ def _brian2(v0, pre, post):
                            refractory=(T_REF + DT) * ms, method="exact", namespace=ns_)
     group.v = v0 * mV
     exc = pre < N_E
-    se = b2.Synapses(group, group, on_pre=f"ge += {W_E_MV}*mV")
+    se = b2.Synapses(group, group, on_pre=f"ge += {W_E_MV}*mV", delay=DT * ms)
     se.connect(i=pre[exc], j=post[exc])
-    si = b2.Synapses(group, group, on_pre=f"gi += {W_I_MV}*mV")
+    si = b2.Synapses(group, group, on_pre=f"gi += {W_I_MV}*mV", delay=DT * ms)
     si.connect(i=pre[~exc], j=post[~exc])
     mon = b2.SpikeMonitor(group)
     net = b2.Network(group, se, si, mon)

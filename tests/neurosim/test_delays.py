@@ -1,12 +1,14 @@
-"""Axonal delays are exact to the step: a spike stamped k with delay d acts in step k + d."""
+"""Axonal delays are exact to the step and mean what they mean in NEST and Brian2: a spike
+stamped k with a delay of d steps arrives in step k + d and acts in step k + d + 1 (a relay
+driven over threshold by it fires in step k + d + 1)."""
 
 import numpy as np
 import pytest
 
 import neurosim as ns
 
-# A relay neuron: a 1 mV delta input lifts it over a 0.5 mV threshold within the step of
-# arrival and it fires in that very step, so its spike steps are the arrival steps.
+# A relay neuron: a 1 mV delta input lifts it over a 0.5 mV threshold within the step it acts
+# in and it fires in that very step, so its spike steps are the arrival steps + 1.
 RELAY = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-69.5, v_reset=-70.0, t_ref=0.0)
 
 
@@ -26,39 +28,40 @@ def _relay(source_times, delays_ms, dt, duration, *, pairs=None):
 
 
 @pytest.mark.parametrize("dt", [0.1, 0.5])
-@pytest.mark.parametrize("d_steps", [1, 2, 7, 40])
-def test_single_spike_arrives_d_steps_later(dt, d_steps):
+@pytest.mark.parametrize("d_steps", [0, 1, 2, 7, 40])
+def test_single_spike_acts_one_step_after_it_arrives(dt, d_steps):
     src, post = _relay([[10 * dt]], [d_steps * dt], dt, 100 * dt)
     np.testing.assert_array_equal(src.steps, [10])
-    np.testing.assert_array_equal(post.steps, [10 + d_steps])
-    assert post.times[0] == pytest.approx(src.times[0] + d_steps * dt)
+    np.testing.assert_array_equal(post.steps, [10 + d_steps + 1])
+    assert post.times[0] == pytest.approx(src.times[0] + d_steps * dt + dt)
 
 
 def test_many_delays_at_once_with_wraparound():
-    """Random spike trains through 200 synapses with delays 1..37 steps, over 3000 steps
-    (the 38-row ring buffer wraps around about 80 times)."""
+    """Random spike trains through 200 synapses with delays 0..37 steps, over 3000 steps
+    (the 39-row ring buffer wraps around about 80 times)."""
     rng = np.random.default_rng(5)
     dt, n, n_steps = 0.1, 200, 3000
     trains = [np.sort(rng.choice(n_steps - 40, size=60, replace=False)) for _ in range(n)]
-    d_steps = rng.integers(1, 38, size=n)
+    d_steps = rng.integers(0, 38, size=n)
     _, post = _relay([t * dt for t in trains], d_steps * dt, dt, n_steps * dt)
     got = post.trains()
     for i in range(n):
-        np.testing.assert_allclose(got[i], (trains[i] + d_steps[i]) * dt, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(got[i], (trains[i] + d_steps[i] + 1) * dt, rtol=0,
+                                   atol=1e-9)
     per_neuron = [np.sort(post.steps[post.neurons == i]) for i in range(n)]
     for i in range(n):
-        np.testing.assert_array_equal(per_neuron[i], trains[i] + d_steps[i])
+        np.testing.assert_array_equal(per_neuron[i], trains[i] + d_steps[i] + 1)
 
 
 def test_one_source_many_delays_to_many_targets():
-    """One spike fans out with delays 1..50 steps to 50 targets: target j fires j+1 steps
+    """One spike fans out with delays 1..50 steps to 50 targets: target j fires j + 2 steps
     later."""
     dt = 0.1
     pairs = [[0, j] for j in range(50)]
     delays = (np.arange(50) + 1) * dt
     _, post = _relay([[2.0]], delays, dt, 20.0, pairs=pairs)
     order = np.argsort(post.neurons)
-    np.testing.assert_array_equal(post.steps[order], 20 + np.arange(1, 51))
+    np.testing.assert_array_equal(post.steps[order], 20 + np.arange(1, 51) + 1)
 
 
 def test_spikes_stay_in_flight_across_runs():
@@ -71,7 +74,7 @@ def test_spikes_stay_in_flight_across_runs():
     sim = ns.Simulator(net, dt=dt, seed=0)
     for _ in range(10):
         sim.run(0.7)
-    np.testing.assert_array_equal(sim.data[mon].steps, [35])
+    np.testing.assert_array_equal(sim.data[mon].steps, [36])
 
 
 def test_drawn_delays_are_rounded_to_the_grid():
@@ -113,21 +116,21 @@ def test_delta_input_during_refractoriness_is_lost():
     mon = net.record_spikes(post)
     sim = ns.Simulator(net, dt=0.1, seed=0)
     sim.run(20.0)
-    # Arrivals in steps 11, 31, 81; after the spike in step 11 the neuron is held in steps
-    # 12..51, so the arrival in step 31 is lost.
-    np.testing.assert_array_equal(sim.data[mon].steps, [11, 81])
+    # The jumps act in steps 12, 32, 82; after the spike in step 12 the neuron is held in
+    # steps 13..52, so the jump of step 32 is lost.
+    np.testing.assert_array_equal(sim.data[mon].steps, [12, 82])
 
 
 def test_delay_steps_of_one_repeated_delay_equals_the_per_synapse_conversion():
     from neurosim.delays import delay_steps
     from neurosim.units import to_steps_array
-    for value in (0.1, 0.3, 1.0, 2.5, 1e3):
+    for value in (0.0, 0.1, 0.3, 1.0, 2.5, 1e3):
         same = np.full(1000, value)
         got = delay_steps(same, 0.1, drawn=False)
         assert got.dtype == np.int32
-        assert np.array_equal(got, to_steps_array(same, 0.1, minimum=1))
-    for value, message in ((0.05, "shorter than dt"), (0.25, "not a whole multiple"),
+        assert np.array_equal(got, to_steps_array(same, 0.1, minimum=0))
+    for value, message in ((0.05, "not a whole multiple"), (0.25, "not a whole multiple"),
                            (np.inf, "must be finite"), (np.nan, "must be finite"),
-                           (-1.0, "negative")):
+                           (-1.0, r"must be >= 0 ms, got -1.0")):
         with pytest.raises(ValueError, match=message):
             delay_steps(np.full(10, value), 0.1, drawn=False, name="delay")

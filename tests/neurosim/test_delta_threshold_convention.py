@@ -1,9 +1,10 @@
 """The README's timing convention for delta synapses (issue 14 item 14), worked by hand.
 
-A delta input that arrives in step k jumps v at the start of the step; the step's decay then
+A delta input that arrives in step k jumps v at the start of step k + 1; the step's decay then
 applies and the threshold is tested at its end. LIF with e_leak = -65 mV, tau_m = 10 ms,
 v_th = -50 mV, dt = 0.1 ms, started at v = -49.9 mV (it decays below threshold within step 0),
-gets a 0.2 mV delta input with a delay of two steps: after step 1, v = -65 + 15.1 e^-0.02 =
+gets a 0.2 mV delta input of a spike in step 0 with a delay of one step (it arrives in step 1):
+after step 1, v = -65 + 15.1 e^-0.02 =
 -50.1988 mV; at the start of step 2 the jump takes it to -49.9988 mV, above threshold, and the
 decay over step 2 to -65 + 15.0012 e^-0.01 = -50.1481 mV: no spike (Brian2 agrees). NEST
 applies the jump at the end of step 1 and tests the threshold right after it: it fires.
@@ -25,7 +26,7 @@ def network():
     kick = net.population(1, ns.SpikeTimes([[0.0]]), name="kick")
     cell = net.population(1, ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-65.0, v_th=-50.0,
                                      v_reset=-65.0, t_ref=2.0), name="cell", v=-49.9)
-    net.connect(kick, cell, ns.OneToOne(), synapse=ns.Delta(), weight=0.2, delay=2 * DT)
+    net.connect(kick, cell, ns.OneToOne(), synapse=ns.Delta(), weight=0.2, delay=DT)
     return net, net.record_spikes(cell), net.record(cell, "v", every=DT)
 
 

@@ -448,8 +448,8 @@ def test_generated_loop_holds_only_the_parts_a_network_uses():
     bare = loop.loop_source({}, [kernel])
     assert "eq_k(start" in bare and "plasticity_step(" not in bare
     assert "hodgkin_huxley_step(" not in bare and "standard_normal" not in bare
-    full = loop.loop_source({"plasticity": True, "noise": True, "stp": True}, [])
-    assert "plasticity_step(k" in full and "standard_normal" in full and "push_spikes_stp(k" in full
+    full = loop.loop_source({"plasticity": True, "noise": True}, [])
+    assert "plasticity_step(k" in full and "standard_normal" in full
 
 
 def test_cache_dir_is_configurable_and_falls_back_when_unwritable(tmp_path, monkeypatch):

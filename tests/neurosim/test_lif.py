@@ -59,11 +59,13 @@ def _alpha_psp(s, w, tau):
 @pytest.mark.parametrize("dt", [0.1, 0.05, 0.5])
 @pytest.mark.parametrize("tau_s", [5.0, 20.0, 2.0])
 def test_exp_current_psp_closed_form(dt, tau_s):
-    """A spike at t_s with delay d starts the PSP at t_s + d (tau_s == tau_m included)."""
+    """A spike stamped t_s with delay d arrives at t_s + d and starts the PSP one step later,
+    at t_s + d + dt, as NEST's (whose stamp of that spike is t_s + dt); tau_s == tau_m
+    included."""
     w, t_s, d = 150.0, 5.0, 2.0
     t, v = _v_trace(dt, 150.0, synapse=ns.ExpCurrent(tau=tau_s), weight=w, spike_at=t_s,
                     delay=d)
-    expected = E_L + _exp_psp(t - (t_s + d), w, tau_s)
+    expected = E_L + _exp_psp(t - (t_s + d + dt), w, tau_s)
     np.testing.assert_allclose(v, expected, rtol=0, atol=1e-12)
     assert v.max() - E_L > 0.1  # the PSP is there
 
@@ -74,15 +76,15 @@ def test_alpha_current_psp_closed_form(dt, tau):
     w, t_s, d = 150.0, 5.0, 1.0
     t, v = _v_trace(dt, 150.0, synapse=ns.AlphaCurrent(tau=tau), weight=w, spike_at=t_s,
                     delay=d)
-    expected = E_L + _alpha_psp(t - (t_s + d), w, tau)
+    expected = E_L + _alpha_psp(t - (t_s + d + dt), w, tau)
     np.testing.assert_allclose(v, expected, rtol=0, atol=1e-12)
 
 
 def test_delta_psp_is_a_jump_then_decay():
     w, dt = 2.0, 0.1
     t, v = _v_trace(dt, 50.0, synapse=ns.Delta(), weight=w, spike_at=10.0, delay=1.0)
-    s = t - 11.0
-    expected = E_L + np.where(s > 0, w * np.exp(-np.maximum(s, 0) / TAU_M), 0.0)
+    s = t - 11.1  # arrival at 11.0 ms, the jump at the start of the next step
+    expected = E_L + np.where(s > 1e-9, w * np.exp(-np.maximum(s, 0) / TAU_M), 0.0)
     np.testing.assert_allclose(v, expected, rtol=0, atol=1e-12)
 
 

@@ -2,7 +2,7 @@
 
 Spike times are scripted exactly: presynaptic neurons are ``SpikeTimes`` sources; the
 postsynaptic neuron is a relay driven by a teacher source through a 100 mV delta synapse (delay
-one step), so it fires in the step its teacher spike arrives and nowhere else (the plastic
+0: it acts in the next step), so it fires one step after its teacher and nowhere else (the plastic
 inputs are tiny against its 50 mV distance to threshold). Timing convention under test
 (:mod:`neurosim.plasticity`): ``Δt = t_post - (t_pre + delay)``; at ``Δt = 0`` the pair
 potentiates by ``a_plus``.
@@ -29,7 +29,7 @@ def scripted(pre_times, post_times, rule, *, w0, delays, duration, pairs=None, e
     teacher = net.population(1, ns.SpikeTimes([[round(t - DT, 10) for t in post_times]]),
                              name="teacher")
     post = net.population(1, RELAY, name="post")
-    net.connect(teacher, post, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+    net.connect(teacher, post, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=0.0)
     if pairs is None:
         pairs = [[i, 0] for i in range(len(pre_times))]
     n = len(pairs)
@@ -222,7 +222,7 @@ def test_plastic_weights_are_what_is_transmitted():
     teacher = net.population(1, ns.SpikeTimes([[14.9]]), name="teacher")
     cell = net.population(1, ns.LIF(tau_m=1e9, c_m=250.0, e_leak=0.0, v_th=50.0, v_reset=0.0,
                                     t_ref=0.0), name="cell")
-    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=60.0, delay=DT)
+    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=60.0, delay=0.0)
     proj = net.connect(pre, cell, ns.OneToOne(), synapse=ns.Delta(), weight=0.3, delay=1.0,
                        plasticity=rule)
     trace = net.record(cell, "v")
@@ -231,9 +231,10 @@ def test_plastic_weights_are_what_is_transmitted():
     v = sim.data[trace].values[:, 0]
     w_new = 0.3 + 0.2 * math.exp(-4.0 / 20.0)
     assert sim.weights(proj).weight[0] == pytest.approx(w_new, abs=1e-14)
-    # arrival at step 410: the sample after it (index 410) jumps by the new weight
-    assert v[410] - v[409] == pytest.approx(w_new, abs=1e-9)
-    assert v[110] - v[109] == pytest.approx(0.3, abs=1e-9)
+    # arrival at step 410 acts in step 411: the sample after it (index 411) jumps by the
+    # new weight
+    assert v[411] - v[410] == pytest.approx(w_new, abs=1e-9)
+    assert v[111] - v[110] == pytest.approx(0.3, abs=1e-9)
 
 
 def triplet_reference(arrival_steps, post_steps, w0, rule):
@@ -342,7 +343,7 @@ def test_synapses_sharing_presynaptic_traces_follow_the_reference():
         teacher = net.population(n_post, ns.SpikeTimes(
             [[round(t - DT, 10) for t in ts] for ts in post_times]), name=f"teacher{j}")
         post = net.population(n_post, RELAY, name=f"post{j}")
-        net.connect(teacher, post, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+        net.connect(teacher, post, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=0.0)
         pairs = np.array([[i, m] for i in range(n_pre) for m in range(n_post)])
         delays = np.round(rng.choice([0.1, 0.5, 2.0], len(pairs)), 10)
         w0 = rng.uniform(0.2, 0.8, len(pairs))

@@ -30,7 +30,7 @@ def build(rule=RULE, w0=(1.0, 2.0)):
     pre = net.population(2, ns.SpikeTimes([[10.0], [20.0]]), name="pre")
     teacher = net.population(1, ns.SpikeTimes([[14.9]]), name="teacher")
     cell = net.population(1, RELAY, name="cell")
-    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=DT)
+    net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=0.0)
     proj = net.connect(pre, cell, ns.FromList([[0, 0], [1, 0]], weights=list(w0),
                                               delays=[1.0, 1.0]),
                        synapse=ns.Delta(), plasticity=rule)

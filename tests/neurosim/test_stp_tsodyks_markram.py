@@ -3,7 +3,8 @@ and its closed-form steady state (equations in :class:`neurosim.TsodyksMarkram`)
 
 Amplitudes are read off a passive membrane: a delta synapse onto a LIF neuron with
 ``e_leak = 0`` and an unreachable threshold; with ``v' = (v + jump) P`` over a step
-(``P = exp(-dt/tau_m)``) the jump of the arrival step is ``v'/P - v``.
+(``P = exp(-dt/tau_m)``) the jump of the step after the arrival (where it acts,
+:mod:`neurosim.delays`) is ``v'/P - v``.
 """
 
 import math
@@ -29,7 +30,7 @@ def amplitudes(rule, period, n_spikes, *, w=2.0, delay=1.0):
     sim.run(times[-1] + delay + 1.0)
     v = sim.data[trace].values[:, 0]
     p22 = math.exp(-DT / PASSIVE.tau_m)
-    arrive = [int(round((t + delay) / DT)) for t in times]
+    arrive = [int(round((t + delay) / DT)) + 1 for t in times]  # the step each jump acts in
     jumps = np.array([v[k] / p22 - v[k - 1] for k in arrive])
     return jumps, sim, proj
 
@@ -103,7 +104,8 @@ def test_irregular_train_and_recovery_after_a_long_pause():
     sim.run(1110.0)
     v = sim.data[trace].values[:, 0]
     p22 = math.exp(-DT / PASSIVE.tau_m)
-    jumps = [v[k] / p22 - v[k - 1] for k in (51, 151, 251, 11001)]
+    # arrivals in steps 51, 151, 251 and 11001 act in the next steps
+    jumps = [v[k] / p22 - v[k - 1] for k in (52, 152, 252, 11002)]
     u, x, last, expected = 0.0, 1.0, 0.0, []
     for t in times:
         u = u * math.exp(-(t - last) / rule.tau_fac)
@@ -114,3 +116,24 @@ def test_irregular_train_and_recovery_after_a_long_pause():
         last = t
     np.testing.assert_allclose(jumps, expected, rtol=1e-9)
     assert expected[3] == pytest.approx(0.4, abs=2e-5)
+
+
+@pytest.mark.parametrize("rule", RULES[1:], ids=["facilitating", "mixed"])
+def test_brian2_runs_the_definition_with_the_same_membrane(rule, brian2_numpy):
+    """engine='brian2' receives the rule's statements (u, x, r event-driven; the arrival
+    adds w r to the target): the passive membrane agrees with neurosim's to rounding, for an
+    irregular train through two delays."""
+    times = [[2.0, 9.0, 11.5, 30.0, 31.0, 90.0], [4.0, 5.0, 6.0, 60.0]]
+    runs = []
+    for engine in ("neurosim", "brian2"):
+        net = ns.Network()
+        src = net.population(2, ns.SpikeTimes(times), name="src")
+        cell = net.population(1, PASSIVE, name="cell")
+        net.connect(src, cell, ns.AllToAll(), synapse=ns.ExpCurrent(tau=3.0),
+                    weight=[300.0, 500.0], delay=[0.3, 1.2], plasticity=rule)
+        trace = net.record(cell, "v")
+        sim = ns.Simulator(net, dt=DT, seed=0, engine=engine)
+        sim.run(100.0)
+        runs.append(sim.data[trace].values[:, 0])
+    assert np.abs(runs[0]).max() > 1.0  # the synapses did move the membrane
+    np.testing.assert_allclose(runs[1], runs[0], rtol=0, atol=1e-9)
