@@ -42,13 +42,22 @@ from .nir_exchange import from_nir, to_nir
 from .plasticity import STDP, Plasticity, RewardSTDP, TripletSTDP, TsodyksMarkram
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable, load_record
 from .simulator import Simulator
-from .synapses import AlphaConductance, AlphaCurrent, Delta, ExpConductance, ExpCurrent
+from .synapses import (
+    AlphaConductance,
+    AlphaCurrent,
+    BiexpConductance,
+    BiexpCurrent,
+    Delta,
+    ExpConductance,
+    ExpCurrent,
+)
 
 __all__ = [
     "Network", "Simulator",
     "LIF", "AdEx", "Izhikevich", "HodgkinHuxley", "NeuronModel",
     "PoissonSource", "SpikeTimes", "StepCurrent", "DCCurrent", "RampCurrent", "NoisyCurrent",
-    "Delta", "ExpCurrent", "AlphaCurrent", "ExpConductance", "AlphaConductance",
+    "Delta", "ExpCurrent", "AlphaCurrent", "BiexpCurrent", "ExpConductance", "AlphaConductance",
+    "BiexpConductance",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FixedOutDegree",
     "FixedTotalNumber", "FromList", "FromMatrix",
     "Uniform", "Normal", "LogNormal",

@@ -50,7 +50,6 @@ from .neurons import (
     N_CHANNEL_COEFS,
     N_STATE_ROWS,
     NeuronModel,
-    channel_coefficients,
 )
 from .plasticity import STDP_FIELDS, RewardSTDP, as_statements, build_stdp_tables
 from .plasticity.rule import build_rule_tables
@@ -276,7 +275,7 @@ def build(network, dt, rng, keep_tables=False):
         ch_pop[c] = p
         # the channel's own propagator and step means; what a channel contributes to an
         # exactly integrated model is in that model's parameter row (equation_model)
-        ch_coef[c] = channel_coefficients(syn.kind, syn._tau(), dt)
+        ch_coef[c] = syn._coefficients(dt)
         ch_start[c] = n_slots
         n_slots += pops[p].n
     order = np.argsort(ch_pop, kind="stable")

@@ -327,7 +327,7 @@ class EquationModel(NeuronModel):
     def _pack_row(self, dt, channels):
         """The parameter row for one population; ``channels`` are its synapse kinetics in
         the order of the simulator's channel list."""
-        from .synapses import KIND_ALPHA, KIND_DELTA
+        from .synapses import KIND_DELTA
         from .units import to_steps
         scheme = self._scheme_for(channels)
         lay = self._layout(len(channels), scheme)
@@ -355,8 +355,8 @@ class EquationModel(NeuronModel):
                         f"conductance synapses ({type(syn).__name__}) make impossible (the "
                         f"current g (e_rev - v) makes the equations nonlinear); give "
                         f"scheme='rk4' or 'exponential_euler', or scheme=None to choose")
-                kx, ky = exact_channel_coefficients(A_num, B_num, syn._tau(),
-                                                    syn.kind == KIND_ALPHA, dt)
+                tau_x, tau_y, _ = syn._kinetics()
+                kx, ky = exact_channel_coefficients(A_num, B_num, tau_x, tau_y, dt)
                 base = lay["channels"] + ci * 2 * n
                 row[base:base + n] = kx
                 row[base + n:base + 2 * n] = ky

@@ -712,29 +712,31 @@ def propagators(A_num, h):
     return P, Phi
 
 
-def exact_channel_coefficients(A_num, B_num, tau, alpha, h):
+def exact_channel_coefficients(A_num, B_num, tau_x, tau_y, h):
     """What one current channel contributes to the state at the end of a step.
 
-    The channel's current is ``x(s) = a exp(-s/tau)`` (exponential) or, for alpha kinetics,
-    ``x(s) = (a + b s/tau) exp(-s/tau)`` with the auxiliary ``y = b``. It enters
-    ``dX/dt = A X + B x``, so its contribution to ``X(h)`` is ``K_x a + K_y b``: blocks of
-    ``exp(M h)`` with ``M = [[A, B, 0], [0, -1/tau, 1/tau], [0, 0, -1/tau]]``.
+    The channel's current is ``x`` with ``dx/dt = -x/tau_x + y/tau_y``, ``dy/dt = -y/tau_y``
+    (``tau_y`` None: one-state kinetics, ``x(s) = a exp(-s/tau_x)``; the alpha function has
+    ``tau_y = tau_x``). It enters ``dX/dt = A X + B x``, so its contribution to ``X(h)`` is
+    ``K_x a + K_y b`` for ``x = a``, ``y = b`` at the step's start: blocks of ``exp(M h)``
+    with ``M = [[A, B, 0], [0, -1/tau_x, 1/tau_y], [0, 0, -1/tau_y]]``.
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``K_x`` and ``K_y`` (``K_y`` zero for exponential kinetics), each of length n.
+        ``K_x`` and ``K_y`` (``K_y`` zero for one-state kinetics), each of length n.
     """
     from scipy.linalg import expm
     n = A_num.shape[0]
+    two = tau_y is not None
     M = np.zeros((n + 2, n + 2))
     M[:n, :n] = A_num
     M[:n, n] = B_num[:, 0]
-    M[n, n] = -1.0 / tau
-    M[n, n + 1] = 1.0 / tau if alpha else 0.0
-    M[n + 1, n + 1] = -1.0 / tau
+    M[n, n] = -1.0 / tau_x
+    M[n, n + 1] = 1.0 / tau_y if two else 0.0
+    M[n + 1, n + 1] = -1.0 / (tau_y if two else tau_x)
     E = expm(M * h)
-    return E[:n, n].copy(), (E[:n, n + 1].copy() if alpha else np.zeros(n))
+    return E[:n, n].copy(), (E[:n, n + 1].copy() if two else np.zeros(n))
 
 
 # --------------------------------------------------------------------------------------------
@@ -859,6 +861,7 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
             w(f"    yf{ci} = x2[o{ci}:o{ci} + m]")
             w(f"    dxy{ci} = ch_coef[c{ci}, 1]")
             w(f"    yj{ci} = ch_coef[c{ci}, 4]")
+            w(f"    dy{ci} = ch_coef[c{ci}, 7]")
         if scheme == "exact":
             base = f"{par_layout['channels']} + {ci * 2 * n}"
             for i in range(n):
@@ -939,7 +942,7 @@ def generate_kernel(parsed, scheme, shared, per_neuron_rows, par_layout, name, c
             w(f"{ind}b = y{ci}[j] + yj{ci} * r{ci}[j]")
             w(f"{ind}r{ci}[j] = 0.0")
             w(f"{ind}x{ci}[j] = d{ci} * a + dxy{ci} * b")
-            w(f"{ind}y{ci}[j] = d{ci} * b")
+            w(f"{ind}y{ci}[j] = dy{ci} * b")
         if scheme == "exact":
             for i in range(n):
                 term = f"kx{ci}_{i} * a" + (f" + ky{ci}_{i} * b" if kind == 2 else "")

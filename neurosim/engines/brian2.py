@@ -81,7 +81,7 @@ from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
 from ..plasticity import STDP, TripletSTDP, TsodyksMarkram, as_statements
 from ..plasticity.rule import PlasticityRule
 from ..records import SpikeRecord, StateRecord
-from ..synapses import KIND_ALPHA, KIND_DELTA
+from ..synapses import KIND_DELTA
 
 __all__ = ["Brian2Engine", "OPTIONS"]
 
@@ -135,17 +135,13 @@ def _f(x):
 
 
 def _synaptic_terms(channels):
-    """Equation lines and the summed synaptic current for a population's channels."""
+    """Equation lines and the summed synaptic current for a population's channels (each
+    kinetics writes its own lines, ``Synapse._brian2``)."""
     lines, current = [], []
     for c, syn in channels:
         if syn.kind == KIND_DELTA:
             continue
-        tau = _f(syn._tau())
-        if syn.kind == KIND_ALPHA:
-            lines.append(f"dx{c}/dt = (y{c} - x{c}) / ({tau}*ms) : 1")
-            lines.append(f"dy{c}/dt = -y{c} / ({tau}*ms) : 1")
-        else:
-            lines.append(f"dx{c}/dt = -x{c} / ({tau}*ms) : 1")
+        lines += syn._brian2(c)[0]
         current.append(f"x{c} * ({_f(syn._e_rev())} - v)" if syn.conductance else f"x{c}")
     return lines, " + ".join(current) if current else "0"
 
@@ -483,10 +479,9 @@ class Brian2Engine:
             if syn.kind == KIND_DELTA:
                 on_pre = "v_post += w * int(not_refractory_post)" if hasattr(
                     self._group_of[id(proj.post)], "not_refractory") else "v_post += w"
-            elif syn.kind == KIND_ALPHA:
-                on_pre = f"y{c}_post += w * {_f(math.e)}"
             else:
-                on_pre = f"x{c}_post += w"
+                _, var, factor = syn._brian2(c)
+                on_pre = f"{var}_post += w" + (f" * {_f(factor)}" if factor != 1.0 else "")
             # Names that are the same in every process: Brian2 writes them into the generated
             # code, so a name that changed between processes (an id()) defeated the cython
             # cache and recompiled every synapse code object in every process.
@@ -535,10 +530,9 @@ class Brian2Engine:
             if syn.kind == KIND_DELTA:
                 var, weight = "v", (f"{_f(inp.weight)} * int(not_refractory)"
                                     if hasattr(group, "not_refractory") else _f(inp.weight))
-            elif syn.kind == KIND_ALPHA:
-                var, weight = f"y{c}", f"{_f(inp.weight * math.e)}"
             else:
-                var, weight = f"x{c}", _f(inp.weight)
+                _, var, factor = syn._brian2(c)
+                weight = _f(inp.weight * factor)
             pin = b2.PoissonInput(target, var, inp.n, inp.rate * b2.Hz, weight, when="start")
             self._net.add(pin)
 

@@ -278,7 +278,16 @@ from ..network import SpikeMonitor, StateMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
 from ..plasticity import STDP, RewardSTDP, TsodyksMarkram
 from ..records import SpikeRecord, StateRecord
-from ..synapses import KIND_ALPHA, KIND_DELTA, KIND_EXP
+from ..synapses import (
+    KIND_ALPHA,
+    KIND_DELTA,
+    KIND_EXP,
+    AlphaConductance,
+    AlphaCurrent,
+    Delta,
+    ExpConductance,
+    ExpCurrent,
+)
 
 __all__ = ["NestEngine", "OPTIONS"]
 
@@ -289,6 +298,8 @@ OPTIONS = {"threads": 1, "stdp_edge_pairs_differ": False,
 ENGINE = "engine 'nest'"
 
 # NEST's model names by (neuron model, synapse kind, conductance).
+#: The kinetics NEST's neuron models have (by kind and conductance in the tables below).
+_NEST_KINETICS = (Delta, ExpCurrent, ExpConductance, AlphaCurrent, AlphaConductance)
 _LIF_MODELS = {(KIND_EXP, False): "iaf_psc_exp", (KIND_ALPHA, False): "iaf_psc_alpha",
                (KIND_DELTA, False): "iaf_psc_delta", (KIND_EXP, True): "iaf_cond_exp",
                (KIND_ALPHA, True): "iaf_cond_alpha"}
@@ -372,6 +383,11 @@ def _plan_population(pop, projs):
     if not isinstance(model, (LIF, AdEx, Izhikevich)):  # pragma: no cover - all listed
         _refuse(f"{type(model).__name__} (population {pop.name!r})")
     syns = [proj.synapse for proj, _ in projs]
+    for s in syns:
+        if not isinstance(s, _NEST_KINETICS):
+            _refuse(f"{type(s).__name__} synapses (onto {pop.name!r}): NEST's neuron models "
+                    f"have delta, exponential or alpha receptors; use engine 'neurosim' or "
+                    f"'brian2'")
     kinds = {(s.kind, s.conductance) for s in syns}
     if len(kinds) > 1:
         names = sorted({type(s).__name__ for s in syns})

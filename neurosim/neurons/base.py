@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _checks
-from ..synapses import KIND_ALPHA, KIND_DELTA
+from ..synapses import KIND_ALPHA, KIND_DELTA, N_CHANNEL_COEFS, kinetics_coefficients
 
 # Model codes (neuron models are integrated by generated kernels numbered from
 # neurosim.equation_model.KIND_EQUATIONS; the sources' codes are the loop's).
@@ -25,8 +25,6 @@ KIND_SPIKE_TIMES = 11
 #: Rows of the simulator's state array at least (more when a model has more state variables
 #: and per-neuron parameters); the membrane potential is always row 0.
 N_STATE_ROWS = 1
-#: Length of a receptor channel's coefficient row (see :func:`channel_coefficients`).
-N_CHANNEL_COEFS = 7
 
 SCHEMES = ("euler", "rk4")
 
@@ -150,62 +148,16 @@ def _defined(model, text, threshold, reset, refractory, names, scheme, ref_field
 # --------------------------------------------------------------------------------------------
 
 def channel_coefficients(kind, tau, dt, tau_m=math.inf, c_m=1.0):
-    """Exact one-step propagator of a receptor channel and of its effect on a passive membrane.
-
-    A channel holds ``x`` (current in pA, or conductance in nS) and, for alpha kinetics, an
-    auxiliary ``y``: ``dy/dt = -y/tau``, ``dx/dt = -x/tau + y/tau`` (exponential kinetics:
-    ``y = 0``). Over one step ``h`` the exact solution is ``x' = d x + (h/tau) d y``,
-    ``y' = d y`` with ``d = exp(-h/tau)``. For a current feeding a membrane
-    ``dv/dt = -(v - e_leak)/tau_m + x/c_m`` the contribution to ``v(t + h)`` is
-    ``k_x x + k_y y`` with, writing ``a = 1/tau_m - 1/tau``::
-
-        k_x = exp(-h/tau_m) h / c_m * g(a h),        g(z) = (exp(z) - 1)/z
-        k_y = exp(-h/tau_m) h^2 / (c_m tau) * f(a h), f(z) = (exp(z)(z - 1) + 1)/z^2
-
-    ``g`` and ``f`` are evaluated by their Taylor series for small ``|z|``, so ``tau == tau_m``
-    (``g = 1``, ``f = 1/2``) and nearly equal time constants lose no digits.
-
-    The mean of ``x`` over the step, ``m_x x + m_y y``, is what models that are not integrated
-    exactly see as their synaptic input (held over the step)::
-
-        m_x = (tau/h)(1 - d),   m_y = (tau/h)(1 - d - (h/tau) d)
-
-    Returns
-    -------
-    numpy.ndarray
-        ``[d, (h/tau) d, k_x, k_y, y_jump, m_x, m_y]`` where ``y_jump`` multiplies a weight
-        arriving at an alpha channel (``e``, so that the peak of ``x`` equals the weight).
-    """
-    out = np.zeros(N_CHANNEL_COEFS)
+    """The coefficient row of an exponential (``kind`` KIND_EXP) or alpha (KIND_ALPHA)
+    channel of time constant ``tau`` (zeros for KIND_DELTA), with its effect on a passive
+    membrane of ``tau_m`` and ``c_m``: :func:`neurosim.synapses.kinetics_coefficients`, whose
+    docstring has the formulas. (A kinetics computes its own row:
+    ``Synapse._coefficients``.)"""
     if kind == KIND_DELTA:
-        return out
-    h = dt
-    d = math.exp(-h / tau)
-    out[0] = d
-    # tau/h (1 - d) = -expm1(-h/tau) tau/h, accurate also for h << tau.
-    out[5] = -math.expm1(-h / tau) * tau / h
+        return np.zeros(N_CHANNEL_COEFS)
     if kind == KIND_ALPHA:
-        out[1] = (h / tau) * d
-        out[4] = math.e
-        out[6] = out[5] - d
-    if math.isfinite(tau_m):
-        z = h * (1.0 / tau_m - 1.0 / tau)
-        if abs(z) < 0.1:
-            # Taylor series: g = sum z^n/(n+1)!, f = sum (n+1) z^n/(n+2)!; 20 terms reach
-            # far below 1e-16 relative for |z| < 0.1.
-            g = 0.0
-            f = 0.0
-            for n in range(20, -1, -1):
-                g = g * z + 1.0 / math.factorial(n + 1)
-                f = f * z + (n + 1) / math.factorial(n + 2)
-        else:
-            g = math.expm1(z) / z
-            f = (math.exp(z) * (z - 1.0) + 1.0) / (z * z)
-        em = math.exp(-h / tau_m)
-        out[2] = em * h / c_m * g
-        if kind == KIND_ALPHA:
-            out[3] = em * h * h / (c_m * tau) * f
-    return out
+        return kinetics_coefficients(tau, tau, math.e, dt, tau_m=tau_m, c_m=c_m)
+    return kinetics_coefficients(tau, None, 1.0, dt, tau_m=tau_m, c_m=c_m)
 
 
 # --------------------------------------------------------------------------------------------
