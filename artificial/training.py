@@ -302,7 +302,7 @@ def _epochs(model, callbacks, history, sigint, bar, verbose, epochs, shuffle, n,
             loss_sum += loss * m
             for i, metric in enumerate(metrics):
                 metric_sums[i] += metric(yb, trace.output) * m
-            model.optimizer.step(model.params, model.grads)
+            model._update()
             if sigint.requested:
                 raise KeyboardInterrupt
         logs = {"loss": loss_sum / n}
