@@ -223,7 +223,8 @@ class Sequential:
             last = self.layers[-1]
             fix = ("give it return_sequences=False" if isinstance(last, SimpleRNN) else
                    "give it a readout ('membrane', 'membrane_mean', 'count' or 'first_spike')")
-            raise ValueError(f"the last layer {last.name} outputs sequences (batch, steps, units); "
+            seq = "sequences" if isinstance(last, SimpleRNN) else "spike trains"
+            raise ValueError(f"the last layer {last.name} outputs {seq} (batch, steps, units); "
                              f"{fix} so the model outputs (batch, units)")
         sizes, d = [], int(n_in)
         for layer in self.layers:
