@@ -24,7 +24,7 @@ from .preprocessing import MinMaxScaler, StandardScaler, one_hot
 from .pruning import prune
 from .regularizers import L1, L1L2, L2
 from .spiking import LIFDense, LIFRecurrent, SpikeEncoder
-from .training import Callback, EarlyStopping, History
+from .training import Callback, EarlyStopping, History, LearningRateScheduler
 
 __version__ = "0.1.0"
 
@@ -32,7 +32,7 @@ __all__ = [
     "Sequential", "Dense", "SimpleRNN", "Dropout", "ForwardTrace", "DeadUnitsWarning",
     "SpikeEncoder", "LIFDense", "LIFRecurrent",
     "SGD", "Adam", "RMSprop", "L1", "L2", "L1L2",
-    "History", "Callback", "EarlyStopping",
+    "History", "Callback", "EarlyStopping", "LearningRateScheduler",
     "accuracy_score", "precision_score", "recall_score", "f1_score", "confusion_matrix",
     "KFold", "cross_validate", "train_test_split",
     "StandardScaler", "MinMaxScaler", "one_hot",
