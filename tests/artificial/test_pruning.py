@@ -127,3 +127,23 @@ def test_unbuilt_model_and_non_model_are_refused():
         prune(Sequential([Dense(2)]), 0.5)
     with pytest.raises(TypeError, match="expects a Sequential, got list"):
         prune([], 0.5)
+
+
+def test_pruning_example_prints_its_table(capsys):
+    """examples/artificial_04_pruning.py, shortened: the weights left are the exact per-layer
+    counts, the unpruned row is the trained MLP, and half the weights go at little cost."""
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "artificial_04_pruning.py"
+    main = runpy.run_path(str(path))["main"]
+    rows = main(["--epochs", "15", "--finetune", "2"])
+    out = capsys.readouterr().out
+    assert [r[0] for r in rows] == [0.0, 0.5, 0.8, 0.9, 0.95, 0.98]
+    for f, left, acc, tuned, glob in rows:
+        assert left == sum(n - round(f * n) for n in (64 * 128, 128 * 10))
+        assert f"{100 * f:>6.0f}% {left:>13d} {100 * acc:>8.1f}%" in out
+    assert rows[0][2] == rows[0][4] > 0.93                 # no pruning: per layer = global
+    assert rows[1][2] > rows[0][2] - 0.05                  # 50 % of weights, little lost
+    assert rows[-1][2] < rows[1][2]                        # 98 % costs accuracy
+    assert rows[3][3] > rows[3][2]                          # fine-tuning recovers at 90 %
