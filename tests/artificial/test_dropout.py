@@ -146,3 +146,12 @@ def test_wrong_types_are_refused():
         Dropout("0.5")
     with pytest.raises(ValueError, match="Dropout.seed must be an integer >= 0"):
         Dropout(0.5, seed=-1)
+
+
+def test_dropout_as_the_first_layer_drops_inputs():
+    model = Sequential([Dropout(0.5, input_dim=3), Dense(1, use_bias=False)], seed=0)
+    model.compile(loss="mse", optimizer="sgd")
+    X = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(model.predict(X), X @ model.get_weights()[0])
+    out = model.layers[0].forward_train(X, training=True)[0]
+    assert set(np.unique(out / np.where(X == 0, 1, X))) <= {0.0, 2.0}

@@ -140,7 +140,7 @@ def test_pruning_example_prints_its_table(capsys):
     rows = main(["--epochs", "15", "--finetune", "2"])
     out = capsys.readouterr().out
     assert [r[0] for r in rows] == [0.0, 0.5, 0.8, 0.9, 0.95, 0.98]
-    for f, left, acc, tuned, glob in rows:
+    for f, left, acc, _tuned, _glob in rows:
         assert left == sum(n - round(f * n) for n in (64 * 128, 128 * 10))
         assert f"{100 * f:>6.0f}% {left:>13d} {100 * acc:>8.1f}%" in out
     assert rows[0][2] == rows[0][4] > 0.93                 # no pruning: per layer = global

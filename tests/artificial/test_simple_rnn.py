@@ -161,3 +161,13 @@ def test_wrong_input_shapes_are_explained():
     model.compile(loss="mse")
     with pytest.raises(ValueError, match=r"expects X of shape \(batch, steps, 3\): sequences"):
         model.predict(np.zeros((4, 3)))
+
+
+def test_nir_export_refuses_a_simple_rnn_by_name():
+    pytest.importorskip("nir", reason="NIR is an optional extra (artificial.to_nir)")
+    from artificial import to_nir
+
+    model = Sequential([SimpleRNN(2, input_dim=3), Dense(2)], seed=0)
+    model.build()
+    with pytest.raises(ValueError, match=r"layer 'simple_rnn_0' is a SimpleRNN; only "):
+        to_nir(model)
