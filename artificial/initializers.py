@@ -8,7 +8,8 @@ from a normal truncated at two standard deviations, with the standard deviation 
 Names::
 
     zeros, ones, random_normal (mean 0, std 0.05), random_uniform ([-0.05, 0.05]),
-    glorot_uniform (Keras' default kernel initialiser), glorot_normal, he_normal, he_uniform
+    glorot_uniform (Keras' default kernel initialiser), glorot_normal, he_normal, he_uniform,
+    orthogonal (Keras' default recurrent initialiser; Saxe, McClelland & Ganguli 2014)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "GlorotNormal",
     "HeNormal",
     "HeUniform",
+    "Orthogonal",
     "get",
     "names",
 ]
@@ -149,6 +151,29 @@ class HeUniform(Initializer):
         return rng.uniform(-limit, limit, shape).astype(dtype)
 
 
+class Orthogonal(Initializer):
+    """A random orthogonal matrix times ``gain`` (Saxe, McClelland & Ganguli 2014), drawn as
+    Keras draws it: the Q factor of the QR decomposition of a standard normal matrix, its columns'
+    signs fixed by the signs of R's diagonal so that Q is uniformly distributed. A non-square
+    shape gives orthonormal rows or columns, whichever are fewer."""
+
+    name = "orthogonal"
+
+    def __init__(self, gain: float = 1.0):
+        self.gain = float(gain)
+
+    def __call__(self, shape, rng, dtype=np.float64):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal needs a shape of at least 2 dimensions, got {shape}")
+        rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
+        a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(dtype)
+
+
 _REGISTRY = {
     "zeros": Zeros,
     "ones": Ones,
@@ -158,6 +183,7 @@ _REGISTRY = {
     "glorot_normal": GlorotNormal,
     "he_normal": HeNormal,
     "he_uniform": HeUniform,
+    "orthogonal": Orthogonal,
 }
 
 

@@ -20,7 +20,7 @@ from . import activations as _act
 from . import losses as _losses
 from . import optimizers as _optim
 from . import regularizers as _reg
-from .layers import Dense
+from .layers import Dense, Dropout, SimpleRNN
 from .spiking import LIFDense, LIFRecurrent, SpikeEncoder
 
 if TYPE_CHECKING:
@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = ["save_model", "load_model", "atomic_write"]
 
-#: Version 2 adds the spiking layers (a ``"class"`` key per layer); a model of Dense layers only
-#: is still written as version 1, which older readers understand.
+#: Version 2 adds the spiking layers (a ``"class"`` key per layer; SimpleRNN and Dropout are
+#: stored the same way); a model of Dense layers only is still written as version 1, which older
+#: readers understand. A pruned model also stores its ``weight_mask``.
 FORMAT_VERSION = 2
 
-_SPIKING = {cls.__name__: cls for cls in (SpikeEncoder, LIFDense, LIFRecurrent)}
+_SPIKING = {cls.__name__: cls for cls in (SpikeEncoder, LIFDense, LIFRecurrent, SimpleRNN,
+                                          Dropout)}
 
 
 def _activation_config(act):
@@ -60,8 +62,10 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     for layer in model.layers:
         if not isinstance(layer, Dense):
             cfg = {"class": type(layer).__name__, "config": layer.get_config()}
-            if isinstance(layer, SpikeEncoder):
+            if isinstance(layer, (SpikeEncoder, Dropout)):
                 cfg["state"] = layer.get_state()
+            elif isinstance(layer, SimpleRNN):
+                cfg["config"]["activation"] = _activation_config(layer.activation)
             else:
                 _activation_config(layer.activation)  # refuses a custom activation
             layers.append(cfg)
@@ -79,7 +83,7 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
         })
     config = {
         "format": "artificial.Sequential",
-        "format_version": FORMAT_VERSION if model.spiking else 1,
+        "format_version": FORMAT_VERSION if model._layered else 1,
         "numpy_version": np.__version__,
         "name": model.name,
         "dtype": model.dtype.name,
@@ -93,6 +97,8 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     }
     arrays = {"config.json": np.frombuffer(json.dumps(config).encode(), dtype=np.uint8),
               "params": model.params}
+    if model.weight_mask is not None:
+        arrays["weight_mask"] = model.weight_mask
     if model.optimizer is not None:
         for k, v in model.optimizer.get_state().items():
             arrays["optimizer." + k] = np.asarray(v)
@@ -114,6 +120,7 @@ def load_model(path: str | os.PathLike[str]) -> Sequential:
             raise ValueError(f"{path!r} has format version {config['format_version']}; this "
                              f"version of artificial reads up to {FORMAT_VERSION}")
         params = data["params"].copy()
+        mask = data["weight_mask"].copy() if "weight_mask" in data.files else None
         opt_state = {k[len("optimizer."):]: data[k].copy() for k in data.files
                      if k.startswith("optimizer.")}
     model = Sequential(seed=config["seed"], dtype=config["dtype"], name=config["name"])
@@ -122,7 +129,10 @@ def load_model(path: str | os.PathLike[str]) -> Sequential:
         if "class" in cfg:
             if cfg["class"] not in _SPIKING:
                 raise ValueError(f"{path!r}: unknown layer class {cfg['class']!r}")
-            layer = _SPIKING[cfg["class"]].from_config(cfg["config"])
+            layer_cfg = dict(cfg["config"])
+            if cfg["class"] == "SimpleRNN":
+                layer_cfg["activation"] = _activation_from_config(layer_cfg["activation"])
+            layer = _SPIKING[cfg["class"]].from_config(layer_cfg)
             model.add(layer)
             if "state" in cfg:
                 states[len(model.layers) - 1] = cfg["state"]
@@ -139,6 +149,11 @@ def load_model(path: str | os.PathLike[str]) -> Sequential:
         raise ValueError(f"{path!r}: {params.size} stored parameters, the architecture needs "
                          f"{model.params.size}")
     model.params[...] = params
+    if mask is not None:
+        if mask.shape != params.shape:
+            raise ValueError(f"{path!r}: the weight mask has {mask.size} entries, the model "
+                             f"{params.size} parameters")
+        model.weight_mask = mask
     for index, state in states.items():
         model.layers[index].set_state(state)
     model.rng.bit_generator.state = config["rng_state"]

@@ -36,16 +36,25 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optim
 from ._validation import as_float_array, as_float_matrix, prepare_targets
-from .layers import Dense
+from .layers import Dense, Dropout, SimpleRNN
 from .spiking import LIFDense, SpikeEncoder
 
-_LAYER_TYPES = (Dense, SpikeEncoder, LIFDense)
+_LAYER_TYPES = (Dense, Dropout, SimpleRNN, SpikeEncoder, LIFDense)
+_PREFIX = {"Dense": "dense", "Dropout": "dropout", "SimpleRNN": "simple_rnn",
+           "SpikeEncoder": "spike_encoder", "LIFDense": "lif_dense",
+           "LIFRecurrent": "lif_recurrent"}
+
+
+def _out_act(layer):
+    """The map from a layer's ``z`` to its output ``a`` as the model applies it (a
+    SimpleRNN applies its activation inside the recurrence: identity here)."""
+    return getattr(layer, "output_activation", layer.activation)
 
 if TYPE_CHECKING:
     from .training import Callback, History
 
     #: What ``Sequential.add`` takes (LIFRecurrent is a LIFDense).
-    Layer: TypeAlias = Dense | SpikeEncoder | LIFDense
+    Layer: TypeAlias = Dense | Dropout | SimpleRNN | SpikeEncoder | LIFDense
 
 __all__ = ["Sequential", "ForwardTrace", "DeadUnitsWarning"]
 
@@ -77,7 +86,7 @@ class ForwardTrace:
     @property
     def activity_penalty(self) -> float:
         """The spike-count penalties of the batch (0 without ``spike_reg``)."""
-        return float(sum(c.penalty for c in self.caches if c is not None))
+        return float(sum(getattr(c, "penalty", 0.0) for c in self.caches if c is not None))
 
     @property
     def output(self) -> np.ndarray:
@@ -86,6 +95,10 @@ class ForwardTrace:
 
 class Sequential:
     """A feed-forward network of :class:`Dense` layers with a Keras-style API.
+
+    :class:`~artificial.layers.Dropout` may sit between any two layers, and a
+    :class:`~artificial.layers.SimpleRNN` takes sequences ``(batch, steps, features)`` (the
+    model then trains by back propagation through time).
 
     It also stacks spiking layers (:mod:`artificial.spiking`): a :class:`SpikeEncoder` first,
     then :class:`LIFDense`/:class:`LIFRecurrent` layers that pass spike trains of shape
@@ -120,6 +133,9 @@ class Sequential:
         self.optimizer: Any = None
         self.metrics: list[_metrics.Metric] = []
         self.stop_training = False
+        #: A flat 0/1 vector over ``params`` or None: the weights it zeros stay zero after every
+        #: optimiser step (set by :func:`artificial.pruning.prune_low_magnitude`).
+        self.weight_mask: Any = None
         for layer in layers or []:
             self.add(layer)
 
@@ -128,8 +144,8 @@ class Sequential:
     def add(self, layer: Layer) -> None:
         """Append a layer. The first layer must know its ``input_dim`` (or learn it at ``fit``)."""
         if not isinstance(layer, _LAYER_TYPES):
-            raise TypeError(f"Sequential.add expects a layer (Dense, SpikeEncoder, LIFDense, "
-                            f"LIFRecurrent), got {type(layer).__name__}")
+            raise TypeError(f"Sequential.add expects a layer (Dense, Dropout, SimpleRNN, "
+                            f"SpikeEncoder, LIFDense, LIFRecurrent), got {type(layer).__name__}")
         if self.params is not None:
             raise RuntimeError("Sequential.add: the model is already built; add layers before "
                                "compile/fit")
@@ -140,20 +156,31 @@ class Sequential:
                 raise ValueError("SpikeEncoder must be the first layer of the model (it turns "
                                  "the input features into spike trains)")
             prev_time = getattr(prev, "outputs_time", False)
-            if isinstance(layer, LIFDense) and not prev_time:
-                raise ValueError(f"{kind} needs spike trains of shape (batch, steps, features) "
+            if getattr(layer, "consumes_time", False) and not prev_time:
+                what = "spike trains" if isinstance(layer, LIFDense) else "sequences"
+                raise ValueError(f"{kind} needs {what} of shape (batch, steps, features) "
                                  f"from the layer before, but {prev.name} outputs (batch, units)")
             if isinstance(layer, Dense) and prev_time:
-                raise ValueError(f"Dense expects (batch, features) but {prev.name} outputs spike "
-                                 "trains (batch, steps, units): give that layer a readout")
+                fix = ("return_sequences=False" if isinstance(prev, SimpleRNN)
+                       else "a readout" if isinstance(prev, LIFDense)
+                       else "a readout (spiking) or return_sequences=False (SimpleRNN)")
+                seq = ("spike trains" if isinstance(prev, (SpikeEncoder, LIFDense))
+                       else "sequences")
+                raise ValueError(f"Dense expects (batch, features) but {prev.name} outputs "
+                                 f"{seq} (batch, steps, units): give that layer {fix}")
+            if isinstance(layer, Dropout):
+                if layer.input_dim is not None and prev.units is not None \
+                        and layer.input_dim != prev.units:
+                    raise ValueError(f"Dropout.input_dim={layer.input_dim} does not match the "
+                                     f"previous layer's {prev.units} units")
+                layer.outputs_time = prev_time
+                layer.input_dim = prev.units
             if layer.input_dim is not None and prev.units is not None \
                     and layer.input_dim != prev.units:
                 raise ValueError(f"{kind}.input_dim={layer.input_dim} does not match the "
                                  f"previous layer's {prev.units} units")
         if layer.name is None:
-            prefix = {"Dense": "dense", "SpikeEncoder": "spike_encoder", "LIFDense": "lif_dense",
-                      "LIFRecurrent": "lif_recurrent"}[kind]
-            layer.name = f"{prefix}_{len(self.layers)}"
+            layer.name = f"{_PREFIX[kind]}_{len(self.layers)}"
         self.layers.append(layer)
 
     @property
@@ -171,13 +198,19 @@ class Sequential:
     @property
     def spiking(self) -> bool:
         """Whether the model holds spiking layers (and so works over time)."""
+        return any(isinstance(layer, (SpikeEncoder, LIFDense)) for layer in self.layers)
+
+    @property
+    def _layered(self) -> bool:
+        """Whether forward and backward go layer by layer through ``forward_train`` and
+        ``backward`` (any layer other than Dense), rather than the Dense-only fast path."""
         return any(not isinstance(layer, Dense) for layer in self.layers)
 
     @property
     def input_ndim(self) -> int:
-        """2 for inputs ``(batch, features)``, 3 for spike trains ``(batch, steps, features)``
-        (a model whose first layer is a LIF layer)."""
-        return 3 if self.layers and isinstance(self.layers[0], LIFDense) else 2
+        """2 for inputs ``(batch, features)``, 3 for sequences or spike trains ``(batch, steps,
+        features)`` (a model whose first layer is a LIF layer or a SimpleRNN)."""
+        return 3 if self.layers and getattr(self.layers[0], "consumes_time", False) else 2
 
     def build(self, input_dim: int | None = None) -> None:
         """Allocate the flat parameter vector and initialise every layer from the model's seed."""
@@ -187,13 +220,16 @@ class Sequential:
         if n_in is None:
             raise ValueError("the first Dense layer needs input_dim (or call fit, which infers it)")
         if getattr(self.layers[-1], "outputs_time", False):
-            raise ValueError(f"the last layer {self.layers[-1].name} outputs spike trains (batch, "
-                             "steps, units); give it a readout ('membrane', 'membrane_mean', "
-                             "'count' or 'first_spike') so the model outputs (batch, units)")
+            last = self.layers[-1]
+            fix = ("give it return_sequences=False" if isinstance(last, SimpleRNN) else
+                   "give it a readout ('membrane', 'membrane_mean', 'count' or 'first_spike')")
+            seq = "sequences" if isinstance(last, SimpleRNN) else "spike trains"
+            raise ValueError(f"the last layer {last.name} outputs {seq} (batch, steps, units); "
+                             f"{fix} so the model outputs (batch, units)")
         sizes, d = [], int(n_in)
         for layer in self.layers:
             sizes.append(layer.n_params(d))
-            d = d if isinstance(layer, SpikeEncoder) else layer.units
+            d = d if isinstance(layer, (SpikeEncoder, Dropout)) else layer.units
         self.params = np.zeros(sum(sizes), dtype=self.dtype)
         self.grads = np.zeros_like(self.params)
         start, d = 0, int(n_in)
@@ -220,7 +256,7 @@ class Sequential:
     def _fused(self) -> bool:
         """Whether the loss takes the output layer's logits directly."""
         return (self.loss is not None and self.loss.fused_activation is not None
-                and self.layers[-1].activation.name == self.loss.fused_activation)
+                and _out_act(self.layers[-1]).name == self.loss.fused_activation)
 
     def count_params(self) -> int:
         if not self.built:
@@ -235,9 +271,13 @@ class Sequential:
         for layer in self.layers:
             n = layer.n_params(d) if d is not None else 0
             total += n
-            units = d if isinstance(layer, SpikeEncoder) else layer.units
+            units = d if isinstance(layer, (SpikeEncoder, Dropout)) else layer.units
             if isinstance(layer, SpikeEncoder):
                 what = f"{layer.code} x{layer.steps}"
+            elif isinstance(layer, Dropout):
+                what = f"rate {layer.rate:g}"
+            elif isinstance(layer, SimpleRNN):
+                what = layer.activation.name + (" seq" if layer.return_sequences else "")
             elif isinstance(layer, LIFDense):
                 what = "spikes" if layer.readout is None else layer.readout
             else:
@@ -261,11 +301,13 @@ class Sequential:
         first = self.layers[0]
         if self.input_ndim == 3:
             d = first.input_dim if first.input_dim is not None else "features"
+            what = ("sequences, one row of features per step" if isinstance(first, SimpleRNN)
+                    else "spike trains or input currents over time; add a SpikeEncoder first to "
+                         "encode (batch, features) data")
             X = as_float_array(
                 X, name, self.dtype, 3,
                 f"{type(first).__name__} {first.name!r} (the first layer) expects {name} of shape "
-                f"(batch, steps, {d}): spike trains or input currents over time; add a "
-                "SpikeEncoder first to encode (batch, features) data")
+                f"(batch, steps, {d}): {what}")
         elif isinstance(first, SpikeEncoder):
             d = first.input_dim if first.input_dim is not None else "features"
             X = as_float_array(
@@ -295,7 +337,7 @@ class Sequential:
         """The network's output ``a_L`` for the samples in the rows of ``X``."""
         X = self._as_input(X)
         self._check_ready(X)
-        if self.spiking:
+        if self._layered:
             return self._forward_trace(X).output
         a = X
         for layer in self.layers:
@@ -310,8 +352,9 @@ class Sequential:
         return self._forward_trace(X)
 
     def _forward_trace(self, X, training=False) -> ForwardTrace:
-        """``training=True`` (in ``fit``) lets a rate encoder draw new spike trains."""
-        if self.spiking:
+        """``training=True`` (in ``fit``) lets a rate encoder draw new spike trains and
+        dropout layers drop."""
+        if self._layered:
             return self._forward_trace_spiking(X, training)
         zs, acts = [], [X]
         a = X
@@ -332,10 +375,12 @@ class Sequential:
                 cache = spk = mem = None
             else:
                 z, a, cache = layer.forward_train(a, training)
-                if cache is None:  # the encoder
+                if isinstance(layer, SpikeEncoder):
                     spk, mem = a, None
-                else:
+                elif isinstance(layer, LIFDense):
                     spk, mem = cache.s, cache.v
+                else:
+                    spk = mem = None
             zs.append(z)
             acts.append(a)
             spikes.append(spk)
@@ -349,7 +394,7 @@ class Sequential:
 
         ``y`` must already be in the loss's shape (see :func:`artificial._validation.prepare_targets`).
         """
-        if self.spiking:
+        if self._layered:
             return self._backward_spiking(trace, y)
         layers, zs, acts = self.layers, trace.zs, trace.activations
         loss, delta = self._loss_and_delta(trace, y)  # delta_L = dL/dz_L
@@ -375,13 +420,14 @@ class Sequential:
         if self._fused():
             return (self.loss.value_from_logits(y, zs[-1]),
                     self.loss.gradient_from_logits(y, zs[-1]))
-        out = self.layers[-1]
+        out = _out_act(self.layers[-1])
         return (self.loss.value(y, acts[-1]),
-                out.activation.backward(zs[-1], acts[-1], self.loss.gradient(y, acts[-1])))
+                out.backward(zs[-1], acts[-1], self.loss.gradient(y, acts[-1])))
 
     def _backward_spiking(self, trace: ForwardTrace, y: np.ndarray) -> float:
-        """Back propagation through layers and time: each spiking layer runs BPTT
-        (:meth:`artificial.spiking.LIFDense.backward`) on ``dL/d(its output)``."""
+        """Back propagation through layers and time: each layer other than Dense runs its own
+        ``backward`` (BPTT in :meth:`artificial.spiking.LIFDense.backward` and
+        :meth:`artificial.layers.SimpleRNN.backward`) on ``dL/d(its output)``."""
         layers, zs, acts, caches = self.layers, trace.zs, trace.activations, trace.caches
         loss, delta = self._loss_and_delta(trace, y)
         # delta is dL/dz of layer l (dL/ds for a layer that outputs spikes)
@@ -400,13 +446,20 @@ class Sequential:
             if need_input:
                 below = layers[l - 1]
                 if getattr(below, "outputs_time", False):
-                    delta = d_prev  # dL/ds of a layer that outputs spikes
+                    delta = d_prev  # dL/ds of a layer that outputs spikes or a sequence
                 else:
-                    delta = below.activation.backward(zs[l - 1], acts[l], d_prev)
+                    delta = _out_act(below).backward(zs[l - 1], acts[l], d_prev)
         for layer in layers:
             if not isinstance(layer, SpikeEncoder):  # the encoder has no weights
                 loss += layer.add_penalty_gradients()
         return loss + trace.activity_penalty
+
+    def _update(self) -> None:
+        """One optimiser step from ``grads``; then re-apply ``weight_mask`` (pruned weights
+        stay zero whatever the optimiser's momentum would make of them)."""
+        self.optimizer.step(self.params, self.grads)
+        if self.weight_mask is not None:
+            self.params *= self.weight_mask
 
     def gradients(self, X, y):
         """Loss and a list of ``(dK, db)`` per layer for one batch, without changing weights.
@@ -436,7 +489,7 @@ class Sequential:
         self._check_ready(X)
         y = prepare_targets(y, self.loss, self.output_dim, X.shape[0], self.dtype)
         loss = self.backward(self._forward_trace(X, training=True), y)
-        self.optimizer.step(self.params, self.grads)
+        self._update()
         return loss
 
     def _require_compiled(self, what):
@@ -510,8 +563,8 @@ class Sequential:
         return self._dead_units(X)
 
     def _dead_units(self, X, chunk=1024) -> dict:
-        if self.spiking:
-            return {}  # ReLU diagnostics only for Dense-only models
+        if any(not isinstance(layer, (Dense, Dropout)) for layer in self.layers):
+            return {}  # ReLU diagnostics only for Dense models (dropout is the identity here)
         relu_layers = [i for i, layer in enumerate(self.layers) if layer.activation.name == "relu"]
         if not relu_layers:
             return {}
@@ -522,6 +575,8 @@ class Sequential:
         for start in range(0, X.shape[0], chunk):
             a = X[start:start + chunk]
             for i, layer in enumerate(self.layers[:last + 1]):
+                if isinstance(layer, Dropout):
+                    continue
                 a = layer.activation.forward(layer.pre_activation(a))
                 if i in alive:
                     alive[i] |= np.any(a > 0, axis=0)

@@ -27,7 +27,7 @@ from ._validation import prepare_targets
 if TYPE_CHECKING:
     from .models import Sequential
 
-__all__ = ["History", "Callback", "EarlyStopping", "fit"]
+__all__ = ["History", "Callback", "EarlyStopping", "LearningRateScheduler", "fit"]
 
 
 class History:
@@ -69,10 +69,13 @@ class History:
 
 
 class Callback:
-    """Base class for objects called at the end of each epoch. Set ``model.stop_training``
-    to end training."""
+    """Base class for objects called at the start and end of each epoch. Set
+    ``model.stop_training`` to end training."""
 
     def on_train_begin(self, model: Sequential) -> None:
+        pass
+
+    def on_epoch_begin(self, model: Sequential, epoch: int) -> None:
         pass
 
     def on_epoch_end(self, model: Sequential, epoch: int, logs: dict[str, float]) -> None:
@@ -152,6 +155,33 @@ class EarlyStopping(Callback):
     def on_train_end(self, model):
         if self.restore_best_weights and self.best_params is not None:
             model.params[...] = self.best_params
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimiser's learning rate at the start of every epoch to
+    ``schedule(epoch, current_rate)`` (``epoch`` counted from 0 within this ``fit``), as Keras'
+    ``LearningRateScheduler`` does; ``rates`` lists the rate each epoch used.
+
+    Example: ``LearningRateScheduler(lambda epoch, lr: 0.01 * 0.9 ** epoch)``.
+    """
+
+    def __init__(self, schedule) -> None:
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler.schedule must be a function (epoch, lr) -> "
+                            f"lr, got {type(schedule).__name__}")
+        self.schedule = schedule
+
+    def on_epoch_begin(self, model, epoch):
+        lr = self.schedule(epoch, model.optimizer.learning_rate)
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) \
+                or not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"LearningRateScheduler.schedule returned {lr!r} for epoch {epoch}; "
+                             "a learning rate must be a finite number > 0")
+        model.optimizer.learning_rate = float(lr)
+        self.rates.append(float(lr))
+
+    def on_train_begin(self, model):
+        self.rates = []
 
 
 def _split_validation(model, X, y, validation_split, validation_data):
@@ -282,6 +312,8 @@ def _epochs(model, callbacks, history, sigint, bar, verbose, epochs, shuffle, n,
             order, X_tr, y_tr, val, X_val, y_val):
     """The epoch loop of :func:`fit`."""
     for epoch in range(epochs):
+        for cb in callbacks:
+            cb.on_epoch_begin(model, epoch)
         if shuffle:
             order = model.rng.permutation(n)
         loss_sum = 0.0
@@ -302,7 +334,7 @@ def _epochs(model, callbacks, history, sigint, bar, verbose, epochs, shuffle, n,
             loss_sum += loss * m
             for i, metric in enumerate(metrics):
                 metric_sums[i] += metric(yb, trace.output) * m
-            model.optimizer.step(model.params, model.grads)
+            model._update()
             if sigint.requested:
                 raise KeyboardInterrupt
         logs = {"loss": loss_sum / n}

@@ -198,3 +198,24 @@ def test_dead_units_are_exactly_the_units_that_never_fire_across_chunks():
     assert list(dead) == ["dense_0"] and dead["dense_0"].tolist() == [2]
     assert model._dead_units(X[:2500], chunk=1024)["dense_0"].tolist() == [1, 2]
     assert model.dead_units(X)["dense_0"].tolist() == [2]
+
+
+def test_learning_rate_scheduler_sets_the_rate_of_every_epoch_as_keras():
+    """schedule(epoch, lr) at the start of each epoch; SGD's step is then lr * g exactly."""
+    from artificial import SGD, LearningRateScheduler
+
+    X, y = np.ones((4, 1)), np.zeros((4, 1))
+    model = Sequential([Dense(1, input_dim=1, use_bias=False)], seed=0)
+    model.compile(loss="mse", optimizer=SGD(0.1))
+    sched = LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5 ** epoch)
+    w = [model.get_weights()[0][0, 0]]
+    model.fit(X, y, epochs=3, batch_size=4, verbose=0, callbacks=[sched])
+    assert sched.rates == [0.1, 0.05, 0.025]
+    # w <- w - lr * dL/dw with L = mean (w - 0)^2, dL/dw = 2 w: w_k = w_0 prod (1 - 2 lr_k)
+    expected = w[0] * (1 - 0.2) * (1 - 0.1) * (1 - 0.05)
+    assert model.get_weights()[0][0, 0] == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match=r"LearningRateScheduler.schedule returned -1"):
+        model.fit(X, y, epochs=1, verbose=0,
+                  callbacks=[LearningRateScheduler(lambda epoch, lr: -1)])
+    with pytest.raises(TypeError, match=r"LearningRateScheduler.schedule must be a function"):
+        LearningRateScheduler(0.1)

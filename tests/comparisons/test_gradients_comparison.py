@@ -2,7 +2,8 @@
 
 Truths used: an independent NumPy forward pass of the LIF equations (artificial/spiking.py's
 module docstring) on the stored weights and input trains; the spike counts times the fan-out
-read off the weight shapes; finite differences of the fast sigmoid's step.
+read off the weight shapes; finite differences of the fast sigmoid's step; the latency code's
+definition; the binomial spread of a classifier at chance.
 """
 
 import json
@@ -120,12 +121,63 @@ def test_numbers_are_json_and_the_text_states_them(data):
     assert f"converted MLP {100 * n['converted']['accuracy']:.1f} %" in text["measured"]
     assert f"R-STDP {100 * n['rstdp']['accuracy']:.1f} %" in text["measured"]
     assert n["rstdp"]["applies_to_digits"] is False and "does not apply" in text["shows"]
+    assert f"latency-coded SNN {100 * n['yin_yang']['snn_accuracy']:.1f} %" in text["measured"]
+    assert (f"logistic regression on spike counts {100 * n['timing']['counts_accuracy']:.1f} %"
+            in text["measured"])
+    assert f"SimpleRNN {100 * n['timing']['rnn_accuracy']:.1f} %" in text["measured"]
+
+
+def test_yin_yang_and_timing_are_learned_where_counts_say_nothing(data):
+    yy, tm = data["yin_yang"], data["timing"]
+    assert yy["snn_accuracy"] >= 0.88             # quick mode, 6 epochs (full: >= 0.95)
+    assert 0.55 <= yy["shallow_accuracy"] <= 0.72   # published shallow network: 64.3 %
+    assert yy["mlp_accuracy"] > yy["shallow_accuracy"]
+    sigma = np.sqrt(tm["chance"] * (1 - tm["chance"]) / tm["n_test"])
+    assert abs(tm["counts_accuracy"] - tm["chance"]) < 4 * sigma
+    assert tm["snn_accuracy"] >= tm["chance"] + 0.4
+    assert tm["rnn_accuracy"] >= tm["chance"] + 0.5
+    # reading the readout before any input came is guessing; at the end it is the answer
+    assert tm["accuracy_over_time"][0] < tm["chance"] + 8 * sigma
+    assert tm["accuracy_over_time"][-1] == tm["snn_accuracy"]
+
+
+def test_yin_yang_latency_code_and_predictions_from_an_independent_forward_pass(data):
+    yy, p = data["yin_yang"], gradients.YINYANG
+    X, trains = yy["X_test"], yy["input_trains"].astype(float)
+    # one spike per input with a value > 0, at step round((1 - value) (T - 1))
+    B, T, d = trains.shape
+    assert T == p["steps"] and d == 4
+    np.testing.assert_array_equal(trains.sum(axis=1), (X > 0).astype(float))
+    first = np.argmax(trains, axis=1)
+    np.testing.assert_array_equal(first[X > 0], np.rint((1 - X[X > 0]) * (T - 1)))
+    w1, b1, w2, b2 = yy["weights"]
+    s_hid, _ = _lif_forward(trains, w1, b1, p["tau_m"], p["tau_syn"], 1.0, spiking=True)
+    _, v_out = _lif_forward(s_hid, w2, b2, p["tau_m"], p["tau_syn"], 1.0, spiking=False)
+    pred = np.argmax(v_out.max(axis=1), axis=1)
+    np.testing.assert_array_equal(pred, yy["snn_pred"])
+    assert np.mean(pred == yy["y_test"]) == pytest.approx(yy["snn_accuracy"])
+
+
+def test_timing_readout_from_an_independent_forward_pass(data):
+    tm = data["timing"]
+    w1, b1, w2, b2 = tm["snn_weights"]
+    x = tm["X_test"].astype(float)
+    s_hid, _ = _lif_forward(x, w1, b1, 10.0, 5.0, 1.0, spiking=True)
+    _, v_out = _lif_forward(s_hid, w2, b2, 10.0, 5.0, 1.0, spiking=False)
+    np.testing.assert_array_equal(s_hid, tm["hidden_spikes"])
+    np.testing.assert_allclose(v_out, tm["readout_v"], rtol=1e-12, atol=1e-12)
+    pred = np.argmax(v_out.max(axis=1), axis=1)
+    assert np.mean(pred == tm["y_test"]) == pytest.approx(tm["snn_accuracy"])
+    # the two samples drawn are of two classes
+    assert [tm["y_test"][i] for i in tm["examples"]] == [0, 1]
 
 
 @pytest.mark.parametrize("kw, msg", [
     ({"snn_epochs": 0}, "snn_epochs must be a positive integer, got 0"),
     ({"xor_trials": 2.5}, "xor_trials must be a positive integer, got 2.5"),
     ({"t_max": 0.5}, "t_max must be >= 1 ms, got 0.5"),
+    ({"yin_yang_epochs": 0}, "yin_yang_epochs must be a positive integer, got 0"),
+    ({"timing_epochs": -1}, "timing_epochs must be a positive integer, got -1"),
 ])
 def test_bad_settings_are_refused_before_anything_runs(kw, msg):
     with pytest.raises(ValueError, match=msg):
