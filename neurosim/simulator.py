@@ -598,7 +598,9 @@ class Simulator:
             ``pre``, ``post`` (indices within their populations), ``weight`` (the
             projection's weight unit; reward-modulated weights brought up to the current
             time) and ``delay`` (ms), one entry per synapse in the order the connector made
-            them -- the order ``net.record_weights(..., synapses=...)`` indexes.
+            them -- the order ``net.record_weights(..., synapses=...)`` indexes; ``n_pre``
+            and ``n_post``, the populations' sizes, so that ``np.asarray(table)`` is the dense
+            weight matrix.
         """
         table, pos, p_idx = self._proj_table(projection, "weights")
         pre, post = self._pre_post(projection)
@@ -608,7 +610,8 @@ class Simulator:
                                  f"report weights; use engine 'neurosim'")
             d = (self._b.synapses if table == "main" else self._b.stp)[3][pos]
             return WeightTable(pre=pre, post=post, weight=self._backend.weights(projection),
-                               delay=d * self.dt, projection=projection.name)
+                               delay=d * self.dt, projection=projection.name,
+                               n_pre=projection.pre.n, n_post=projection.post.n)
         if table == "main":
             w = np.empty(pos.size)
             weights_now(self.step, self._b.synapses[2], self._b.pl, pos,
@@ -618,7 +621,8 @@ class Simulator:
             w = self._b.stp[2][pos].copy()
             d = self._b.stp[3][pos]
         return WeightTable(pre=pre, post=post, weight=w, delay=d * self.dt,
-                           projection=projection.name)
+                           projection=projection.name, n_pre=projection.pre.n,
+                           n_post=projection.post.n)
 
     def reward(self, amount: float, projection: Projection | None = None) -> None:
         """Add ``amount`` to the dopamine level ``d`` of reward-modulated projections, now.
