@@ -30,8 +30,8 @@ with reward-modulated plasticity the same way: reward +1 for a right answer, -1 
 - *Reward*: after each trial's stimulus the script computes the reward, +1 for a right answer and
   -1 otherwise (:func:`judge`), and turns it into a dopamine jump with ``sim.reward``. Trials
   present the four patterns in random order. Two variants:
-  ``plain`` -- dopamine = 0.05 x reward, the rule as Izhikevich and Florian use it;
-  ``critic`` -- dopamine = 0.05 x (reward - expected reward of that pattern), the expectation a
+  ``plain`` -- dopamine jump = 50 Hz x reward, the rule as Izhikevich and Florian use it;
+  ``critic`` -- dopamine jump = 50 Hz x (reward - expected reward of that pattern), the expectation a
   running mean of past rewards (Fremaux, Sprekeler & Gerstner 2010, J. Neurosci. 30:13326, show
   that R-STDP needs such a reward-prediction error once there is more than one stimulus: with a
   biased reward the rule's unsupervised STDP part drifts the weights). Since the expectation lies
@@ -102,7 +102,7 @@ SPIKING = {
     "stim_ms": 100.0,       # stimulus, then the answer is read and the reward delivered
     "gap_ms": 150.0,        # silence after the reward: dopamine (tau_d 50 ms) turns eligibility
                             # into weight and has decayed to 5 % when the next trial starts
-    "reward_scale": 0.05,   # dopamine jump (per ms) for a reward of +-1
+    "reward_scale": 50.0,   # dopamine jump (Hz, i.e. 0.05 per ms) for a reward of +-1
     "critic_rate": 0.2,     # learning rate of the per-pattern reward expectation (critic variant)
     "block": 20,            # trials per point of the learning curve
     "n_test": 10,           # test presentations of each pattern after training, without reward
@@ -143,7 +143,7 @@ def spiking_xor(seed: int, n_trials: int, critic: bool = False) -> dict:
     """Train the spiking XOR network of the module docstring for ``n_trials`` rewarded trials
     (patterns in random order), then test each pattern ``n_test`` times without reward.
 
-    Returns per trial the pattern, spike counts, answer, correctness, reward and dopamine jump;
+    Returns per trial the pattern, spike counts, answer, correctness, reward and dopamine jump (Hz);
     the per-pattern test accuracy; the hidden -> output weights before and after (with each
     synapse's hidden unit pattern and output), and the hidden units' wiring."""
     P = SPIKING

@@ -634,11 +634,12 @@ class Simulator:
         Parameters
         ----------
         amount : float
-            Jump of ``d`` (per ms); negative for punishment.
+            Jump of ``d``, Hz (1/s, the house unit of rates; ``reward(10.0)`` makes ``d``
+            0.01 per ms); negative for punishment.
         projection : Projection, optional
             One :class:`RewardSTDP` projection; default all of them.
         """
-        amount = _checks.finite("reward", "amount", amount)
+        amount = _checks.finite("reward", "amount", amount, "Hz") / 1000.0  # Hz -> per ms
         if projection is not None:
             self._proj_table(projection, "reward")
             if not isinstance(projection.plasticity, RewardSTDP):
@@ -659,14 +660,15 @@ class Simulator:
                 self._backend.set_dopamine(r, dopa[r])
 
     def dopamine(self, projection: Projection) -> float:
-        """The dopamine level ``d`` (per ms) of a :class:`RewardSTDP` projection now."""
+        """The dopamine level ``d`` of a :class:`RewardSTDP` projection now, Hz (1/s; the unit
+        :meth:`reward` takes)."""
         self._proj_table(projection, "dopamine")
         for proj, r in self._b.reward_rules:
             if proj is projection:
                 dopa, dopa_step = self._b.pl[STDP_FIELDS.index("dopa")], \
                     self._b.pl[STDP_FIELDS.index("dopa_step")]
-                return float(dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
-                                                / proj.plasticity.tau_d))
+                return 1000.0 * float(dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
+                                                         / proj.plasticity.tau_d))  # per ms -> Hz
         raise ValueError(f"dopamine: projection {projection.name!r} has no RewardSTDP "
                          f"plasticity")
 
