@@ -485,7 +485,8 @@ def plot(data: dict):
                ylabel="test accuracy (%)", ylim=(0, 102), xlim=(10, top),
                title="Accuracy against cost (T from 1 ms to the end)")
         ax.legend(loc="center left")
-        fig.suptitle(f"{TITLE}: {m['n_test']} test images, dt = {s['dt']:g} ms, "
+        fig.suptitle(f"{TITLE}{' (quick)' if s.get('quick') else ''}: {m['n_test']} test "
+                     f"images, dt = {s['dt']:g} ms, "
                      f"integrate-and-fire neurons (tau_m = {s['tau_m'] / 1000:g} s)")
     return fig
 

@@ -247,8 +247,8 @@ def compute_spiking(n_seeds: int, n_trials: int) -> dict:
 
 def compute(quick: bool = False, n_seeds: int | None = None, spiking_seeds: int | None = None,
             spiking_trials: int | None = None) -> dict:
-    """Train both MLP recipes from seeds ``0..n_seeds-1`` (20 quick, 100 full) and both R-STDP
-    variants of the spiking network from seeds ``0..spiking_seeds-1`` (3 quick, 5 full) for
+    """Train both MLP recipes from seeds ``0..n_seeds-1`` (10 quick, 100 full) and both R-STDP
+    variants of the spiking network from seeds ``0..spiking_seeds-1`` (2 quick, 5 full) for
     ``spiking_trials`` rewarded trials each (120 quick, 240 full).
 
     Returns per recipe: the loss curve of every seed, whether it solved XOR (all four outputs on
@@ -256,9 +256,9 @@ def compute(quick: bool = False, n_seeds: int | None = None, spiking_seeds: int 
     per variant: learning curves, test accuracies, weights before and after (see
     :func:`compute_spiking`).
     """
-    n = n_seeds if n_seeds is not None else (20 if quick else 100)
+    n = n_seeds if n_seeds is not None else (10 if quick else 100)
     X, y = xor()
-    out = {"n_seeds": n, "recipes": {}}
+    out = {"quick": bool(quick), "n_seeds": n, "recipes": {}}
     for key, (label, make) in RECIPES.items():
         curves, solved, dead, outputs = [], [], [], []
         for seed in range(n):
@@ -281,7 +281,7 @@ def compute(quick: bool = False, n_seeds: int | None = None, spiking_seeds: int 
             "dead_rate": float(np.mean(dead)),
         }
     out["spiking"] = compute_spiking(
-        spiking_seeds if spiking_seeds is not None else (3 if quick else 5),
+        spiking_seeds if spiking_seeds is not None else (2 if quick else 5),
         spiking_trials if spiking_trials is not None else (120 if quick else 240))
     return out
 
@@ -370,7 +370,7 @@ def plot(data: dict):
 
 
         _plot_spiking(bottom, data, below)
-        fig.suptitle(TITLE)
+        fig.suptitle(TITLE + (" (quick)" if data.get("quick") else ""))
     return fig
 
 
