@@ -43,7 +43,7 @@ and output neurons lose up to one synaptic jump per spike. Keeping ``r_max`` wel
 
 *Input coding.* As in Rueckauer et al., the first (hidden) layer receives the analog input as
 a constant current ``I_j = (W1 x + b1)_j / lambda_1 * r_max c_m theta`` (per-neuron amplitudes
-of a :func:`neurosim.DCCurrent`). The 64 x 128 multiply-accumulates of that layer are therefore
+of a :class:`neurosim.DCCurrent`). The 64 x 128 multiply-accumulates of that layer are therefore
 done once per image, outside the spiking network; standardised pixels, which can be negative,
 need no spike encoding. Every later computation is carried by spikes.
 
@@ -485,7 +485,8 @@ def plot(data: dict):
                ylabel="test accuracy (%)", ylim=(0, 102), xlim=(10, top),
                title="Accuracy against cost (T from 1 ms to the end)")
         ax.legend(loc="center left")
-        fig.suptitle(f"{TITLE}: {m['n_test']} test images, dt = {s['dt']:g} ms, "
+        fig.suptitle(f"{TITLE}{' (quick)' if s.get('quick') else ''}: {m['n_test']} test "
+                     f"images, dt = {s['dt']:g} ms, "
                      f"integrate-and-fire neurons (tau_m = {s['tau_m'] / 1000:g} s)")
     return fig
 

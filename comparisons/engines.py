@@ -91,7 +91,8 @@ def compute(quick: bool = False, seed: int = 1) -> dict:
     """Run CUBA (N = 4000, p = 0.02, dt = 0.1 ms, delay 0.2 ms) for 1 s (quick: 200 ms) on each
     engine, timing import, build, first step and run separately (see the module docstring)."""
     t_sim, dt = (200.0 if quick else 1000.0), 0.1
-    out = {"t_sim_ms": t_sim, "dt_ms": dt, "n": 4000, "seed": seed, "engines": {}}
+    out = {"quick": bool(quick), "t_sim_ms": t_sim, "dt_ms": dt, "n": 4000, "seed": seed,
+           "engines": {}}
     for engine in ENGINES:
         net, mon = cuba()
         installed = importlib.util.find_spec(LIBRARY[engine]) is not None
@@ -173,7 +174,8 @@ def plot(data: dict):
                   title="part (see text)", title_fontsize=7, frameon=False)
         missing = [e for e in ENGINES if not data["engines"][e]["available"]]
         suffix = f" ({', '.join(missing)} not run: see the text)" if missing else ""
-        fig.suptitle(f"{TITLE}{suffix}\nN = {data['n']}, p = 0.02, dt = 0.1 ms, delay 0.2 ms, seed "
+        quick = " (quick)" if data.get("quick") else ""
+        fig.suptitle(f"{TITLE}{quick}{suffix}\nN = {data['n']}, p = 0.02, dt = 0.1 ms, delay 0.2 ms, seed "
                      f"{data['seed']}, the same realised network on each engine")
     return fig
 

@@ -258,8 +258,9 @@ def write_index(out: str, outcomes: list[Outcome], quick: bool, env: dict | None
             if o.earlier:
                 when = (f" in an earlier {'quick ' if o.quick else ''}run"
                         + (f" ({o.written})" if o.written else ""))
-            elif o.quick and kind != "Quick":
-                when = " (quick)"
+            elif o.quick:
+                when = (" in a quick run (a smaller version for a first look: fewer seeds, "
+                        "points or epochs; run without --quick for the full one)")
             produced = ""
             if o.earlier and o.environment != env:
                 produced = f" Produced on: {environment_text(o.environment)}."

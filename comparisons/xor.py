@@ -30,8 +30,8 @@ with reward-modulated plasticity the same way: reward +1 for a right answer, -1 
 - *Reward*: after each trial's stimulus the script computes the reward, +1 for a right answer and
   -1 otherwise (:func:`judge`), and turns it into a dopamine jump with ``sim.reward``. Trials
   present the four patterns in random order. Two variants:
-  ``plain`` -- dopamine = 0.05 x reward, the rule as Izhikevich and Florian use it;
-  ``critic`` -- dopamine = 0.05 x (reward - expected reward of that pattern), the expectation a
+  ``plain`` -- dopamine jump = 50 Hz x reward, the rule as Izhikevich and Florian use it;
+  ``critic`` -- dopamine jump = 50 Hz x (reward - expected reward of that pattern), the expectation a
   running mean of past rewards (Fremaux, Sprekeler & Gerstner 2010, J. Neurosci. 30:13326, show
   that R-STDP needs such a reward-prediction error once there is more than one stimulus: with a
   biased reward the rule's unsupervised STDP part drifts the weights). Since the expectation lies
@@ -102,7 +102,7 @@ SPIKING = {
     "stim_ms": 100.0,       # stimulus, then the answer is read and the reward delivered
     "gap_ms": 150.0,        # silence after the reward: dopamine (tau_d 50 ms) turns eligibility
                             # into weight and has decayed to 5 % when the next trial starts
-    "reward_scale": 0.05,   # dopamine jump (per ms) for a reward of +-1
+    "reward_scale": 50.0,   # dopamine jump (Hz, i.e. 0.05 per ms) for a reward of +-1
     "critic_rate": 0.2,     # learning rate of the per-pattern reward expectation (critic variant)
     "block": 20,            # trials per point of the learning curve
     "n_test": 10,           # test presentations of each pattern after training, without reward
@@ -143,7 +143,7 @@ def spiking_xor(seed: int, n_trials: int, critic: bool = False) -> dict:
     """Train the spiking XOR network of the module docstring for ``n_trials`` rewarded trials
     (patterns in random order), then test each pattern ``n_test`` times without reward.
 
-    Returns per trial the pattern, spike counts, answer, correctness, reward and dopamine jump;
+    Returns per trial the pattern, spike counts, answer, correctness, reward and dopamine jump (Hz);
     the per-pattern test accuracy; the hidden -> output weights before and after (with each
     synapse's hidden unit pattern and output), and the hidden units' wiring."""
     P = SPIKING
@@ -247,8 +247,8 @@ def compute_spiking(n_seeds: int, n_trials: int) -> dict:
 
 def compute(quick: bool = False, n_seeds: int | None = None, spiking_seeds: int | None = None,
             spiking_trials: int | None = None) -> dict:
-    """Train both MLP recipes from seeds ``0..n_seeds-1`` (20 quick, 100 full) and both R-STDP
-    variants of the spiking network from seeds ``0..spiking_seeds-1`` (3 quick, 5 full) for
+    """Train both MLP recipes from seeds ``0..n_seeds-1`` (10 quick, 100 full) and both R-STDP
+    variants of the spiking network from seeds ``0..spiking_seeds-1`` (2 quick, 5 full) for
     ``spiking_trials`` rewarded trials each (120 quick, 240 full).
 
     Returns per recipe: the loss curve of every seed, whether it solved XOR (all four outputs on
@@ -256,9 +256,9 @@ def compute(quick: bool = False, n_seeds: int | None = None, spiking_seeds: int 
     per variant: learning curves, test accuracies, weights before and after (see
     :func:`compute_spiking`).
     """
-    n = n_seeds if n_seeds is not None else (20 if quick else 100)
+    n = n_seeds if n_seeds is not None else (10 if quick else 100)
     X, y = xor()
-    out = {"n_seeds": n, "recipes": {}}
+    out = {"quick": bool(quick), "n_seeds": n, "recipes": {}}
     for key, (label, make) in RECIPES.items():
         curves, solved, dead, outputs = [], [], [], []
         for seed in range(n):
@@ -281,7 +281,7 @@ def compute(quick: bool = False, n_seeds: int | None = None, spiking_seeds: int 
             "dead_rate": float(np.mean(dead)),
         }
     out["spiking"] = compute_spiking(
-        spiking_seeds if spiking_seeds is not None else (3 if quick else 5),
+        spiking_seeds if spiking_seeds is not None else (2 if quick else 5),
         spiking_trials if spiking_trials is not None else (120 if quick else 240))
     return out
 
@@ -370,7 +370,7 @@ def plot(data: dict):
 
 
         _plot_spiking(bottom, data, below)
-        fig.suptitle(TITLE)
+        fig.suptitle(TITLE + (" (quick)" if data.get("quick") else ""))
     return fig
 
 

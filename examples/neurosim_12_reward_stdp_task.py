@@ -24,7 +24,7 @@ N_GROUP = 50
 STIM_MS = 50.0
 GAP_MS = 950.0
 TAU_C = 200.0       # ms: shorter than a trial, so that credit does not leak into the next
-REWARD = 0.001       # dopamine jump per ms for an answer to A; minus that for one to B
+REWARD = 1.0        # dopamine jump (Hz) for an answer to A; minus that for one to B
 
 
 def run(n_trials=300, seed=3):

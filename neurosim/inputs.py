@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import numpy as np
@@ -121,7 +121,16 @@ class SpikeTimes(Model):
 
 
 class CurrentInjection:
-    """Base class of the injected currents (piecewise constant on the step grid)."""
+    """Base class of the injected currents (piecewise constant on the step grid).
+
+    All sources follow one convention for their arguments: the required ones are positional,
+    the times before the amplitudes (``StepCurrent(times, amplitudes)``,
+    ``RampCurrent(start, stop, amplitude_start, amplitude_stop)``, ``DCCurrent(amplitude)``),
+    as NEST's ``step_current_generator`` lists ``amplitude_times`` before
+    ``amplitude_values``; the optional ones, times among them (``DCCurrent(..., start=)``,
+    ``NoisyCurrent(start=, stop=, mean=, std=)``), are keyword-only, so that no call can put a
+    time where an amplitude is meant.
+    """
 
     def _segments(self, dt):
         """``(times, amplitudes)``: amplitude ``amplitudes[k]`` (pA) holds from ``times[k]``."""
@@ -130,6 +139,20 @@ class CurrentInjection:
     def _amplitudes(self):
         """The amplitude values (scalars or per-neuron arrays), for shape checks."""
         return self._segments(None)[1]
+
+
+def _amplitude(owner, name, value):
+    """A current in pA: a float, or a read-only 1-D array of one value per target neuron."""
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{owner}.{name} must be numbers (pA), got {value!r}")
+    arr = _checks.finite_array(owner, name, value, "pA")
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.ndim != 1:
+        raise ValueError(f"{owner}.{name} must be a scalar or 1-D (one value per target "
+                         f"neuron), got shape {arr.shape}")
+    arr.setflags(write=False)
+    return arr
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,6 +183,7 @@ class StepCurrent(CurrentInjection):
             raise ValueError(f"StepCurrent.times must be strictly increasing, got {times.tolist()}")
         amps = tuple(_checks.finite_array("StepCurrent", f"amplitudes[{k}]", a, "pA")
                      for k, a in enumerate(self.amplitudes))
+        times.setflags(write=False)
         object.__setattr__(self, "times", times)
         object.__setattr__(self, "amplitudes", amps)
 
@@ -167,15 +191,30 @@ class StepCurrent(CurrentInjection):
         return self.times, self.amplitudes
 
 
-def DCCurrent(amplitude, *, start=0.0):
-    """A constant current of ``amplitude`` pA from ``start`` ms on (a one-step
-    :class:`StepCurrent`). ``amplitude`` is a scalar or one value per target neuron."""
-    # Checked here so that an error names DCCurrent's own parameters, not StepCurrent's.
-    amplitude = _checks.finite_array("DCCurrent", "amplitude", amplitude, "pA")
-    start = _checks.finite("DCCurrent", "start", start, "ms")
-    if start < 0:
-        raise ValueError(f"DCCurrent.start must be >= 0 ms, got {start!r}")
-    return StepCurrent(times=(start,), amplitudes=(amplitude,))
+@dataclass(frozen=True, eq=False)
+class DCCurrent(CurrentInjection):
+    """A constant current of ``amplitude`` pA from ``start`` ms on (NEST's ``dc_generator``).
+
+    Parameters
+    ----------
+    amplitude : float or array_like
+        pA; a scalar or one value per target neuron.
+    start : float, keyword-only
+        ms, >= 0, a whole multiple of dt. Default 0.
+    """
+
+    amplitude: Any
+    _: KW_ONLY
+    start: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "amplitude", _amplitude("DCCurrent", "amplitude",
+                                                         self.amplitude))
+        object.__setattr__(self, "start", _checks.non_negative("DCCurrent", "start",
+                                                               self.start, "ms"))
+
+    def _segments(self, dt):
+        return np.array([self.start]), (np.asarray(self.amplitude),)
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,7 +261,7 @@ class RampCurrent(CurrentInjection):
         return times, tuple(np.asarray(a) for a in np.append(amps, 0.0))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class NoisyCurrent(CurrentInjection):
     """Gaussian noise current, independent for every target neuron.
 
@@ -231,32 +270,44 @@ class NoisyCurrent(CurrentInjection):
     (NEST's ``noise_generator`` with ``dt_noise = dt``). The resulting membrane fluctuations
     therefore depend on ``dt``: for a white-noise limit scale ``std`` with ``1/sqrt(dt)``.
 
+    All parameters are keyword-only (they are all optional; see :class:`CurrentInjection`).
+
     Parameters
     ----------
-    mean : float
-        pA.
-    std : float
-        pA, >= 0.
     start, stop : float
-        ms, whole multiples of dt; ``stop`` may be ``inf``.
+        ms, whole multiples of dt; ``stop`` may be ``inf``. Default: from 0 on.
+    mean : float
+        pA. Default 0.
+    std : float
+        pA, >= 0. Default 0.
     """
 
-    mean: float = 0.0
-    std: float = 0.0
     start: float = 0.0
     stop: float = float("inf")
+    mean: float = 0.0
+    std: float = 0.0
+
+    def __new__(cls, *args, **kwargs):
+        if args:  # before the dataclass's own TypeError, to say which names to use
+            raise TypeError(f"NoisyCurrent takes keyword arguments only (start=, stop=, mean=, "
+                            f"std=), got {len(args)} positional: {_short(args)}")
+        return super().__new__(cls)
 
     def __post_init__(self):
-        object.__setattr__(self, "mean", _checks.finite("NoisyCurrent", "mean", self.mean, "pA"))
-        object.__setattr__(self, "std", _checks.non_negative("NoisyCurrent", "std", self.std,
-                                                             "pA"))
         object.__setattr__(self, "start", _checks.non_negative("NoisyCurrent", "start",
                                                                self.start, "ms"))
-        stop = float(self.stop)
+        stop = self.stop
+        if isinstance(stop, bool) or not isinstance(stop, (numbers.Real, np.floating,
+                                                           np.integer)):
+            raise TypeError(f"NoisyCurrent.stop must be a number (ms), got {stop!r}")
+        stop = float(stop)
         if not stop > self.start:
             raise ValueError(f"NoisyCurrent.stop must be > NoisyCurrent.start "
                              f"({self.start!r} ms), got {stop!r}")
         object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "mean", _checks.finite("NoisyCurrent", "mean", self.mean, "pA"))
+        object.__setattr__(self, "std", _checks.non_negative("NoisyCurrent", "std", self.std,
+                                                             "pA"))
 
     def _amplitudes(self):
         return ()

@@ -318,7 +318,7 @@ class Network:
     # -- inputs ------------------------------------------------------------------------------
     def inject(self, population: Population, current: CurrentInjection, *,
                neurons: npt.ArrayLike | None = None) -> Injection:
-        """Inject a current (:class:`StepCurrent`, :func:`DCCurrent`, :class:`RampCurrent`,
+        """Inject a current (:class:`StepCurrent`, :class:`DCCurrent`, :class:`RampCurrent`,
         :class:`NoisyCurrent`) into ``population``.
 
         Parameters

@@ -185,6 +185,9 @@ class WeightRecord(_Record):
 class WeightTable(_Record):
     """The synapses of a projection at one moment (``sim.weights(projection)``).
 
+    One entry per synapse, in the order the connector made them. For the dense form,
+    ``table.matrix()`` or ``np.asarray(table)`` give the ``(n_pre, n_post)`` weight matrix.
+
     Attributes
     ----------
     pre, post : numpy.ndarray
@@ -194,6 +197,9 @@ class WeightTable(_Record):
     delay : numpy.ndarray
         Delay of each synapse, ms.
     projection : str
+    n_pre, n_post : int or None
+        Sizes of the pre- and postsynaptic populations (set by ``sim.weights``; ``None`` in a
+        table built by hand without them, or read from a file written before they existed).
     """
 
     pre: np.ndarray
@@ -201,24 +207,85 @@ class WeightTable(_Record):
     weight: np.ndarray
     delay: np.ndarray
     projection: str = ""
+    n_pre: int | None = None
+    n_post: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "pre", _frozen(self.pre, np.int64))
         object.__setattr__(self, "post", _frozen(self.post, np.int64))
         object.__setattr__(self, "weight", _frozen(self.weight, np.float64))
         object.__setattr__(self, "delay", _frozen(self.delay, np.float64))
+        for name, idx in (("n_pre", self.pre), ("n_post", self.post)):
+            n = getattr(self, name)
+            if n is None:
+                continue
+            n = _size("WeightTable", name, n)
+            if idx.size and idx.max() >= n:
+                raise ValueError(f"WeightTable.{name} must exceed every index in "
+                                 f"WeightTable.{name[2:]} (max {int(idx.max())}), got {n}")
+            object.__setattr__(self, name, n)
 
     def __len__(self) -> int:
         return self.weight.size
 
+    def matrix(self, n_pre: int | None = None, n_post: int | None = None, *,
+               fill: float = 0.0) -> npt.NDArray[np.float64]:
+        """The weights as a dense ``(n_pre, n_post)`` array: row ``i``, column ``j`` is the
+        weight from presynaptic neuron ``i`` onto postsynaptic neuron ``j``.
 
-    def matrix(self, n_pre: int, n_post: int, *, fill: float = 0.0) -> npt.NDArray[np.float64]:
-        """Weights as a dense ``(n_pre, n_post)`` array (summed over repeated pairs)."""
-        out = np.full((n_pre, n_post), float(fill))
+        Several synapses between one pair (multapses) are summed, as their inputs add up on
+        the target (a delay is not part of the matrix: ``table.delay`` keeps them apart).
+        Pairs without a synapse hold ``fill``: 0 by default, so that ``x @ table.matrix()`` is
+        the summed input the postsynaptic neurons receive from presynaptic activity ``x``;
+        ``fill=np.nan`` tells an absent synapse from one of weight 0 (PyNN's
+        ``Projection.get(..., format="array")`` convention).
+
+        Parameters
+        ----------
+        n_pre, n_post : int, optional
+            Matrix shape; default the table's ``n_pre`` and ``n_post`` (known for a table from
+            ``sim.weights``).
+        fill : float
+            Value where there is no synapse.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, shape ``(n_pre, n_post)``; ``np.asarray(table)`` is ``table.matrix()``.
+        """
+        shape = []
+        for name, given, known, idx in (("n_pre", n_pre, self.n_pre, self.pre),
+                                        ("n_post", n_post, self.n_post, self.post)):
+            n = known if given is None else _size("WeightTable.matrix", name, given)
+            if n is None:
+                raise ValueError(f"WeightTable.matrix: {name} is needed, the table does not "
+                                 f"know its population sizes (a table from sim.weights does); "
+                                 f"give matrix(n_pre, n_post)")
+            if idx.size and idx.max() >= n:
+                raise ValueError(f"WeightTable.matrix: {name} must exceed every index in "
+                                 f"{name[2:]} (max {int(idx.max())}), got {n}")
+            shape.append(n)
+        if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, (int, float, np.number)):
+            raise TypeError(f"WeightTable.matrix: fill must be a number, got {fill!r}")
+        out = np.full(shape, float(fill))
         if self.weight.size:
             out[self.pre, self.post] = 0.0
             np.add.at(out, (self.pre, self.post), self.weight)
         return out
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(table)``: the dense weight matrix, :meth:`matrix` with its defaults."""
+        out = self.matrix()
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
+def _size(owner, name, value):
+    """A population size: a non-negative whole number (not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{owner}.{name} must be a whole number of neurons, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{owner}.{name} must be >= 0, got {int(value)}")
+    return int(value)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -240,7 +307,7 @@ def _record_parts(record, prefix=""):
         value = getattr(record, f.name)
         if isinstance(value, np.ndarray):
             arrays[prefix + f.name] = value
-        else:
+        elif value is not None:  # None: the field's default, restored when read back
             fields[f.name] = _json_scalar(value)
     return {"kind": kind, "fields": fields, "arrays": sorted(arrays)}, arrays
 

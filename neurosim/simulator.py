@@ -604,7 +604,9 @@ class Simulator:
             ``pre``, ``post`` (indices within their populations), ``weight`` (the
             projection's weight unit; reward-modulated weights brought up to the current
             time) and ``delay`` (ms), one entry per synapse in the order the connector made
-            them -- the order ``net.record_weights(..., synapses=...)`` indexes.
+            them -- the order ``net.record_weights(..., synapses=...)`` indexes; ``n_pre``
+            and ``n_post``, the populations' sizes, so that ``np.asarray(table)`` is the dense
+            weight matrix.
         """
         table, pos, p_idx = self._proj_table(projection, "weights")
         pre, post = self._pre_post(projection)
@@ -614,13 +616,15 @@ class Simulator:
                                  f"report weights; use engine 'neurosim'")
             d = self._b.synapses.delay[pos]
             return WeightTable(pre=pre, post=post, weight=self._backend.weights(projection),
-                               delay=d * self.dt, projection=projection.name)
+                               delay=d * self.dt, projection=projection.name,
+                               n_pre=projection.pre.n, n_post=projection.post.n)
         w = np.empty(pos.size)
         weights_now(self.step, self._b.synapses.weight, self._b.pl, pos,
                     np.full(pos.size, -1, dtype=np.int64) if p_idx is None else p_idx, w)
         d = self._b.synapses.delay[pos]
         return WeightTable(pre=pre, post=post, weight=w, delay=d * self.dt,
-                           projection=projection.name)
+                           projection=projection.name, n_pre=projection.pre.n,
+                           n_post=projection.post.n)
 
     def reward(self, amount: float, projection: Projection | None = None) -> None:
         """Add ``amount`` to the dopamine level ``d`` of reward-modulated projections, now.
@@ -632,11 +636,12 @@ class Simulator:
         Parameters
         ----------
         amount : float
-            Jump of ``d`` (per ms); negative for punishment.
+            Jump of ``d``, Hz (1/s, the house unit of rates; ``reward(10.0)`` makes ``d``
+            0.01 per ms); negative for punishment.
         projection : Projection, optional
             One :class:`RewardSTDP` projection; default all of them.
         """
-        amount = _checks.finite("reward", "amount", amount)
+        amount = _checks.finite("reward", "amount", amount, "Hz") / 1000.0  # Hz -> per ms
         if projection is not None:
             self._proj_table(projection, "reward")
             if not isinstance(projection.plasticity, RewardSTDP):
@@ -657,14 +662,15 @@ class Simulator:
                 self._backend.set_dopamine(r, dopa[r])
 
     def dopamine(self, projection: Projection) -> float:
-        """The dopamine level ``d`` (per ms) of a :class:`RewardSTDP` projection now."""
+        """The dopamine level ``d`` of a :class:`RewardSTDP` projection now, Hz (1/s; the unit
+        :meth:`reward` takes)."""
         self._proj_table(projection, "dopamine")
         for proj, r in self._b.reward_rules:
             if proj is projection:
                 dopa, dopa_step = self._b.pl[STDP_FIELDS.index("dopa")], \
                     self._b.pl[STDP_FIELDS.index("dopa_step")]
-                return float(dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
-                                                / proj.plasticity.tau_d))
+                return 1000.0 * float(dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
+                                                         / proj.plasticity.tau_d))  # per ms -> Hz
         raise ValueError(f"dopamine: projection {projection.name!r} has no RewardSTDP "
                          f"plasticity")
 

@@ -92,6 +92,8 @@ COMPONENTS = [
     ("LogNormal", lambda mu=0.0, sigma=1.0: ns.LogNormal(mu, sigma),
      {"mu": "finite", "sigma": "non_negative"}),
     ("PoissonSource", ns.PoissonSource, {"rate": "non_negative[]"}),
+    ("DCCurrent", lambda amplitude=1.0, start=0.0: ns.DCCurrent(amplitude, start=start),
+     {"amplitude": "finite[]", "start": "non_negative"}),
     ("NoisyCurrent", ns.NoisyCurrent, {"mean": "finite", "std": "non_negative",
                                        "start": "non_negative"}),
     ("RampCurrent", lambda start=0.0, stop=10.0, amplitude_start=0.0, amplitude_stop=1.0:

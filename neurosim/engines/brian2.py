@@ -408,7 +408,8 @@ class Brian2Engine:
         if self._standalone and sim.built.inputs.inj_step.size:
             raise NotImplementedError(
                 f"{ENGINE} with engine_options device='cpp_standalone' does not support "
-                f"StepCurrent injections (applied by a Python network_operation); use device "
+                f"StepCurrent, DCCurrent or RampCurrent injections (applied by a Python "
+                f"network_operation); use device "
                 f"'runtime' or engine 'neurosim'")
         for proj in net.projections:
             if proj.plasticity is not None and not isinstance(

@@ -49,7 +49,8 @@ def test_quick_report_writes_every_file_and_the_index(tmp_path):
         assert (rep / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         payload = json.loads((rep / f"{name}.json").read_text())
         assert payload["status"] == "ok" and payload["quick"] is True and payload["numbers"]
-        assert f"computed in {payload['seconds']:.1f} s." in body
+        # each section says it is quick, not only the page's first line
+        assert f"computed in {payload['seconds']:.1f} s in a quick run (" in body
         assert payload["claim"] and f"The article's claim: {html.escape(payload['claim'])}" in body
         expected = IN_THE_PAGE[name](payload["numbers"])
         assert expected and all(html.escape(e) in body for e in expected), (name, expected)

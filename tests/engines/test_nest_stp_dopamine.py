@@ -209,8 +209,8 @@ def test_reward_stdp_weights_match_after_every_run():
         gaps = t_post - (np.array(times) + delay)
         assert not ((gaps >= -_edge(delay) - 1e-9) & (gaps < 0)).any()
     w0 = np.linspace(0.5, 3.5, len(pre_times))
-    script = [("run", 200.0), ("reward", 0.01), ("run", 150.0), ("reward", 0.002),
-              ("reward", -0.006), ("run", 0.1), ("run", 300.0), ("reward", 0.05),
+    script = [("run", 200.0), ("reward", 10.0), ("run", 150.0), ("reward", 2.0),   # Hz
+              ("reward", -6.0), ("run", 0.1), ("run", 300.0), ("reward", 50.0),
               ("run", 500.0)]
     out = {e: _reward_run(e, REWARD, pre_times, delays, [100.0], w0, script)
            for e in ("neurosim", "nest")}
@@ -236,12 +236,12 @@ def test_reward_stdp_spikes_under_dopamine_differ_as_documented(delay):
     the integral of c d over the shift -- the predicted amount, to rounding."""
     rule = REWARD
     d = round(delay / DT)
-    t_reward, level = 50.0, 0.02
+    t_reward, level = 50.0, 0.02                     # per ms: sim.reward(20.0) Hz
     t_post = 100.3
     dt_pot, dt_dep = 4.0, -6.0                       # Δt of the two pairs
     pre_times = [[round(t_post - delay - dt_pot, 1)], [round(t_post - delay - dt_dep, 1)]]
     w0 = np.array([1.0, 3.0])
-    script = [("run", t_reward), ("reward", level), ("run", 200.0 - t_reward)]
+    script = [("run", t_reward), ("reward", 20.0), ("run", 200.0 - t_reward)]
     out = {e: _reward_run(e, rule, pre_times, [delay, delay], [100.0], w0, script)
            for e in ("neurosim", "nest")}
     w_ns, w_nest = out["neurosim"][0][-1], out["nest"][0][-1]
@@ -283,9 +283,9 @@ def test_reward_stdp_from_neurons_and_a_reward_at_zero():
         m_pre, m_post = net.record_spikes(pre), net.record_spikes(cell)
         sim = ns.Simulator(net, dt=DT, seed=5, engine=engine,
                            engine_options=OPT_IN if engine == "nest" else None)
-        sim.reward(1e-3)
+        sim.reward(1.0)                                  # Hz
         sim.run(400.0)
-        sim.reward(0.01)
+        sim.reward(10.0)
         sim.run(400.0)
         res[engine] = (sim.weights(proj).weight, sim.data[m_pre].steps, sim.data[m_post].steps)
     np.testing.assert_array_equal(res["nest"][1], res["neurosim"][1])

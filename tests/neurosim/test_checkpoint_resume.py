@@ -289,12 +289,12 @@ def test_other_plasticity_rules_resume_exactly(tmp_path, rule):
         if upto_checkpoint:
             sim.run(30.0)
             if isinstance(rule, ns.RewardSTDP):
-                sim.reward(0.5)
+                sim.reward(500.0)                        # Hz
             sim.run(10.0)
         else:
             sim.run(15.0)
             if isinstance(rule, ns.RewardSTDP):
-                sim.reward(-0.2)
+                sim.reward(-200.0)
             sim.run(25.0)
 
     net, proj, mon = make()

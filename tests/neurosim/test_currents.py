@@ -79,3 +79,49 @@ def test_noise_window_and_validation():
 def test_dc_current_errors_name_its_own_parameters(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         ns.DCCurrent(**kwargs)
+
+
+def test_dc_current_is_a_current_class_with_the_lif_step_response(tmp_path):
+    """DCCurrent is a CurrentInjection like the others (repr, pickling); a step of I from t0
+    gives v = E + R I (1 - exp(-(t - t0)/tau_m)), per neuron for an array of amplitudes."""
+    import pickle
+
+    current = ns.DCCurrent([100.0, 300.0], start=5.0)
+    assert isinstance(current, ns.inputs.CurrentInjection) and isinstance(ns.DCCurrent, type)
+    assert repr(ns.DCCurrent(300.0, start=5.0)) == "DCCurrent(amplitude=300.0, start=5.0)"
+    with pytest.raises(TypeError, match=r"positional"):     # start is keyword-only
+        ns.DCCurrent(300.0, 5.0)
+    with pytest.raises(ValueError, match=r"DCCurrent\.amplitude must be a scalar or 1-D"):
+        ns.DCCurrent([[1.0]])
+    copy = pickle.loads(pickle.dumps(current))
+    assert type(copy) is ns.DCCurrent and copy.start == 5.0
+    np.testing.assert_array_equal(copy.amplitude, [100.0, 300.0])
+
+    rec = _trace(copy, 0.1, 60.0, n=2)
+    s = np.clip(rec.times - 5.0, 0.0, None)
+    exact = E_L + R * np.outer(1.0 - np.exp(-s / TAU_M), [100.0, 300.0])
+    np.testing.assert_allclose(rec.values, exact, atol=1e-9)
+    # The same as the one-switch StepCurrent it replaces, bitwise.
+    step = _trace(ns.StepCurrent([5.0], [np.array([100.0, 300.0])]), 0.1, 60.0, n=2)
+    np.testing.assert_array_equal(rec.values, step.values)
+
+
+def test_current_sources_share_one_argument_convention():
+    """Required arguments positional, times before amplitudes; optional ones keyword-only
+    (so that a call in another order cannot silently put a time where a current is meant)."""
+    import inspect
+
+    times = {"times", "start", "stop"}
+    for cls in (ns.StepCurrent, ns.DCCurrent, ns.RampCurrent, ns.NoisyCurrent):
+        params = list(inspect.signature(cls).parameters.values())
+        positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+        assert all(p.default is p.empty for p in params if p.name in positional), cls
+        assert all(p.kind is p.KEYWORD_ONLY for p in params if p.default is not p.empty), cls
+        kinds = ["t" if name in times else "a" for name in positional]
+        assert kinds == sorted(kinds, reverse=True), (cls, positional)   # all t before all a
+    # NoisyCurrent once took (mean, std, start, stop) positionally: refused, with the names.
+    with pytest.raises(TypeError, match=r"NoisyCurrent takes keyword arguments only "
+                                        r"\(start=, stop=, mean=, std=\), got 2 positional"):
+        ns.NoisyCurrent(50.0, 400.0)
+    assert repr(ns.NoisyCurrent(mean=1.0, std=2.0)) == \
+        "NoisyCurrent(start=0.0, stop=inf, mean=1.0, std=2.0)"

@@ -45,8 +45,8 @@ def test_eligibility_turns_into_weight_only_with_dopamine():
     np.testing.assert_array_equal(sim.weights(proj).weight, [1.0, 2.0])
     assert sim.dopamine(proj) == 0.0
 
-    sim.reward(0.01)                       # at t_r = 100 ms
-    assert sim.dopamine(proj) == pytest.approx(0.01, abs=1e-15)
+    sim.reward(10.0)                       # Hz, i.e. d = 0.01 per ms, at t_r = 100 ms
+    assert sim.dopamine(proj) == pytest.approx(10.0, abs=1e-12)
     sim.run(200.0)                         # to 300 ms
     c_r = np.array([C0 * math.exp(-(100.0 - 15.0) / 1000.0),
                     C1 * math.exp(-(100.0 - 21.0) / 1000.0)])
@@ -60,9 +60,9 @@ def test_eligibility_turns_into_weight_only_with_dopamine():
     assert expected[-1, 0] > 1.5 and expected[-1, 1] < 1.2       # potentiated / depressed
 
     # a second reward adds to the decayed dopamine level
-    d_300 = 0.01 * math.exp(-200.0 / 200.0) + 0.02
-    sim.reward(0.02)
-    assert sim.dopamine(proj) == pytest.approx(d_300, abs=1e-15)
+    d_300 = 0.01 * math.exp(-200.0 / 200.0) + 0.02          # per ms
+    sim.reward(20.0)
+    assert sim.dopamine(proj) == pytest.approx(1000.0 * d_300, abs=1e-12)
     sim.run(200.0)
     c_300 = np.array([C0 * math.exp(-(300.0 - 15.0) / 1000.0),
                       C1 * math.exp(-(300.0 - 21.0) / 1000.0)])
@@ -70,21 +70,21 @@ def test_eligibility_turns_into_weight_only_with_dopamine():
     assert w_500[1] < 0.0                  # the integral overshoots w_min: clipped
     np.testing.assert_allclose(sim.weights(proj).weight, np.clip(w_500, 0.0, 4.0), rtol=0,
                                atol=1e-12)
-    assert sim.dopamine(proj) == pytest.approx(d_300 * math.exp(-1.0), abs=1e-15)
+    assert sim.dopamine(proj) == pytest.approx(1000.0 * d_300 * math.exp(-1.0), abs=1e-12)
 
 
 def test_bounds_and_punishment():
     net, proj, _ = build()
     sim = ns.Simulator(net, dt=DT, seed=0)
     sim.run(50.0)
-    sim.reward(1.0)                        # enough to drive synapse 0 to w_max, 1 to w_min
+    sim.reward(1000.0)                     # enough to drive synapse 0 to w_max, 1 to w_min
     sim.run(1000.0)
     np.testing.assert_array_equal(sim.weights(proj).weight, [4.0, 0.0])
 
     net, proj, _ = build()
     sim = ns.Simulator(net, dt=DT, seed=0)
     sim.run(50.0)
-    sim.reward(-0.001)                     # punishment reverses the signs of the changes
+    sim.reward(-1.0)                       # punishment reverses the signs of the changes
     sim.run(100.0)
     w = sim.weights(proj).weight
     assert w[0] < 1.0 and w[1] > 2.0
@@ -96,8 +96,8 @@ def test_reward_rejects_what_it_cannot_do():
                          synapse=ns.Delta(), weight=0.1)
     sim = ns.Simulator(net, dt=DT, seed=0)
     with pytest.raises(ValueError, match="no RewardSTDP"):
-        sim.reward(0.1, static)
-    with pytest.raises(ValueError, match="reward.amount must be finite"):
+        sim.reward(100.0, static)
+    with pytest.raises(ValueError, match=r"reward.amount must be finite \(in Hz\), got nan"):
         sim.reward(float("nan"))
     net2 = ns.Network()
     a = net2.population(1, ns.SpikeTimes([[1.0]]), name="a")
@@ -122,8 +122,8 @@ def test_split_runs_and_monitors_do_not_change_the_result():
             net.record_weights(proj, every=0.3)
         return net, proj, net.record_spikes(cells)
     out = []
-    for record, chunks in ((False, [(300.0, 0.02), (200.0, -0.01), (100.0, None)]),
-                           (True, [(123.4, None), (176.6, 0.02), (0.1, None), (199.9, -0.01),
+    for record, chunks in ((False, [(300.0, 20.0), (200.0, -10.0), (100.0, None)]),
+                           (True, [(123.4, None), (176.6, 20.0), (0.1, None), (199.9, -10.0),
                                    (100.0, None)])):
         net, proj, mon = build(record)
         sim = ns.Simulator(net, dt=DT, seed=6)

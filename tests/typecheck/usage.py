@@ -87,8 +87,8 @@ def plasticity() -> float:
 
 
 def reward(proj: ns.network.Projection, sim: ns.Simulator) -> float:
-    sim.reward(0.5)
-    sim.reward(-0.5, proj)
+    sim.reward(500.0)                            # Hz
+    sim.reward(-500.0, proj)
     return sim.dopamine(proj)
 
 
