@@ -260,7 +260,8 @@ MPI (verified in ``tests/engines/test_nest_mpi.py``)
 ----------------------------------------------------
 The ``nest-simulator`` wheel from PyPI (the ``nest`` extra) is built without MPI
 (``nest.build_info["have_mpi"]`` is ``False``); ``scripts/build_nest_mpi.sh`` builds one with
-MPI on Debian, conda-forge's ``nest-simulator`` is another. Started as ``mpirun -np 4 python
+MPI on Debian; conda-forge has one (``nest-simulator=*=mpi_openmpi*``, NEST's installation
+guide). Started as ``mpirun -np 4 python
 script.py`` (or ``srun``), every process runs the whole script: it realises the same network
 from the same seed, draws the same Poisson source spikes and passes the full synapse table to
 ``nest.Connect``; NEST creates each neuron, and the synapses onto it, on one process only (its
