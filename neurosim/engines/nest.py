@@ -291,7 +291,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 
 import numpy as np
 
@@ -767,8 +766,11 @@ class NestEngine:
                 plan = plans[i]
                 nodes = nest.Create(plan["model"], pop.n, params=plan["params"])
                 names = _STATE_NAMES[type(pop.model)]
-                for row, var in enumerate(pop.model.state_vars):
-                    nodes.set({names[var]: sim.built.neurons.state[row, lo:hi].tolist()})
+                # one dict per neuron: under MPI, NEST sets a dict of lists only when every
+                # node is local, a list of dicts on the nodes each process holds
+                state = {names[var]: sim.built.neurons.state[row, lo:hi].tolist()
+                         for row, var in enumerate(pop.model.state_vars)}
+                nodes.set([{k: v[j] for k, v in state.items()} for j in range(pop.n)])
             else:
                 gens = nest.Create("spike_generator", pop.n)
                 shift = 0 if i in self._parroted else 1
@@ -1108,15 +1110,13 @@ class NestEngine:
     def _read(self, nodes, var):
         """``var`` of every node of the NodeCollection ``nodes``, in its order, read on the
         process that holds each one and gathered onto every process (collective)."""
+        raw = nodes.get(var)  # (NEST gives None for a node another process holds)
+        raw = list(raw) if isinstance(raw, (tuple, list)) else [raw]
         if self._comm is None:
-            return np.asarray(nodes.get(var), dtype=float).reshape(-1)
-        with warnings.catch_warnings():  # NEST warns that code using local nodes may hang
-            warnings.simplefilter("ignore", UserWarning)  # if only some processes call it
-            local = self._nest.GetLocalNodeCollection(nodes)
-        ids = np.asarray(local.tolist(), dtype=np.int64).reshape(-1)
-        vals = (np.asarray(local.get(var), dtype=float).reshape(-1) if ids.size
-                else np.zeros(0))
-        ids, vals = self._gather(ids, vals)
-        order = np.argsort(ids)
-        want = np.asarray(nodes.tolist(), dtype=np.int64).reshape(-1)
-        return vals[order][np.searchsorted(ids[order], want)]
+            return np.asarray(raw, dtype=float)
+        mine = np.array([v is not None for v in raw], dtype=bool)
+        vals = np.array([np.nan if v is None else v for v in raw], dtype=float)
+        out = np.full(len(raw), np.nan)
+        for held, part in self._comm.allgather((mine, vals)):
+            out[held] = part[held]
+        return out

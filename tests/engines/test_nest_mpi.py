@@ -5,7 +5,8 @@ holds all of them (:mod:`neurosim.engines.nest`, "MPI").
 Needs ``mpirun`` and a Python whose NEST reports ``build_info["have_mpi"]`` and that has
 mpi4py: ``scripts/build_nest_mpi.sh VENV`` makes one; name its interpreter in the environment
 variable ``NEUROSIM_MPI_PYTHON`` (default: the interpreter running the tests). Without them the
-tests are skipped, saying which is missing. The network (tests/engines/mpi_network.py) runs in
+tests are skipped, saying which is missing, unless ``NEUROSIM_REQUIRE_MPI=1`` (for CI, after
+the build script): then they fail. The network (tests/engines/mpi_network.py) runs in
 subprocesses, so that the NEST imported by this process (perhaps PyPI's, without MPI) does not
 matter.
 """
@@ -33,18 +34,24 @@ def _env():
     return env
 
 
+def _missing(reason):
+    if os.environ.get("NEUROSIM_REQUIRE_MPI") == "1":
+        pytest.fail(f"NEUROSIM_REQUIRE_MPI=1 but {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def mpi():
     """(mpirun, python) when both are usable, else skip naming what is missing."""
     mpirun = shutil.which("mpirun")
     if mpirun is None:
-        pytest.skip("no mpirun on the PATH (Debian: apt-get install openmpi-bin)")
+        _missing("no mpirun on the PATH (Debian: apt-get install openmpi-bin)")
     python = os.environ.get("NEUROSIM_MPI_PYTHON", sys.executable)
     code = "import nest, mpi4py; print('have_mpi', nest.build_info['have_mpi'])"
     r = subprocess.run([python, "-c", code], capture_output=True, text=True, env=_env(),
                        timeout=300)
     if "have_mpi True" not in r.stdout:
-        pytest.skip(f"no NEST with MPI and mpi4py in {python} (build one with "
+        _missing(f"no NEST with MPI and mpi4py in {python} (build one with "
                     f"scripts/build_nest_mpi.sh and set NEUROSIM_MPI_PYTHON): "
                     f"{(r.stdout + r.stderr).strip()[-300:]}")
     return mpirun, python
