@@ -261,8 +261,8 @@ MPI (verified in ``tests/engines/test_nest_mpi.py``)
 The ``nest-simulator`` wheel from PyPI (the ``nest`` extra) is built without MPI
 (``nest.build_info["have_mpi"]`` is ``False``); ``scripts/build_nest_mpi.sh`` builds one with
 MPI on Debian; conda-forge has one (``nest-simulator=*=mpi_openmpi*``, NEST's installation
-guide). Started as ``mpirun -np 4 python
-script.py`` (or ``srun``), every process runs the whole script: it realises the same network
+guide). Started as ``mpirun -np 4 python script.py`` (or ``srun``), every process runs the
+whole script: it realises the same network
 from the same seed, draws the same Poisson source spikes and passes the full synapse table to
 ``nest.Connect``; NEST creates each neuron, and the synapses onto it, on one process only (its
 virtual processes take the neurons round-robin). Hence:
@@ -282,9 +282,10 @@ virtual processes take the neurons round-robin). Hence:
   one process with ``threads=2`` (``virtual_processes=2`` says it for both).
   ``virtual_processes`` that is not a multiple of the number of processes is refused by NEST;
   the ``ValueError`` says so.
-- mpi4py must be built against the MPI that NEST uses (the script builds it from source); it
-  is imported only when NEST runs on more than one process, after NEST, which initialises and
-  finalises MPI.
+- mpi4py must use the MPI library that NEST uses (the script builds it from source against
+  it). This engine imports it only when NEST runs on more than one process; a script may
+  import it too, before or after neurosim (both run under Open MPI 4.1: whichever comes
+  first initialises MPI).
 """
 
 from __future__ import annotations
@@ -373,8 +374,8 @@ def check_options(options):
 def _mpi_comm(nest):
     """mpi4py's ``COMM_WORLD`` when NEST runs on several MPI processes, else ``None``.
 
-    NEST initialised MPI when it was imported; mpi4py then leaves initialising and finalising
-    MPI to NEST (its default for an MPI it did not initialise)."""
+    NEST initialises MPI when it is imported, unless mpi4py did before; mpi4py finalises only
+    an MPI it initialised (its default)."""
     n = nest.NumProcesses()
     if n == 1:
         return None
@@ -382,8 +383,8 @@ def _mpi_comm(nest):
         from mpi4py import MPI
     except ImportError as err:
         raise ImportError(f"{ENGINE} on {n} MPI processes needs mpi4py to gather the records "
-                          f"onto every process: pip install 'neurosim[mpi]' (mpi4py built "
-                          f"against the MPI that NEST uses); import failed with: {err}") from err
+                          f"onto every process: pip install 'neurosim[mpi]' (mpi4py using the "
+                          f"MPI library that NEST uses); import failed with: {err}") from err
     comm = MPI.COMM_WORLD
     if comm.Get_size() != n:  # pragma: no cover - another MPI library than NEST's
         raise RuntimeError(f"{ENGINE}: NEST runs on {n} MPI processes but mpi4py sees "
@@ -741,8 +742,8 @@ class NestEngine:
             raise ValueError(f"Simulator: engine_options['virtual_processes'] = {vps!r} does not "
                              f"fit {n} MPI process(es): NEST runs the same number of threads on "
                              f"every process, so the virtual processes must be a multiple of "
-                             f"the processes (start {vps!r} divided by a whole number of "
-                             f"processes, or give a multiple of {n}); NEST refused it: "
+                             f"the processes (start a number of processes that divides {vps!r}, "
+                             f"or give a multiple of {n}); NEST refused it: "
                              f"{err}") from err
         # Devices (generators, recorders) connect with the shortest delay, one step.
         nest.SetDefaults("static_synapse", {"delay": dt})
