@@ -233,7 +233,11 @@ the draws of neurosim's generator are not disturbed).
 Options (``Simulator(..., engine="nest", engine_options={...})``)
 -----------------------------------------------------------------
 ``threads`` : int, default 1
-    NEST's ``local_num_threads``. Results do not depend on it.
+    NEST's ``local_num_threads``: threads per process. Results do not depend on it.
+``virtual_processes`` : int, optional
+    NEST's ``total_num_virtual_procs``: threads times MPI processes, in all (instead of
+    ``threads``). NEST's spikes depend only on this number, not on how it is split into
+    processes and threads (see MPI); it must be a multiple of the number of processes.
 ``stdp_edge_pairs_differ`` : bool, default False
     Run STDP projections, accepting that pairs with ``-s <= Δt < 0`` change the weight
     differently (see STDP); without it STDP and RewardSTDP projections are refused.
@@ -248,21 +252,36 @@ NEST holds one network per process: building a second ``Simulator(engine="nest")
 kernel, after which the first one can still hand out what it recorded (records are copied out
 of NEST after every run) but can no longer run.
 
-MPI
----
-The ``nest-simulator`` 3.10.0 wheel from PyPI (the ``nest`` extra) is built *without* MPI:
-``nest.build_info["have_mpi"]`` is ``False`` (it has OpenMP threads, ``have_threads`` is
-``True``). For several processes a user needs a NEST built with MPI: a source build configured
-with ``cmake -Dwith-mpi=ON`` (NEST's installation guide), or a packaged build that reports
-``have_mpi`` -- check ``nest.build_info`` after installing; at the time of writing we could not
-confirm that conda-forge serves an MPI variant. The same script is then started with
-``mpirun -np 4 python script.py``: every rank realises the same network from the same seed and
-passes the full synapse table to ``nest.Connect``, and NEST keeps on each rank the synapses
-whose targets it owns. What a user must know, and what is untested here for lack of an MPI
-build: each rank's spike and state records hold only the neurons that rank owns (gather them,
-e.g. with ``mpi4py``'s ``comm.gather``), and the parts of this engine that set or read per-neuron
-values (initial state, ``I_e`` for currents that start at 0, ``Simulator.get``) rely on NEST
-applying them to local neurons only.
+MPI (verified in ``tests/engines/test_nest_mpi.py``)
+----------------------------------------------------
+The ``nest-simulator`` wheel from PyPI (the ``nest`` extra) is built without MPI
+(``nest.build_info["have_mpi"]`` is ``False``); ``scripts/build_nest_mpi.sh`` builds one with
+MPI on Debian; conda-forge has one (``nest-simulator=*=mpi_openmpi*``, NEST's installation
+guide). Started as ``mpirun -np 4 python script.py`` (or ``srun``), every process runs the
+whole script: it realises the same network
+from the same seed, draws the same Poisson source spikes and passes the full synapse table to
+``nest.Connect``; NEST creates each neuron, and the synapses onto it, on one process only (its
+virtual processes take the neurons round-robin). Hence:
+
+- *Records* (spikes and state samples) are gathered after every ``run``, with mpi4py's
+  ``allgather`` (the ``mpi`` extra; NEST has no Python call that gathers a recorder's events),
+  so that every process holds the whole records, and the same ones: a script that branches on
+  its results takes the same branch everywhere (a process that took another would wait
+  forever in NEST's next collective ``Simulate``). The cost is the records' memory on every
+  process, which is small beside the synapse table every process realises anyway. Write
+  files on rank 0 only (``MPI.COMM_WORLD.rank == 0``).
+- ``Simulator.get`` and ``Simulator.weights`` read the values on the process that holds each
+  neuron or synapse and gather them the same way, so they are *collective*: every process
+  must call them (as ``run``), in the same order.
+- *Determinism.* NEST's spikes depend on the number of virtual processes (threads times
+  processes), not on how it is split: two processes with one thread each give the spikes of
+  one process with ``threads=2`` (``virtual_processes=2`` says it for both).
+  ``virtual_processes`` that is not a multiple of the number of processes is refused by NEST;
+  the ``ValueError`` says so.
+- mpi4py must use the MPI library that NEST uses (the script builds it from source against
+  it). This engine imports it only when NEST runs on more than one process; a script may
+  import it too, before or after neurosim (both run under Open MPI 4.1: whichever comes
+  first initialises MPI).
 """
 
 from __future__ import annotations
@@ -292,7 +311,7 @@ from ..synapses import (
 __all__ = ["NestEngine", "OPTIONS"]
 
 #: The options ``engine_options`` accepts, with their defaults.
-OPTIONS = {"threads": 1, "stdp_edge_pairs_differ": False,
+OPTIONS = {"threads": 1, "virtual_processes": None, "stdp_edge_pairs_differ": False,
            "reward_timing_differs": False}
 
 ENGINE = "engine 'nest'"
@@ -345,15 +364,43 @@ def check_options(options):
         raise ValueError(f"Simulator: unknown engine_options {unknown} for {ENGINE}; valid: "
                          f"{sorted(OPTIONS)}")
     out = {**OPTIONS, **options}
-    threads = out["threads"]
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ValueError(f"Simulator: engine_options['threads'] must be an integer >= 1, got "
-                         f"{threads!r}")
+    for key in ("threads", "virtual_processes"):
+        value = out[key]
+        if value is None and key == "virtual_processes":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"Simulator: engine_options[{key!r}] must be an integer >= 1, got "
+                             f"{value!r}")
+    if "threads" in options and out["virtual_processes"] is not None:
+        raise ValueError(f"Simulator: give engine_options 'threads' (per process) or "
+                         f"'virtual_processes' (in all), not both; got threads="
+                         f"{out['threads']!r}, virtual_processes={out['virtual_processes']!r}")
     for key in ("stdp_edge_pairs_differ", "reward_timing_differs"):
         if not isinstance(out[key], bool):
             raise TypeError(f"Simulator: engine_options[{key!r}] must be a bool, got "
                             f"{out[key]!r}")
     return out
+
+
+def _mpi_comm(nest):
+    """mpi4py's ``COMM_WORLD`` when NEST runs on several MPI processes, else ``None``.
+
+    NEST initialises MPI when it is imported, unless mpi4py did before; mpi4py finalises only
+    an MPI it initialised (its default)."""
+    n = nest.NumProcesses()
+    if n == 1:
+        return None
+    try:
+        from mpi4py import MPI
+    except ImportError as err:
+        raise ImportError(f"{ENGINE} on {n} MPI processes needs mpi4py to gather the records "
+                          f"onto every process: pip install 'neurosim[mpi]' (mpi4py using the "
+                          f"MPI library that NEST uses); import failed with: {err}") from err
+    comm = MPI.COMM_WORLD
+    if comm.Get_size() != n:  # pragma: no cover - another MPI library than NEST's
+        raise RuntimeError(f"{ENGINE}: NEST runs on {n} MPI processes but mpi4py sees "
+                           f"{comm.Get_size()}: mpi4py must be built against NEST's MPI")
+    return comm
 
 
 def _refuse(what):
@@ -693,7 +740,24 @@ class NestEngine:
         nest.ResetKernel()
         _KERNEL["owner"] = self
         seed = int(np.random.SeedSequence(sim.seed).generate_state(1)[0]) % (2**31 - 2) + 1
-        nest.set(resolution=dt, rng_seed=seed, local_num_threads=int(self._options["threads"]))
+        self._comm = _mpi_comm(nest)
+        vps = self._options["virtual_processes"]
+        if vps is None:
+            parallel = {"local_num_threads": int(self._options["threads"])}
+        else:
+            parallel = {"total_num_virtual_procs": int(vps)}
+        try:
+            nest.set(resolution=dt, rng_seed=seed, **parallel)
+        except nest.NESTError as err:
+            if vps is None:  # pragma: no cover - NEST accepts any thread count >= 1
+                raise
+            n = nest.NumProcesses()
+            raise ValueError(f"Simulator: engine_options['virtual_processes'] = {vps!r} does not "
+                             f"fit {n} MPI process(es): NEST runs the same number of threads on "
+                             f"every process, so the virtual processes must be a multiple of "
+                             f"the processes (start a number of processes that divides {vps!r}, "
+                             f"or give a multiple of {n}); NEST refused it: "
+                             f"{err}") from err
         # Devices (generators, recorders) connect with the shortest delay, one step.
         nest.SetDefaults("static_synapse", {"delay": dt})
         nest_delays = [d.astype(np.int64) for (_, _, _, d) in sim.built.tables]
@@ -716,8 +780,11 @@ class NestEngine:
                 plan = plans[i]
                 nodes = nest.Create(plan["model"], pop.n, params=plan["params"])
                 names = _STATE_NAMES[type(pop.model)]
-                for row, var in enumerate(pop.model.state_vars):
-                    nodes.set({names[var]: sim.built.neurons.state[row, lo:hi].tolist()})
+                # one dict per neuron: under MPI, NEST sets a dict of lists only when every
+                # node is local, a list of dicts on the nodes each process holds
+                state = {names[var]: sim.built.neurons.state[row, lo:hi].tolist()
+                         for row, var in enumerate(pop.model.state_vars)}
+                nodes.set([{k: v[j] for k, v in state.items()} for j in range(pop.n)])
             else:
                 gens = nest.Create("spike_generator", pop.n)
                 shift = 0 if i in self._parroted else 1
@@ -790,7 +857,7 @@ class NestEngine:
             nest.Connect(gen, self._nodes[i][inp.neurons.tolist()], "all_to_all",
                          {"weight": inp.weight * plans[i]["signs"][id(inp)], "delay": dt})
 
-        self._add_currents(sim, schedules, scale)
+        self._add_currents(sim, schedules, plans)
         self._add_noise(sim, net, plans)
 
         # Monitors: spikes of neurons through spike_recorders, of sources from our draws.
@@ -829,7 +896,7 @@ class NestEngine:
         split = np.searchsorted(local, np.arange(1, n))
         return [((s + shift) * self._dt).tolist() for s in np.split(steps, split)]
 
-    def _add_currents(self, sim, schedules, scale):
+    def _add_currents(self, sim, schedules, plans):
         """Step currents: one step_current_generator per distinct schedule."""
         nest, dt = self._nest, self._dt
         by_schedule = {}
@@ -840,8 +907,8 @@ class NestEngine:
             # A NEST generator's change at T > 0 acts from the step that starts at T + dt: a
             # change at step s goes out at (s - 1) dt. The value of step 0 goes into I_e.
             at_zero = float(amps[0]) if steps[0] == 0 else 0.0
-            if at_zero:
-                node.set(I_e=float(node.get("I_e")) + at_zero)
+            if at_zero:  # (set, not read: under MPI a process holds only its own neurons)
+                node.set(I_e=float(plans[p]["params"]["I_e"]) + at_zero)
             later = steps >= 2
             if later.any():
                 key = (tuple(((steps[later] - 1) * dt).tolist()),
@@ -921,24 +988,26 @@ class NestEngine:
         volume transmitter has brought every ``stdp_dopamine_synapse`` up to the current time,
         so the new ``n`` is NEST's level from now on (see "Reward-modulated STDP")."""
         for conns in self._reward_conns[r]:
-            conns.set(n=float(level))
+            if len(conns):  # (under MPI, the connections this process holds)
+                conns.set(n=float(level))
 
     def _collect(self, step_now):
         """Copy the recorders' events out of NEST (and clear them)."""
         dt = self._dt
         for key, rec in self._recorders.items():
             ev = rec.get("events")
-            steps = np.rint(np.asarray(ev["times"]) / dt).astype(np.int64) - 1
-            senders = np.asarray(ev["senders"], dtype=np.int64)
+            steps, senders = self._gather(
+                np.rint(np.asarray(ev["times"]) / dt).astype(np.int64) - 1,
+                np.asarray(ev["senders"], dtype=np.int64))
             self._spikes[key].append((steps, senders))
             rec.set(n_events=0)
         for key, (meter, var, targets) in self._meters.items():
             ev = meter.get("events")
             times_list, values_list = self._samples[key]
             last = self._last_sample[key]
-            steps = np.rint(np.asarray(ev["times"]) / dt).astype(np.int64)
-            senders = np.asarray(ev["senders"], dtype=np.int64)
-            vals = np.asarray(ev[var], dtype=float)
+            steps, senders, vals = self._gather(
+                np.rint(np.asarray(ev["times"]) / dt).astype(np.int64),
+                np.asarray(ev["senders"], dtype=np.int64), np.asarray(ev[var], dtype=float))
             meter.set(n_events=0)
             mon = next(m for m in self._sim.built.monitors if id(m) == key)
             i = self._sim.built.pop_index[id(mon.population)]
@@ -950,7 +1019,7 @@ class NestEngine:
             every = self._sim.built.every_steps[mon]
             # NEST hands over the last step's sample only in the next run: read it directly.
             if step_now % every == 0 and (new.size == 0 or new[-1] < step_now):
-                now = np.asarray(self._nodes[i][targets.tolist()].get(var), dtype=float)
+                now = self._read(self._nodes[i][targets.tolist()], var)
                 table = np.vstack([table, now.reshape(1, -1)])
                 new = np.append(new, step_now)
             times_list.append(new)
@@ -1009,10 +1078,13 @@ class NestEngine:
             return np.asarray(w, dtype=float).copy()
         out = np.empty(pre.size)
         for conns, mask, pre_g, post_g in self._plastic_conns[id(projection)]:
-            got = conns.get(["source", "target", "weight"])
-            src = np.asarray(got["source"], dtype=np.int64).reshape(-1)
-            tgt = np.asarray(got["target"], dtype=np.int64).reshape(-1)
-            wn = np.asarray(got["weight"], dtype=float).reshape(-1)
+            if len(conns):
+                got = conns.get(["source", "target", "weight"])
+                got = [np.asarray(got[k]).reshape(-1) for k in ("source", "target", "weight")]
+            else:  # (a process may hold none of a projection's synapses)
+                got = [np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)]
+            src, tgt, wn = self._gather(got[0].astype(np.int64), got[1].astype(np.int64),
+                                        got[2].astype(float))
             if src.size != pre_g.size:  # pragma: no cover - one connection per synapse
                 raise RuntimeError(f"{ENGINE}: found {src.size} NEST connections for the "
                                    f"{pre_g.size} synapses of projection {projection.name!r}")
@@ -1038,4 +1110,27 @@ class NestEngine:
                                f"Simulator(engine='nest') reset NEST's kernel")
         i = self._sim.built.pop_index[id(population)]
         var = _STATE_NAMES[type(population.model)][variable]
-        return np.asarray(self._nodes[i].get(var), dtype=float).reshape(-1)
+        return self._read(self._nodes[i], var)
+
+    # ------------------------------------------------------------------------------------------
+    def _gather(self, *arrays):
+        """The arrays of every MPI process, concatenated in rank order, on every process (the
+        arrays unchanged on one process). Collective: every process must call it."""
+        if self._comm is None:
+            return arrays
+        parts = self._comm.allgather(arrays)
+        return tuple(np.concatenate([part[k] for part in parts]) for k in range(len(arrays)))
+
+    def _read(self, nodes, var):
+        """``var`` of every node of the NodeCollection ``nodes``, in its order, read on the
+        process that holds each one and gathered onto every process (collective)."""
+        raw = nodes.get(var)  # (NEST gives None for a node another process holds)
+        raw = list(raw) if isinstance(raw, (tuple, list)) else [raw]
+        if self._comm is None:
+            return np.asarray(raw, dtype=float)
+        mine = np.array([v is not None for v in raw], dtype=bool)
+        vals = np.array([np.nan if v is None else v for v in raw], dtype=float)
+        out = np.full(len(raw), np.nan)
+        for held, part in self._comm.allgather((mine, vals)):
+            out[held] = part[held]
+        return out

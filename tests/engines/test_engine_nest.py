@@ -234,6 +234,14 @@ def test_threads_do_not_change_the_result():
     assert len(one) > 20
     np.testing.assert_array_equal(one.steps, two.steps)
     np.testing.assert_array_equal(one.neurons, two.neurons)
+    # virtual_processes: in one process, the same as as many threads
+    net, (mon,) = build()
+    sim = ns.Simulator(net, dt=0.1, seed=1, engine="nest", engine_options={"virtual_processes": 2})
+    sim.run(50.0)
+    import nest
+    assert nest.local_num_threads == 2 and nest.total_num_virtual_procs == 2
+    np.testing.assert_array_equal(sim.data[mon].steps, two.steps)
+    np.testing.assert_array_equal(sim.data[mon].neurons, two.neurons)
 
 
 @pytest.mark.parametrize("delay", [0.1, 0.3, 1.7])
@@ -375,6 +383,9 @@ def test_a_refused_network_leaves_the_running_one_alone():
     ({"thread": 2}, ValueError, "unknown engine_options"),
     ({"threads": 0}, ValueError, "threads'] must be an integer >= 1"),
     ({"stdp_edge_pairs_differ": 1}, TypeError, "must be a bool"),
+    ({"virtual_processes": 0}, ValueError, "virtual_processes'] must be an integer >= 1"),
+    ({"virtual_processes": 2.0}, ValueError, "virtual_processes'] must be an integer >= 1"),
+    ({"virtual_processes": 2, "threads": 2}, ValueError, "not both"),
 ])
 def test_bad_engine_options(options, error, match):
     with pytest.raises(error, match=match):
