@@ -162,7 +162,9 @@ def to_nir(model, *, graph_dt=None, input_name="input", output_name="output"):
         prev = name
     nodes[output_name] = nir.Output(output_type=np.array([layers[-1].units]))
     edges.append((prev, output_name))
-    return nir.NIRGraph(nodes=nodes, edges=edges)  # with NIR's own type checks
+    # the step the layers were trained for, in the graph's unit (s): readers refuse another
+    return nir.NIRGraph(nodes=nodes, edges=edges,  # with NIR's own type checks
+                        metadata={"dt": dt_s})
 
 
 def _chain(graph, nir):
@@ -242,6 +244,12 @@ def from_nir(graph, dt=1.0, *, readout="membrane", ms_per_unit=1000.0):
     nir = _nir()
     if not isinstance(graph, nir.NIRGraph):
         graph = nir.read(graph)
+    written = (getattr(graph, "metadata", None) or {}).get("dt")
+    if written is not None and not math.isclose(float(written) * ms_per_unit, dt, rel_tol=1e-9):
+        raise ValueError(f"artificial.from_nir: the graph was written (trained) for a step of "
+                         f"{float(written) * ms_per_unit!r} ms (its metadata 'dt' = "
+                         f"{float(written)!r}); read with dt = {dt!r} ms every decay factor "
+                         f"would change; give dt={float(written) * ms_per_unit!r}")
     chain = _chain(graph, nir)
     model = Sequential(seed=0)
     weights = []

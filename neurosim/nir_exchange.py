@@ -438,6 +438,7 @@ def from_nir(graph: Any, dt: float = 1.0, *,
                         f"{type(graph).__name__}")
     dt = _checks.positive("from_nir", "dt", dt, "ms")
     ms = _checks.positive("from_nir", "ms_per_unit", ms_per_unit)
+    _check_graph_dt("from_nir", graph, dt, ms)
     if discretization not in DISCRETIZATIONS:
         raise ValueError(f"from_nir: discretization must be one of {list(DISCRETIZATIONS)}, got "
                          f"{discretization!r}")
@@ -619,6 +620,26 @@ def from_nir(graph: Any, dt: float = 1.0, *,
     return net
 
 
+#: Metadata key of the step a graph was written for, in the graph's time unit (s): written by
+#: :func:`to_nir` and ``artificial.to_nir``, checked by the readers. NIR defines no such field
+#: (its nodes are continuous-time); other tools ignore it.
+DT_KEY = "dt"
+
+
+def _check_graph_dt(owner, graph, dt, ms):
+    """Refuse to read a graph with a step other than the one it was written (trained) for:
+    its decay factors were computed for that step."""
+    written = (getattr(graph, "metadata", None) or {}).get(DT_KEY)
+    if written is None:
+        return
+    written_ms = float(written) * ms
+    if not math.isclose(written_ms, dt, rel_tol=1e-9):
+        raise ValueError(f"{owner}: the graph was written for a step of {written_ms!r} ms "
+                         f"(its metadata {DT_KEY!r} = {float(written)!r}); read with dt = "
+                         f"{dt!r} ms every decay factor it encodes would change; give "
+                         f"dt={written_ms!r}")
+
+
 # --- writing a graph ------------------------------------------------------------------------
 
 
@@ -736,4 +757,5 @@ def to_nir(network: Network) -> Any:
     for out, src in info.outputs.items():
         nodes[out] = nir.Output(output_type=np.array([info.sizes[src]]))
         edges.append((src, out))
-    return nir.NIRGraph(nodes=nodes, edges=edges)  # with NIR's own type checks
+    return nir.NIRGraph(nodes=nodes, edges=edges,  # with NIR's own type checks
+                        metadata={DT_KEY: dt / ms})

@@ -169,3 +169,22 @@ def test_what_nir_cannot_express_is_refused_by_layer():
     ok = model()
     with pytest.raises(ValueError, match="graph_dt must be a time step > 0 s"):
         to_nir(ok, graph_dt=-1.0)
+
+
+def test_a_graph_is_read_only_with_the_step_it_was_trained_for(tmp_path):
+    """The graph records its step (metadata 'dt', s); reading it with another dt would change
+    every decay factor, so both readers refuse it by name, through a file too."""
+    m = model(dt=0.5)
+    graph = to_nir(m)
+    assert graph.metadata["dt"] == pytest.approx(0.5e-3)
+    path = tmp_path / "snn.nir"
+    nir.write(path, graph)
+    with pytest.raises(ValueError, match=r"artificial.from_nir: the graph was written \(trained\) "
+                                         r"for a step of 0.5 ms .* give dt=0.5"):
+        from_nir(path, dt=1.0)
+    with pytest.raises(ValueError, match=r"from_nir: the graph was written for a step of 0.5 ms "
+                                         r".*give dt=0.5"):
+        ns.from_nir(path, dt=1.0)
+    assert len(from_nir(path, dt=0.5).layers) == 3          # the right step is accepted
+    net = ns.from_nir(path, dt=0.5)
+    assert ns.to_nir(net).metadata["dt"] == pytest.approx(0.5e-3)  # and written back
