@@ -3,7 +3,8 @@
 Workloads (issue 3, "Speed and memory"):
 
   cuba     CUBA (Vogels & Abbott 2005; Brette et al. 2007 benchmark 2): N = 4000 (80 %
-           excitatory), p = 0.02, 1 s, delay = the minimal one (neurosim 0.1 ms = Brian2 0).
+           excitatory), p = 0.02, 1 s, delay = the minimal one, 0.1 ms (the same delay on
+           every library: a delay means the same in neurosim, Brian2 and NEST).
   delays   the same with per-synapse delays uniform in [1, 5] ms.
   scaling  CUBA with N = 1000 .. 256000 and fixed in-degree 80 (64 exc + 16 inh), 100 ms.
   coba     COBA (Brette et al. 2007 benchmark 1): exponential conductances, E 0 / -80 mV,
@@ -206,8 +207,9 @@ def _b2_build(b2, cfg, standalone):
     else:
         group.v = f"({c['v_r']} + rand()*{c['v_th'] - c['v_r']})*mV"
     pe, pi = group[:n_e], group[n_e:]
-    se = b2.Synapses(pe, group, on_pre=on_e)
-    si = b2.Synapses(pi, group, on_pre=on_i)
+    # the same nominal delay as neurosim's and NEST's (neurosim.delays); per synapse below
+    se = b2.Synapses(pe, group, on_pre=on_e, delay=DT * ms)
+    si = b2.Synapses(pi, group, on_pre=on_i, delay=DT * ms)
     if cfg["workload"] == "scaling":
         rng = np.random.default_rng(cfg["seed"])
         for s, n_pre, k in ((se, n_e, 64), (si, n_i, 16)):
@@ -218,9 +220,9 @@ def _b2_build(b2, cfg, standalone):
         se.connect(p=0.02)
         si.connect(p=0.02)
     if cfg["workload"] == "delays":
-        # neurosim delay d (rounded to a step) == Brian2 delay d - dt
-        se.delay = "(1 + 4*rand())*ms - dt"
-        si.delay = "(1 + 4*rand())*ms - dt"
+        # the same delays (Brian2 rounds them to the step as neurosim does)
+        se.delay = "(1 + 4*rand())*ms"
+        si.delay = "(1 + 4*rand())*ms"
     me, mi = b2.SpikeMonitor(pe), b2.SpikeMonitor(pi)
     net = b2.Network(group, se, si, me, mi)
     return net, (me, mi), len(se) + len(si) if not standalone else None

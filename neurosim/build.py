@@ -77,7 +77,7 @@ class Neurons(NamedTuple):
     pop_ch_ptr: np.ndarray  #: channels of population p: pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p+1]]
     pop_ch: np.ndarray      #: channel indices grouped by population
     state: np.ndarray       #: state variables and per-neuron parameters (float64, rows x N)
-    refrac: np.ndarray      #: refractory count (int64, N)
+    refrac: np.ndarray      #: refractory count (int32, N: half the memory traffic of int64)
     i_inj: np.ndarray       #: injected current of this step, pA (noise included)
     i_det: np.ndarray       #: deterministic injected current, pA
 
@@ -569,7 +569,7 @@ def build(network, dt, rng, keep_tables=False):
     b.n_total = n_total
     b.neurons = Neurons(pop_start=pop_start, pop_kind=pop_kind, pop_par=pop_par,
                         pop_ch_ptr=pop_ch_ptr, pop_ch=pop_ch, state=state,
-                        refrac=np.zeros(n_total, dtype=np.int64), i_inj=np.zeros(n_total),
+                        refrac=np.zeros(n_total, dtype=np.int32), i_inj=np.zeros(n_total),
                         i_det=np.zeros(n_total))
     b.channels = Channels(start=ch_start, coef=ch_coef, erev=ch_erev, x1=np.zeros(n_slots),
                           x2=np.zeros(n_slots), ring=ring_buffer(n_slots, max_delay))

@@ -333,8 +333,12 @@ class EquationModel(NeuronModel):
         lay = self._layout(len(channels), scheme)
         row = np.zeros(max(lay["size"], 3))
         row[lay["h"]] = dt
-        row[lay["ref"]] = 0 if isinstance(self.refractory, str) else to_steps(
-            self.refractory, dt, name=getattr(self, "_ref_label", f"{self.name}.refractory"))
+        label = getattr(self, "_ref_label", f"{self.name}.refractory")
+        ref = 0 if isinstance(self.refractory, str) else to_steps(self.refractory, dt, name=label)
+        if ref >= np.iinfo(np.int32).max:  # refractory counts are int32 (memory per step)
+            raise ValueError(f"{label} {self.refractory!r} ms is too long for dt = {dt!r} ms "
+                             f"({ref} steps; at most {np.iinfo(np.int32).max - 1})")
+        row[lay["ref"]] = ref
         for p in self._shared():
             row[lay[p]] = self.parameters[p]
         if scheme == "exact":
