@@ -207,9 +207,11 @@ def _b2_build(b2, cfg, standalone):
     else:
         group.v = f"({c['v_r']} + rand()*{c['v_th'] - c['v_r']})*mV"
     pe, pi = group[:n_e], group[n_e:]
-    # the same nominal delay as neurosim's and NEST's (neurosim.delays); per synapse below
-    se = b2.Synapses(pe, group, on_pre=on_e, delay=DT * ms)
-    si = b2.Synapses(pi, group, on_pre=on_i, delay=DT * ms)
+    # the same nominal delay as neurosim's and NEST's (neurosim.delays): one for all (a scalar
+    # in Brian2), or per synapse below
+    one = {} if cfg["workload"] == "delays" else {"delay": DT * ms}
+    se = b2.Synapses(pe, group, on_pre=on_e, **one)
+    si = b2.Synapses(pi, group, on_pre=on_i, **one)
     if cfg["workload"] == "scaling":
         rng = np.random.default_rng(cfg["seed"])
         for s, n_pre, k in ((se, n_e, 64), (si, n_i, 16)):
