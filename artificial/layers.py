@@ -390,7 +390,45 @@ class _DropoutCache:
         self.mask = mask
 
 
-class Dropout:
+class NoParameters:
+    """What the layers without weights share (:class:`Dropout`,
+    :class:`~artificial.spiking.SpikeEncoder`): as many outputs as inputs, no parameters and
+    no penalty, and a generator of their own, seeded from ``seed`` or, when that is None,
+    from the model's generator when the model is built."""
+
+    input_dim: Any
+    seed: Any
+
+    @property
+    def units(self):
+        """Output features (per step for sequences): as many as inputs."""
+        return self.input_dim
+
+    def n_params(self, n_in: int) -> int:
+        return 0
+
+    def bind(self, n_in, params, grads) -> None:
+        self.input_dim = n_in
+
+    def initialize(self, rng) -> None:
+        if self.seed is None:
+            self._seed = int(rng.integers(0, 2**63 - 1))
+        self._rng = np.random.default_rng(self._seed)
+
+    def weight_arrays(self):
+        return []
+
+    def grad_arrays(self):
+        return []
+
+    def penalty(self) -> float:
+        return 0.0
+
+    def add_penalty_gradients(self) -> float:
+        return 0.0
+
+
+class Dropout(NoParameters):
     """Inverted dropout, in the semantics of Keras' ``Dropout`` (Srivastava et al. 2014,
     "Dropout: a simple way to prevent neural networks from overfitting").
 
@@ -445,33 +483,6 @@ class Dropout:
         self._seed = self.seed
         self._rng: Any = None
 
-    @property
-    def units(self):
-        """Output features: as many as inputs."""
-        return self.input_dim
-
-    def n_params(self, n_in: int) -> int:
-        return 0
-
-    def bind(self, n_in, params, grads) -> None:
-        self.input_dim = n_in
-
-    def initialize(self, rng) -> None:
-        if self.seed is None:
-            self._seed = int(rng.integers(0, 2**63 - 1))
-        self._rng = np.random.default_rng(self._seed)
-
-    def weight_arrays(self):
-        return []
-
-    def grad_arrays(self):
-        return []
-
-    def penalty(self) -> float:
-        return 0.0
-
-    def add_penalty_gradients(self) -> float:
-        return 0.0
 
     def check_input(self, X, name="X") -> None:
         """Any real input."""

@@ -89,6 +89,7 @@ from . import activations as _act
 from . import initializers as _init
 from . import regularizers as _reg
 from ._validation import as_real, lookup
+from .layers import NoParameters
 
 __all__ = ["Surrogate", "FastSigmoid", "ArcTan", "Triangle", "SmoothSigmoid", "SpikeEncoder",
            "LIFDense", "LIFRecurrent", "surrogates", "get_surrogate", "ENCODINGS", "READOUTS"]
@@ -228,7 +229,7 @@ def get_surrogate(spec, scale=None) -> Surrogate:
 # --- the encoder ---------------------------------------------------------------------------------
 
 
-class SpikeEncoder:
+class SpikeEncoder(NoParameters):
     """Turn intensities ``x`` in ``[0, 1]`` (shape ``(batch, features)``) into spike trains of
     shape ``(batch, steps, features)``. Must be a model's first layer; it has no parameters.
 
@@ -282,31 +283,6 @@ class SpikeEncoder:
         self.use_bias = False
         self._seed = self.seed
         self._rng = None
-
-    @property
-    def units(self):
-        """Output features per step: as many as inputs."""
-        return self.input_dim
-
-    def n_params(self, n_in: int) -> int:
-        return 0
-
-    def bind(self, n_in, params, grads) -> None:
-        self.input_dim = n_in
-
-    def initialize(self, rng) -> None:
-        if self.seed is None:
-            self._seed = int(rng.integers(0, 2**63 - 1))
-        self._rng = np.random.default_rng(self._seed)
-
-    def weight_arrays(self):
-        return []
-
-    def grad_arrays(self):
-        return []
-
-    def penalty(self) -> float:
-        return 0.0
 
     def check_input(self, X, name="X") -> None:
         """Refuse intensities outside ``[0, 1]`` before anything runs."""

@@ -12,9 +12,24 @@ from .base import KIND_ALPHA, register_synapse
 from .exponential import ExpConductance, ExpCurrent
 
 
+class _AlphaShape:
+    """The alpha function, shared by the current and the conductance (listed first among
+    the bases, so that its kind and kinetics are the ones used)."""
+
+    kind = KIND_ALPHA
+    tau: float
+
+    def _kinetics(self):
+        return self.tau, self.tau, math.e
+
+    def response(self, t):
+        """``x(t)`` after one arrival of unit weight at ``t = 0`` (t in ms, >= 0)."""
+        return (t / self.tau) * math.exp(1.0 - t / self.tau)
+
+
 @register_synapse
 @dataclass(frozen=True)
-class AlphaCurrent(ExpCurrent):
+class AlphaCurrent(_AlphaShape, ExpCurrent):
     """Alpha-function current, peak ``weight`` pA at ``tau`` ms after arrival.
 
     Parameters
@@ -23,14 +38,6 @@ class AlphaCurrent(ExpCurrent):
         Time to peak, ms, > 0.
     """
 
-    kind = KIND_ALPHA
-
-    def _kinetics(self):
-        return self.tau, self.tau, math.e
-
-    def response(self, t):
-        return (t / self.tau) * math.exp(1.0 - t / self.tau)
-
     @staticmethod
     def _examples():
         return [AlphaCurrent(2.0), AlphaCurrent(0.5)]
@@ -38,7 +45,7 @@ class AlphaCurrent(ExpCurrent):
 
 @register_synapse
 @dataclass(frozen=True)
-class AlphaConductance(ExpConductance):
+class AlphaConductance(_AlphaShape, ExpConductance):
     """Alpha-function conductance, peak ``weight`` nS at ``tau`` ms after arrival.
 
     Parameters
@@ -48,14 +55,6 @@ class AlphaConductance(ExpConductance):
     e_rev : float
         Reversal potential, mV.
     """
-
-    kind = KIND_ALPHA
-
-    def _kinetics(self):
-        return self.tau, self.tau, math.e
-
-    def response(self, t):
-        return (t / self.tau) * math.exp(1.0 - t / self.tau)
 
     @staticmethod
     def _examples():

@@ -19,39 +19,47 @@ from .. import _checks
 from .base import KIND_ALPHA, Synapse, register_synapse
 
 
-def _check(obj):
-    name = type(obj).__name__
-    rise = _checks.positive(name, "tau_rise", obj.tau_rise, "ms")
-    decay = _checks.positive(name, "tau_decay", obj.tau_decay, "ms")
-    if not rise < decay:
-        raise ValueError(f"{name}.tau_rise must be < tau_decay ({decay!r} ms), got {rise!r} "
-                         f"ms (for equal time constants use the alpha kinetics, "
-                         f"AlphaCurrent/AlphaConductance(tau))")
-    object.__setattr__(obj, "tau_rise", rise)
-    object.__setattr__(obj, "tau_decay", decay)
+class _BiexpShape:
+    """The difference of exponentials, shared by the current and the conductance."""
 
+    kind = KIND_ALPHA
+    tau_rise: float
+    tau_decay: float
 
-def _peak_time(rise, decay):
-    return decay * rise * math.log(decay / rise) / (decay - rise)
+    def _check_times(self):
+        name = type(self).__name__
+        rise = _checks.positive(name, "tau_rise", self.tau_rise, "ms")
+        decay = _checks.positive(name, "tau_decay", self.tau_decay, "ms")
+        if not rise < decay:
+            raise ValueError(f"{name}.tau_rise must be < tau_decay ({decay!r} ms), got {rise!r} "
+                             f"ms (for equal time constants use the alpha kinetics, "
+                             f"AlphaCurrent/AlphaConductance(tau))")
+        object.__setattr__(self, "tau_rise", rise)
+        object.__setattr__(self, "tau_decay", decay)
 
+    @property
+    def t_peak(self):
+        """Time from arrival to the peak, ms."""
+        rise, decay = self.tau_rise, self.tau_decay
+        return decay * rise * math.log(decay / rise) / (decay - rise)
 
-def _kinetics(rise, decay):
-    """``(tau_x, tau_y, y_jump)``: a unit ``y`` makes ``x = decay/(decay - rise) (e^-s/decay
-    - e^-s/rise)``, whose peak the jump scales to 1."""
-    tp = _peak_time(rise, decay)
-    peak = decay / (decay - rise) * (math.exp(-tp / decay) - math.exp(-tp / rise))
-    return decay, rise, 1.0 / peak
+    def _kinetics(self):
+        """``(tau_x, tau_y, y_jump)``: a unit ``y`` makes ``x = decay/(decay - rise)
+        (e^-s/decay - e^-s/rise)``, whose peak the jump scales to 1."""
+        rise, decay, tp = self.tau_rise, self.tau_decay, self.t_peak
+        peak = decay / (decay - rise) * (math.exp(-tp / decay) - math.exp(-tp / rise))
+        return decay, rise, 1.0 / peak
 
-
-def _response(rise, decay, t):
-    tp = _peak_time(rise, decay)
-    norm = math.exp(-tp / decay) - math.exp(-tp / rise)
-    return (math.exp(-t / decay) - math.exp(-t / rise)) / norm
+    def response(self, t):
+        """``x(t)`` after one arrival of unit weight at ``t = 0`` (t in ms, >= 0)."""
+        rise, decay, tp = self.tau_rise, self.tau_decay, self.t_peak
+        norm = math.exp(-tp / decay) - math.exp(-tp / rise)
+        return (math.exp(-t / decay) - math.exp(-t / rise)) / norm
 
 
 @register_synapse
 @dataclass(frozen=True)
-class BiexpCurrent(Synapse):
+class BiexpCurrent(_BiexpShape, Synapse):
     """Difference-of-exponentials current, peak ``weight`` pA (module docstring).
 
     Parameters
@@ -64,23 +72,10 @@ class BiexpCurrent(Synapse):
 
     tau_rise: float = 0.5
     tau_decay: float = 5.0
-    kind = KIND_ALPHA
     weight_unit = "pA"
 
     def __post_init__(self):
-        _check(self)
-
-    def _kinetics(self):
-        return _kinetics(self.tau_rise, self.tau_decay)
-
-    def response(self, t):
-        """``x(t)`` after one arrival of unit weight at ``t = 0`` (t in ms, >= 0)."""
-        return _response(self.tau_rise, self.tau_decay, t)
-
-    @property
-    def t_peak(self):
-        """Time from arrival to the peak, ms."""
-        return _peak_time(self.tau_rise, self.tau_decay)
+        self._check_times()
 
     @staticmethod
     def _examples():
@@ -89,7 +84,7 @@ class BiexpCurrent(Synapse):
 
 @register_synapse
 @dataclass(frozen=True)
-class BiexpConductance(Synapse):
+class BiexpConductance(_BiexpShape, Synapse):
     """Difference-of-exponentials conductance, peak ``weight`` nS, with a reversal potential;
     the current is ``g (e_rev - v)``.
 
@@ -104,27 +99,16 @@ class BiexpConductance(Synapse):
     tau_rise: float = 0.5
     tau_decay: float = 5.0
     e_rev: float = 0.0
-    kind = KIND_ALPHA
     conductance = True
     weight_unit = "nS"
 
     def __post_init__(self):
-        _check(self)
+        self._check_times()
         object.__setattr__(self, "e_rev", _checks.finite(type(self).__name__, "e_rev",
                                                          self.e_rev, "mV"))
 
-    def _kinetics(self):
-        return _kinetics(self.tau_rise, self.tau_decay)
-
     def _e_rev(self):
         return self.e_rev
-
-    def response(self, t):
-        return _response(self.tau_rise, self.tau_decay, t)
-
-    @property
-    def t_peak(self):
-        return _peak_time(self.tau_rise, self.tau_decay)
 
     @staticmethod
     def _examples():
