@@ -427,6 +427,21 @@ class NoParameters:
     def add_penalty_gradients(self) -> float:
         return 0.0
 
+    def get_state(self) -> dict:
+        """The generator's seed and state (saved with the model, so a resumed run draws on)."""
+        return {"seed": self._seed,
+                "rng_state": None if self._rng is None else self._rng.bit_generator.state}
+
+    def set_state(self, state) -> None:
+        self._seed = state["seed"]
+        self._rng = np.random.default_rng(self._seed)
+        if state["rng_state"] is not None:
+            self._rng.bit_generator.state = state["rng_state"]
+
+    @classmethod
+    def from_config(cls, cfg):
+        return cls(**cfg)
+
 
 class Dropout(NoParameters):
     """Inverted dropout, in the semantics of Keras' ``Dropout`` (Srivastava et al. 2014,
@@ -507,20 +522,6 @@ class Dropout(NoParameters):
     def get_config(self) -> dict:
         return {"rate": self.rate, "seed": self.seed, "input_dim": self.input_dim,
                 "name": self.name}
-
-    def get_state(self) -> dict:
-        return {"seed": self._seed,
-                "rng_state": None if self._rng is None else self._rng.bit_generator.state}
-
-    def set_state(self, state) -> None:
-        self._seed = state["seed"]
-        self._rng = np.random.default_rng(self._seed)
-        if state["rng_state"] is not None:
-            self._rng.bit_generator.state = state["rng_state"]
-
-    @classmethod
-    def from_config(cls, cfg):
-        return cls(**cfg)
 
     def __repr__(self):
         return f"Dropout({self.rate})"

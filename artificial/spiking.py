@@ -315,20 +315,6 @@ class SpikeEncoder(NoParameters):
         return {"steps": self.steps, "code": self.code, "seed": self.seed,
                 "input_dim": self.input_dim, "name": self.name}
 
-    def get_state(self) -> dict:
-        return {"seed": self._seed,
-                "rng_state": None if self._rng is None else self._rng.bit_generator.state}
-
-    def set_state(self, state) -> None:
-        self._seed = state["seed"]
-        self._rng = np.random.default_rng(self._seed)
-        if state["rng_state"] is not None:
-            self._rng.bit_generator.state = state["rng_state"]
-
-    @classmethod
-    def from_config(cls, cfg):
-        return cls(**cfg)
-
     def __repr__(self):
         return f"SpikeEncoder(steps={self.steps}, code={self.code!r})"
 

@@ -7,6 +7,7 @@ gradient of the batch loss must match the numerical one to a relative error <= 1
 
 import numpy as np
 import pytest
+from _finite_differences import numeric_gradient  # tests/artificial/ helper
 
 from artificial import Dense, Sequential, activations, losses
 from artificial.activations import Activation, _sigmoid, _sigmoid_d
@@ -51,15 +52,7 @@ def _net(hidden, loss, rng_seed, fused=True):
 def _check(model, X, y, tol=1e-6, h=1e-6):
     loss, grads = model.gradients(X, y)
     analytic = np.concatenate([np.concatenate([gk.ravel(), gb.ravel()]) for gk, gb in grads])
-    numeric = np.empty_like(model.params)
-    for i in range(model.params.size):
-        old = model.params[i]
-        model.params[i] = old + h
-        up = model.evaluate_dict(X, y)["loss"]
-        model.params[i] = old - h
-        down = model.evaluate_dict(X, y)["loss"]
-        model.params[i] = old
-        numeric[i] = (up - down) / (2 * h)
+    numeric = numeric_gradient(model, X, y, h)
     assert np.isfinite(loss)
     rel = np.linalg.norm(analytic - numeric) / max(np.linalg.norm(analytic), np.linalg.norm(numeric))
     assert rel <= tol, f"relative gradient error {rel:.3e}"

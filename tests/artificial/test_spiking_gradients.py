@@ -9,6 +9,7 @@ parameter: kernels, biases, recurrent kernel, learned tau_m and tau_syn).
 
 import numpy as np
 import pytest
+from _finite_differences import numeric_gradient  # tests/artificial/ helper
 
 from artificial import SGD, Adam, Dense, LIFDense, LIFRecurrent, Sequential
 from artificial import optimizers as _optim
@@ -18,16 +19,7 @@ SMOOTH = {"surrogate": "smooth_sigmoid", "scale": 2.0, "detach_reset": False, "l
 
 
 def _fd(model, X, y, h=1e-6):
-    numeric = np.empty_like(model.params)
-    for i in range(model.params.size):
-        old = model.params[i]
-        model.params[i] = old + h
-        up = model.evaluate_dict(X, y)["loss"]
-        model.params[i] = old - h
-        down = model.evaluate_dict(X, y)["loss"]
-        model.params[i] = old
-        numeric[i] = (up - down) / (2 * h)
-    return numeric
+    return numeric_gradient(model, X, y, h)
 
 
 def _rel_err(a, b):
