@@ -59,9 +59,9 @@ Cost: STDP and triplet STDP keep 48 bytes per plastic synapse on top of the 16 o
 one (look-up tables both ways; reduced pairing 24 more for its two flags and the step of the
 synapse's last event), RewardSTDP 64 (its eligibility and the step of its last update);
 presynaptic traces are kept per presynaptic neuron, delay and rule, postsynaptic ones per
-(rule, neuron), plus a history of which neurons fired over the longest plastic delay. Each arrival costs one trace decay per
-trace and one per synapse (the postsynaptic trace); each postsynaptic spike one per synapse it
-touches (look-up tables).
+(rule, neuron), plus a history of which neurons fired over the longest plastic delay. Each
+arrival costs one trace decay per trace and one per synapse (the postsynaptic trace); each
+postsynaptic spike one per synapse it touches (look-up tables).
 
 Short-term plasticity (:class:`TsodyksMarkram`) depends only on the intervals between a
 synapse's own spikes, which a delay does not change, so it is evaluated when the spike is
