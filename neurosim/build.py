@@ -43,7 +43,7 @@ from .delays import delay_steps, ring_buffer
 from .distributions import Distribution, draw
 from .equation_model import KIND_EQUATIONS
 from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
-from .loop import compiled_loop
+from .loop import compiled_module
 from .network import SpikeMonitor, StateMonitor
 from .neurons import (
     KIND_POISSON,
@@ -127,7 +127,8 @@ class Recording(NamedTuple):
     list of the step, which neurons are recorded, the spike buffer and its fill count
     (``spk_room``: how much room a step may need), the state probes (state row, neuron,
     period in steps, offset, stride, first sample) and their output, the weight probes
-    (table position, plastic index or -1, period, offset, stride, first sample) and theirs."""
+    (table position, plastic index or -1, period, offset, stride, first sample) and theirs,
+    and for each the rule whose weights are integrated lazily (index in ``ul``, -1 for none)."""
     fired: np.ndarray
     rec_mask: np.ndarray
     spk_step: np.ndarray
@@ -148,6 +149,7 @@ class Recording(NamedTuple):
     wr_stride: np.ndarray
     wr_base: np.ndarray
     wr_out: np.ndarray
+    wr_rule: np.ndarray  #: per weight probe: index in ``ul`` of its lazily integrated rule, or -1
 
 
 class Build:
@@ -486,7 +488,7 @@ def build(network, dt, rng, keep_tables=False):
 
     # Weight-changing plasticity: one rule index per plastic projection, one postsynaptic
     # trace slot per (rule, postsynaptic neuron).
-    rules, pl_pos, pl_q, q_rule, n_q, user_rules = [], [], [], [], 0, []
+    rules, pl_pos, pl_q, q_rule, n_q, user_rules, lazy_p = [], [], [], [], 0, [], {}
     proj_tables = {}
     for proj, c, (table, off, n) in zip(net.projections, proj_channel, proj_slot):
         pos = main_pos[id(proj)] if table == "main" else inv_tx[off:off + n]
@@ -517,6 +519,7 @@ def build(network, dt, rng, keep_tables=False):
     b.user_rules = []
     b.ul = ()
     rule_kernels = []
+    b.lazy_rules = {}  # id(projection) -> index in ul, for rules with dw/dt = x y
     for proj, statements, pos, post_q, post_range in user_rules:
         if statements.transmit is None:
             row = np.searchsorted(indptr, pos, side="right") - 1
@@ -526,6 +529,11 @@ def build(network, dt, rng, keep_tables=False):
         rule_tables = build_rule_tables(statements, dt, n_total, row[order],
                                         delay[pos[order]], pos[order], post_q[order],
                                         proj.post.n, post_range, burst=st_burst)
+        if statements.w_rate is not None:  # the synapse's index in its rule's tables
+            p_of_rule = np.empty(order.size, dtype=np.int64)
+            p_of_rule[order] = np.arange(order.size)
+            b.lazy_rules[id(proj)] = len(b.ul)
+            lazy_p[id(proj)] = p_of_rule
         b.user_rules.append(proj)
         b.ul += (rule_tables,)
         rule_kernels.append(statements.kernel())
@@ -540,9 +548,15 @@ def build(network, dt, rng, keep_tables=False):
                            np.array(q_rule, dtype=np.int64).reshape(-1, 3), burst=st_burst)
     del pl_row, all_pos, all_q, order
     off = 0
-    b.reward_rules = []
-    for proj in b.user_rules:  # plain weights: no reward synapse to bring up to date
-        proj_tables[id(proj)][2] = np.full(proj_tables[id(proj)][1].size, -1, dtype=np.int64)
+    b.reward_rules = []     # (projection, index in ul) of the RewardSTDP projections
+    b.reward_rules_pl = []  # (projection, rule in pl): RewardSTDP run by its own kernel
+    for i, proj in enumerate(b.user_rules):
+        # plain weights: no synapse to bring up to date; lazily integrated weights: the
+        # synapse's index in its rule's tables
+        proj_tables[id(proj)][2] = lazy_p.get(id(proj), np.full(
+            proj_tables[id(proj)][1].size, -1, dtype=np.int64))
+        if isinstance(proj.plasticity, RewardSTDP):
+            b.reward_rules.append((proj, i))
     for r, proj in enumerate(p for p in net.projections
                              if p.plasticity is not None and proj_tables[id(p)][0] == "main"
                              and as_statements(p.plasticity) is None):
@@ -550,7 +564,7 @@ def build(network, dt, rng, keep_tables=False):
         proj_tables[id(proj)][2] = p_of[off:off + n]
         off += n
         if isinstance(proj.plasticity, RewardSTDP):
-            b.reward_rules.append((proj, r))
+            b.reward_rules_pl.append((proj, r))
     b.weight_monitors = list(net.weight_monitors)
     for mon in b.weight_monitors:
         n = proj_tables[id(mon.projection)][1].size
@@ -579,11 +593,13 @@ def build(network, dt, rng, keep_tables=False):
     b.pl = tuple(pl[f] for f in STDP_FIELDS)
     # Which parts of the compiled loop this network needs (neurosim.loop).
     present = set(int(k) for k in pop_kind)
-    b.loop = compiled_loop(
+    b.loop_module = compiled_module(
         {"poisson": KIND_POISSON in present,
          "plasticity": len(rules) > 0,
          "noise": noise[0].size > 0, "poisson_input": pin[0].size > 0},
-        kernels, rule_kernels)
+        kernels, rule_kernels, sorted(b.lazy_rules.values()))
+    b.loop = b.loop_module.run_steps
+    b.rule_names = [name for name, _ in rule_kernels]
     b.fired = np.zeros(n_total + st_burst, dtype=np.int64)
     b.rec_mask = rec_mask
     b.spk_room = int(rec_mask.sum()) + st_burst

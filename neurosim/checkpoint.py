@@ -35,7 +35,9 @@ from .io import describe_network, network_hash, simulation_manifest
 __all__ = ["save_checkpoint", "resume", "CHECKPOINT_VERSION"]
 
 #: Version of the checkpoint layout; a checkpoint of another version is refused.
-CHECKPOINT_VERSION = 3  # 3: delays act one step after arrival (NEST/Brian2); no stp group
+# 4: RewardSTDP as statements (ul.*.syn_tr), shared variables (ul.*.sh_tr); 3: delays act
+# one step after arrival (NEST/Brian2); no stp group
+CHECKPOINT_VERSION = 4
 _FORMAT = "neurosim.checkpoint"
 
 #: Engine arrays that change while the simulation runs (copied in on resume); every other

@@ -212,8 +212,13 @@ def _parse_expr(owner, text, where, lineno=None, col0=0, *, mode="eval", extra=(
     return tree
 
 
-def parse_equations(owner, text):
-    """The lines of an equations text (comments and blank lines dropped)."""
+def parse_equations(owner, text, flags=("unless refractory",)):
+    """The lines of an equations text (comments and blank lines dropped).
+
+    ``flags`` are the flags the caller accepts: ``"unless refractory"`` (neuron models; only
+    on differential equations) and ``"shared"`` (plasticity rules: one value per projection,
+    on any line)."""
+    valid_flags = tuple(flags)
     if not isinstance(text, str):
         raise TypeError(f"{owner}: the equations must be a string, got {type(text).__name__}")
     lines = []
@@ -231,9 +236,9 @@ def parse_equations(owner, text):
             flags = tuple(f.strip() for f in m.group(1).split(",") if f.strip())
             unit_part = unit_part[:m.start()]
             for f in flags:
-                if f != "unless refractory":
+                if f not in valid_flags:
                     raise _error(owner, f"line {lineno}: unknown flag {f!r}; valid: "
-                                        f"['unless refractory']")
+                                        f"{list(valid_flags)}")
         unit = parse_unit(unit_part, where=f"{owner}: line {lineno}")
         m = _DIFF.match(body)
         if m:
@@ -242,7 +247,7 @@ def parse_equations(owner, text):
             expr = _parse_expr(owner, rhs, f"the equation of d{name}/dt", lineno, col0).body
             lines.append(_Line("diff", name, expr, unit, flags, line.strip(), lineno))
             continue
-        if flags:
+        if "unless refractory" in flags:
             raise _error(owner, f"line {lineno}: only differential equations take "
                                 f"'(unless refractory)'")
         m = _ASSIGN.match(body)
@@ -254,7 +259,7 @@ def parse_equations(owner, text):
             continue
         m = _DECL.match(body)
         if m:
-            lines.append(_Line("decl", m.group(1), None, unit, (), line.strip(), lineno))
+            lines.append(_Line("decl", m.group(1), None, unit, flags, line.strip(), lineno))
             continue
         _parse_expr(owner, body, f"line {lineno}", lineno)  # raises a SyntaxError if it is one
         raise _error(owner, f"line {lineno} {line.strip()!r} is not 'dx/dt = ... : unit', "

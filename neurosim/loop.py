@@ -97,7 +97,7 @@ def _exprel(x):
 '''
 
 
-def loop_source(parts, kernels, rules=()):
+def loop_source(parts, kernels, rules=(), lazy=()):
     """The source of the module holding ``run_steps`` for one network structure.
 
     Parameters
@@ -112,6 +112,11 @@ def loop_source(parts, kernels, rules=()):
         Generated functions of the plasticity rules written as statements
         (:mod:`neurosim.plasticity.rule`), one per projection that has one: function name,
         source. The ``i``-th is called with the ``i``-th tables of ``ul``.
+    lazy : sequence of int
+        The indices ``i`` of those rules whose weight changes continuously (``dw/dt = x y``,
+        integrated lazily): their synapses are brought up to date for the neurons that fire
+        before the push, and the weight monitors read them through ``<name>_weight_at``
+        (``rec.wr_rule`` says which rule a probe's synapse has, -1 for none).
     """
     out = [_HEADER]
     for _, _, src in kernels:
@@ -141,7 +146,7 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, pl, ul, rng, rec):
     probe_off, probe_stride, probe_base = rec.probe_off, rec.probe_stride, rec.probe_base
     probe_out = rec.probe_out
     wr_pos, wr_p, wr_every, wr_off = rec.wr_pos, rec.wr_p, rec.wr_every, rec.wr_off
-    wr_stride, wr_base, wr_out = rec.wr_stride, rec.wr_base, rec.wr_out
+    wr_stride, wr_base, wr_out, wr_rule = rec.wr_stride, rec.wr_base, rec.wr_out, rec.wr_rule
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
     for k in range(step0, step0 + n_steps):
@@ -203,6 +208,8 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, pl, ul, rng, rec):
 ''')
     if parts.get("plasticity"):
         w("        reward_catch_up_fired(k, fired, n_fired, weight, pl)\n")
+    for i in lazy:
+        w(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n")
     w("        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
     if parts.get("plasticity") or rules:
         w("        # 5. plasticity\n")
@@ -212,6 +219,13 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, pl, ul, rng, rec):
         w(f"        {name}(k, fired, n_fired, weight, target, ring, ul[{i}])\n")
     weight_read = ("weight_now(k + 1, wr_pos[q], wr_p[q], weight, pl)" if parts.get("plasticity")
                    else "weight[wr_pos[q]]")
+    read_lines = "".join(f"                {'if' if n == 0 else 'elif'} wr_rule[q] == {i}:\n"
+                         f"                    w_q = {rules[i][0]}_weight_at(k + 1, wr_p[q], "
+                         f"weight, ul[{i}])\n" for n, i in enumerate(lazy))
+    if lazy:
+        read_lines += f"                else:\n                    w_q = {weight_read}\n"
+    else:
+        read_lines = f"                w_q = {weight_read}\n"
     w(f'''\
         # 6. record
         c0 = spk_count[0]
@@ -231,17 +245,24 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, pl, ul, rng, rec):
             m = wr_every[q]
             if (k + 1) % m == 0:
                 j = (k + 1) // m - 1 - wr_base[q]
-                wr_out[wr_off[q] + j * wr_stride[q]] = {weight_read}
+{read_lines}\
+                wr_out[wr_off[q] + j * wr_stride[q]] = w_q
     return n_steps
 ''')
     return "".join(out)
 
 
-def compiled_loop(parts, kernels=(), rules=()):
+def compiled_loop(parts, kernels=(), rules=(), lazy=()):
     """The ``run_steps`` function for a network structure (see :func:`loop_source`): from
     this process's table, from the cache folder (numba's cached machine code included), or
-    written and compiled on first use."""
-    source = loop_source(parts, list(kernels), list(rules))
+    written and compiled on first use. The module's other functions (the rules' generated
+    ``<name>_weights_at``, ``<name>_catch_up_all``) are attributes of its ``module``."""
+    return compiled_module(parts, kernels, rules, lazy).run_steps
+
+
+def compiled_module(parts, kernels=(), rules=(), lazy=()):
+    """The generated module of :func:`compiled_loop`."""
+    source = loop_source(parts, list(kernels), list(rules), tuple(lazy))
     key = hashlib.sha256((source + _kernel_modules_digest()).encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]
@@ -254,5 +275,5 @@ def compiled_loop(parts, kernels=(), rules=()):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    _LOADED[key] = module.run_steps
-    return module.run_steps
+    _LOADED[key] = module
+    return module

@@ -75,9 +75,11 @@ from .neurons import NeuronModel
 from .plasticity import (
     STDP_FIELDS,
     RewardSTDP,
+    as_statements,
     reward_catch_up_rule,
     weights_now,
 )
+from .plasticity.rule import RULE_FIELDS
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
 from .units import to_steps
 
@@ -409,6 +411,7 @@ class Simulator:
         # Weight-sample buffers, laid out as the state samples.
         w_offsets, w_total = {}, 0
         wprobe = ([], [], [], [], [], [])
+        wr_rule = []
         for mon in self._b.weight_monitors:
             m = self._b.every_steps[mon]
             n_samples = (step0 + n_steps) // m - step0 // m
@@ -422,8 +425,10 @@ class Simulator:
                 wprobe[3].append(w_total + col)
                 wprobe[4].append(cols.size)
                 wprobe[5].append(step0 // m)
+                wr_rule.append(self._b.lazy_rules.get(id(mon.projection), -1))
             w_total += n_samples * cols.size
-        wprobe = tuple(np.array(a, dtype=np.int64) for a in wprobe) + (np.full(w_total, np.nan),)
+        wprobe = tuple(np.array(a, dtype=np.int64) for a in wprobe) + (
+            np.full(w_total, np.nan), np.array(wr_rule, dtype=np.int64))
 
         # The compiled loop runs in chunks of at most CHUNK_STEPS steps: between chunks the
         # state is checked for NaN/inf, the progress bar moves and Ctrl-C is honoured. What
@@ -468,7 +473,7 @@ class Simulator:
                 n_samples = self.step // m - step0 // m
                 first = step0 // m + 1
                 times = np.arange(first, first + n_samples) * m * self.dt
-                values = wprobe[-1][off:off + n_samples * n_rec].reshape(n_samples, n_rec)
+                values = wprobe[-2][off:off + n_samples * n_rec].reshape(n_samples, n_rec)
                 self._weight_chunks[mon].append((times, values.copy()))
 
     def _advance(self, n_steps, probe, probe_out, wprobe):
@@ -619,19 +624,89 @@ class Simulator:
                                delay=d * self.dt, projection=projection.name,
                                n_pre=projection.pre.n, n_post=projection.post.n)
         w = np.empty(pos.size)
-        weights_now(self.step, self._b.synapses.weight, self._b.pl, pos,
-                    np.full(pos.size, -1, dtype=np.int64) if p_idx is None else p_idx, w)
+        u = self._b.lazy_rules.get(id(projection))
+        if u is not None:  # weights integrated lazily: brought to now, nothing changed
+            getattr(self._b.loop_module, self._b.rule_names[u] + "_weights_at")(
+                self.step, self._b.synapses.weight, self._b.ul[u], p_idx, w)
+        else:
+            weights_now(self.step, self._b.synapses.weight, self._b.pl, pos,
+                        np.full(pos.size, -1, dtype=np.int64) if p_idx is None else p_idx, w)
         d = self._b.synapses.delay[pos]
         return WeightTable(pre=pre, post=post, weight=w, delay=d * self.dt,
                            projection=projection.name, n_pre=projection.pre.n,
                            n_post=projection.post.n)
+
+    def _shared(self, projection, name, what):
+        """``(rule, row, index in ul)`` of the shared variable ``name`` of a projection's rule
+        written as statements."""
+        self._proj_table(projection, what)
+        rule = as_statements(projection.plasticity)
+        if rule is None or not hasattr(rule, "shared") or id(projection) not in {
+                id(p) for p in self._b.user_rules}:
+            raise ValueError(f"{what}: projection {projection.name!r} has no plasticity rule "
+                             f"with shared variables (got {projection.plasticity!r})")
+        if name not in rule.shared:
+            raise ValueError(f"{what}: the rule {rule.name!r} of projection "
+                             f"{projection.name!r} has no shared variable {name!r}; shared "
+                             f"variables: {list(rule.shared)}")
+        u = next(i for i, p in enumerate(self._b.user_rules) if p is projection)
+        return rule, rule.shared.index(name), u
+
+    def _shared_now(self, rule, j, u, name):
+        sh = self._b.ul[u][RULE_FIELDS.index("sh_tr")]
+        if name not in rule.taus:
+            return float(sh[j, 0])
+        decay = math.exp(-(self.step - np.int64(sh[j, 1])) * self.dt / rule.tau_value(name))
+        rest = rule.rest_value(name)
+        if rest == 0.0:
+            return float(sh[j, 0] * decay)
+        return float(rest + (sh[j, 0] - rest) * decay)
+
+    def rule_variable(self, projection: Projection, name: str) -> float:
+        """The value now of the shared variable ``name`` (flagged ``(shared)``, one per
+        projection) of a projection's rule written as statements
+        (:meth:`~neurosim.Plasticity.from_equations`); a shared trace decayed to now."""
+        rule, j, u = self._shared(projection, name, "rule_variable")
+        return self._shared_now(rule, j, u, name)
+
+    def set_rule_variable(self, projection: Projection, name: str, value: float, *,
+                          add: bool = False) -> None:
+        """Set (or, with ``add=True``, add to) the shared variable ``name`` of a projection's
+        rule written as statements, now (between runs). Synapses whose weight changes
+        continuously (``dw/dt = x y``) are first brought up to now, so the new value acts
+        from now on.
+
+        Parameters
+        ----------
+        projection : Projection
+        name : str
+            A variable flagged ``(shared)`` in the rule's equations.
+        value : float
+            In the rule's units (time in ms).
+        add : bool
+            Add ``value`` to the variable's value now instead of setting it.
+        """
+        value = _checks.finite("set_rule_variable", "value", value)
+        rule, j, u = self._shared(projection, name, "set_rule_variable")
+        self._set_shared(projection, rule, j, u, name, value, add)
+
+    def _set_shared(self, projection, rule, j, u, name, value, add):
+        if rule.w_rate is not None:
+            getattr(self._b.loop_module, self._b.rule_names[u] + "_catch_up_all")(
+                self.step, self._b.synapses.weight, self._b.ul[u])
+        sh = self._b.ul[u][RULE_FIELDS.index("sh_tr")]
+        new = self._shared_now(rule, j, u, name) + value if add else value
+        sh[j, 0] = new
+        sh[j, 1] = self.step
+        return new
 
     def reward(self, amount: float, projection: Projection | None = None) -> None:
         """Add ``amount`` to the dopamine level ``d`` of reward-modulated projections, now.
 
         ``d`` then decays with the rule's ``tau_d`` and turns eligibility into weight change
         (``dw/dt = c d``; :class:`~neurosim.plasticity.RewardSTDP`). Call it between runs: a
-        script that rewards at time ``t`` runs to ``t``, calls ``reward`` and runs on.
+        script that rewards at time ``t`` runs to ``t``, calls ``reward`` and runs on. It is
+        ``set_rule_variable(projection, "dopamine", amount / 1000, add=True)`` on each.
 
         Parameters
         ----------
@@ -648,11 +723,19 @@ class Simulator:
                 raise ValueError(f"reward: projection {projection.name!r} has no RewardSTDP "
                                  f"plasticity")
         targets = [(p, r) for p, r in self._b.reward_rules if projection is None or p is projection]
-        if not targets:
+        old = [(p, r) for p, r in self._b.reward_rules_pl
+               if projection is None or p is projection]
+        if not targets and not old:
             raise ValueError("reward: the network has no RewardSTDP projection")
+        for proj, u in targets:
+            rule = as_statements(proj.plasticity)
+            level = self._set_shared(proj, rule, rule.shared.index("dopamine"), u, "dopamine",
+                                     amount, True)
+            if self._backend is not None:  # only NEST runs RewardSTDP on another engine
+                self._backend.set_dopamine(u, level)
         dopa, dopa_step = self._b.pl[STDP_FIELDS.index("dopa")], \
             self._b.pl[STDP_FIELDS.index("dopa_step")]
-        for proj, r in targets:
+        for proj, r in old:
             reward_catch_up_rule(self.step, r, self._b.synapses[2], self._b.pl)
             d_now = dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
                                        / proj.plasticity.tau_d)
@@ -665,7 +748,10 @@ class Simulator:
         """The dopamine level ``d`` of a :class:`RewardSTDP` projection now, Hz (1/s; the unit
         :meth:`reward` takes)."""
         self._proj_table(projection, "dopamine")
-        for proj, r in self._b.reward_rules:
+        for proj, _ in self._b.reward_rules:
+            if proj is projection:
+                return 1000.0 * self.rule_variable(proj, "dopamine")  # per ms -> Hz
+        for proj, r in self._b.reward_rules_pl:
             if proj is projection:
                 dopa, dopa_step = self._b.pl[STDP_FIELDS.index("dopa")], \
                     self._b.pl[STDP_FIELDS.index("dopa_step")]
@@ -673,7 +759,3 @@ class Simulator:
                                                          / proj.plasticity.tau_d))  # per ms -> Hz
         raise ValueError(f"dopamine: projection {projection.name!r} has no RewardSTDP "
                          f"plasticity")
-
-
-
-

@@ -418,6 +418,13 @@ class Brian2Engine:
                     f"engine 'brian2' does not run {type(proj.plasticity).__name__} (projection "
                     f"{proj.name!r}); it runs STDP, TripletSTDP, TsodyksMarkram and rules "
                     f"written with Plasticity.from_equations; use engine 'neurosim'")
+            if isinstance(proj.plasticity, PlasticityRule) and (
+                    proj.plasticity.shared or proj.plasticity.w_rate is not None):
+                raise NotImplementedError(
+                    f"engine 'brian2' does not run the rule {proj.plasticity.name!r} "
+                    f"(projection {proj.name!r}): its shared variables and a weight that "
+                    f"changes continuously (dw/dt = ...) are integrated lazily by neurosim "
+                    f"only; use engine 'neurosim'")
         for inj in net.injections:
             if isinstance(inj.current, NoisyCurrent):
                 targets = inj.neurons

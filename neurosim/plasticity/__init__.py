@@ -5,8 +5,8 @@ A rule is a frozen description passed to :meth:`neurosim.Network.connect` as
 the compiled loop updates in place (step 5 of the per-step order in
 :mod:`neurosim.simulator`). :class:`STDP` and :class:`TripletSTDP` are run as their
 definitions, rules written as statements (``_definition()``; :mod:`neurosim.plasticity.rule`,
-which users write with :meth:`Plasticity.from_equations`); :class:`RewardSTDP` and
-:class:`TsodyksMarkram` have the kernels of this module.
+which users write with :meth:`Plasticity.from_equations`); so are :class:`RewardSTDP` (a
+shared dopamine trace and ``dw/dt = c * dopamine``) and :class:`TsodyksMarkram`.
 
 Timing convention (all spike-timing rules)
 ------------------------------------------
@@ -57,11 +57,11 @@ Pairing (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459):
 
 Cost: STDP and triplet STDP keep 48 bytes per plastic synapse on top of the 16 of a static
 one (look-up tables both ways; reduced pairing 24 more for its two flags and the step of the
-synapse's last event), RewardSTDP 72 (its eligibility too); presynaptic traces are kept per
-presynaptic neuron, delay and rule, postsynaptic ones per (rule, neuron), plus a history of
-which neurons fired over the longest plastic delay. Each arrival costs one trace decay per
-trace and one per synapse (the postsynaptic trace); each postsynaptic spike one per synapse it
-touches (look-up tables).
+synapse's last event), RewardSTDP 64 (its eligibility and the step of its last update);
+presynaptic traces are kept per presynaptic neuron, delay and rule, postsynaptic ones per
+(rule, neuron), plus a history of which neurons fired over the longest plastic delay. Each
+arrival costs one trace decay per trace and one per synapse (the postsynaptic trace); each
+postsynaptic spike one per synapse it touches (look-up tables).
 
 Short-term plasticity (:class:`TsodyksMarkram`) depends only on the intervals between a
 synapse's own spikes, which a delay does not change, so it is evaluated when the spike is

@@ -20,7 +20,7 @@ class Plasticity:
 
     @staticmethod
     def from_equations(equations="", *, on_pre="", on_post="", parameters=None, initial=None,
-                       transmit=None, name="PlasticityRule"):
+                       transmit=None, w_bounds=None, name="PlasticityRule"):
         """A weight-changing rule written as Brian2 writes ``Synapses(on_pre=, on_post=)``.
 
         >>> stdp = Plasticity.from_equations(
@@ -42,7 +42,13 @@ class Plasticity:
             decays exponentially (``tau`` a parameter or a number, ms),
             ``dx/dt = (x_rest - x) / tau : 1`` for one that relaxes to ``x_rest``, ``x : 1``
             for a plain variable (no dynamics). Units after the colon are documentation here: the
-            statements are not dimension-checked.
+            statements are not dimension-checked. A variable flagged ``(shared)``
+            (``dd/dt = -d / tau_d : 1 (shared)``, Brian2's flag) has one value per projection;
+            statements read it, only the script changes it, between runs
+            (:meth:`neurosim.Simulator.set_rule_variable`). One line may give the weight a
+            continuous change, ``dw/dt = x * y`` with ``x`` a decaying trace of the synapse and
+            ``y`` a shared decaying trace (reward-modulated STDP's ``dw/dt = c d``): it is
+            integrated exactly and lazily (:mod:`neurosim.plasticity.rule`).
         on_pre : str
             Statements run when a presynaptic spike arrives at the synapse (after its delay),
             separated by ``;`` or new lines: ``=``, ``+=``, ``-=``, ``*=``, ``/=`` on ``w`` (the
@@ -59,6 +65,10 @@ class Plasticity:
             short-term plasticity, with ``r`` the fraction of resources ``on_pre`` released.
             Default: the weight ``w`` as the spike left. A rule with ``transmit`` may change
             no weight at all (``TsodyksMarkram`` is such a rule).
+        w_bounds : (str or float, str or float), optional
+            Lower and upper bound (parameter names or numbers) the weight of ``dw/dt = x * y``
+            is clipped to after each integration; only with that line (statements clip with
+            ``clip``).
         name : str
             An identifier, for messages and the generated code.
 
@@ -69,7 +79,7 @@ class Plasticity:
         """
         from .rule import PlasticityRule
         return PlasticityRule(equations, on_pre=on_pre, on_post=on_post, parameters=parameters,
-                              initial=initial, transmit=transmit, name=name)
+                              initial=initial, transmit=transmit, w_bounds=w_bounds, name=name)
 
     def _check_bounds(self, owner, w):
         """Raise if initial weights ``w`` (array) lie outside ``[w_min, w_max]``."""
@@ -101,8 +111,8 @@ def _rule(owner, equations, **kwargs):
 def as_statements(rule):
     """The rule written as statements that the engine runs for ``rule``: itself for a
     :class:`~neurosim.plasticity.rule.PlasticityRule`, the definition of :class:`STDP`,
-    :class:`TripletSTDP` and :class:`TsodyksMarkram`, None for :class:`RewardSTDP` (a kernel
-    of its own)."""
+    :class:`TripletSTDP`, :class:`RewardSTDP` and :class:`TsodyksMarkram`, None for a rule
+    without a definition (run by the hand-written kernel of :mod:`.reward`)."""
     if rule is None:
         return None
     if hasattr(rule, "kernel"):

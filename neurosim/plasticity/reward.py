@@ -1,4 +1,5 @@
-"""Reward-modulated STDP (:class:`RewardSTDP`) and its compiled kernels.
+"""Reward-modulated STDP (:class:`RewardSTDP`), run as its statement definition, and the
+hand-written kernels it had before (the reference of the A/B test; to be deleted).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .base import Plasticity, _validate_common
+from .base import Plasticity, _rule, _validate_common
 from .index import synapse_index
 
 # The kernels below run RewardSTDP (the rule kind in the P_KIND column); the other
@@ -48,6 +49,12 @@ class RewardSTDP(Plasticity):
     events, when their presynaptic neuron fires (so the transmitted weight is current), when a
     weight is recorded and when :meth:`neurosim.Simulator.reward` changes ``d``.
 
+    The engine runs the rule as its statement definition (:meth:`_definition`: ``c`` per
+    synapse, the dopamine level a shared trace, ``dw/dt = c * dopamine`` integrated lazily;
+    :mod:`neurosim.plasticity.rule`), 64 bytes per synapse. The hand-written kernels below
+    give the same results bitwise (``tests/neurosim/test_reward_stdp.py``); they run only
+    for a rule without a definition and are to be deleted.
+
     The dopamine level starts at 0 and jumps only through :meth:`neurosim.Simulator.reward`,
     between runs.
 
@@ -79,6 +86,27 @@ class RewardSTDP(Plasticity):
     def __post_init__(self):
         _validate_common(self, rates=("a_plus", "a_minus"),
                          taus=("tau_plus", "tau_minus", "tau_c", "tau_d"))
+
+    def _definition(self):
+        """The rule as statements (:meth:`Plasticity.from_equations`), which is what the
+        engine runs: the eligibility ``c`` of each synapse follows the pair rule of the
+        traces ``apre`` (per presynaptic neuron and delay) and ``apost`` (per postsynaptic
+        neuron), the dopamine level is a shared trace (one per projection, set by
+        :meth:`neurosim.Simulator.reward`) and ``dw/dt = c dopamine`` is integrated exactly,
+        clipped to ``[w_min, w_max]`` (the class docstring's equations)."""
+        bump = "+= 1" if self.pairing == "all" else "= 1"
+        return _rule(self,
+                     "dc/dt = -c / tau_c : 1\n"
+                     "dapre/dt = -apre / tau_plus : 1\n"
+                     "dapost/dt = -apost / tau_minus : 1\n"
+                     "ddopamine/dt = -dopamine / tau_d : 1 (shared)\n"
+                     "dw/dt = c * dopamine : 1",
+                     on_pre=f"c -= a_minus * apost; apre {bump}",
+                     on_post=f"c += a_plus * apre; apost {bump}",
+                     parameters=dict(tau_plus=self.tau_plus, tau_minus=self.tau_minus,
+                                     tau_c=self.tau_c, tau_d=self.tau_d, a_plus=self.a_plus,
+                                     a_minus=self.a_minus, w_min=self.w_min, w_max=self.w_max),
+                     w_bounds=("w_min", "w_max"))
 
     def _taus(self):
         return (self.tau_plus, self.tau_minus, math.inf, math.inf, self.tau_c, self.tau_d)

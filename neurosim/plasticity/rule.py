@@ -40,6 +40,20 @@ postsynaptic neuron. Every other variable is kept per synapse (8 bytes each, plu
 the synapse's last event). This is a storage choice: the results are those of per-synapse
 variables.
 
+Shared variables and a continuously changing weight. A variable flagged ``(shared)``
+(``ddopamine/dt = -dopamine / tau_d : 1 (shared)``) has one value per projection: statements
+read it (decayed to the step), only the script changes it, between runs
+(:meth:`neurosim.Simulator.set_rule_variable`). The line ``dw/dt = x * y``, with ``x`` a
+decaying trace of the synapse and ``y`` a shared decaying trace, makes the weight change
+between events (Izhikevich's ``dw/dt = c d``). It is integrated exactly and lazily: from the
+step of the synapse's last update ``t0``, over ``T``,
+``w += x(t0) y(t0) tau (1 - exp(-T / tau))`` with ``1/tau = 1/tau_x + 1/tau_y``, then clipped
+to ``w_bounds`` (``x y`` keeps its sign, so clipping at the end is the clipped trajectory).
+A synapse is brought up to date before its statements run, when its presynaptic neuron fires
+(before the spike is pushed: it transmits its current weight), before the script changes a
+shared variable; weight monitors and :meth:`neurosim.Simulator.weights` read the weight at
+the current step without changing the state.
+
 The statements are compiled (numba) into the simulator's loop: one function per rule text,
 cached like the neuron kernels (:mod:`neurosim.loop`).
 """
@@ -166,6 +180,29 @@ def _trace_form(owner, line, parameters):
     return tau, rest
 
 
+def _weight_rate(owner, line, variables, taus, rests, shared):
+    """``(x, y)`` of the weight's equation ``dw/dt = x * y``: ``x`` a decaying trace of the
+    synapse and ``y`` a shared decaying trace (in either order), both relaxing to 0, so that
+    ``w`` is integrated exactly between events (see the module docstring)."""
+    form = (f"{owner}: line {line.lineno} {line.text!r}: the weight may only change "
+            f"continuously as 'dw/dt = x * y', the product of a trace of the synapse and a "
+            f"shared trace (one per projection), both decaying to 0 ('dx/dt = -x / tau_x', "
+            f"'dy/dt = -y / tau_y : 1 (shared)')")
+    e = line.expr
+    if not (isinstance(e, ast.BinOp) and isinstance(e.op, ast.Mult)
+            and isinstance(e.left, ast.Name) and isinstance(e.right, ast.Name)):
+        raise ValueError(form)
+    a, b = e.left.id, e.right.id
+    for v in (a, b):
+        if v not in variables:
+            raise ValueError(f"{form}; {v!r} is not a variable of the equations")
+        if v not in taus or rests[v] != 0.0:
+            raise ValueError(f"{form}; {v!r} is not a trace decaying to 0")
+    if (a in shared) == (b in shared):
+        raise ValueError(f"{form}; here {'both are' if a in shared else 'neither is'} shared")
+    return (b, a) if a in shared else (a, b)
+
+
 class PlasticityRule(Plasticity):
     """A weight-changing plasticity rule written as equations and event statements.
 
@@ -190,7 +227,7 @@ class PlasticityRule(Plasticity):
     changes_weights = True
 
     def __init__(self, equations, *, on_pre="", on_post="", parameters=None, initial=None,
-                 transmit=None, name="PlasticityRule"):
+                 transmit=None, w_bounds=None, name="PlasticityRule"):
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"Plasticity.from_equations: name must be an identifier, got "
                              f"{name!r}")
@@ -206,9 +243,20 @@ class PlasticityRule(Plasticity):
             if not math.isfinite(float(value)):
                 raise ValueError(f"{owner}: parameter {key!r} must be finite, got {value!r}")
             parameters[key] = float(value)
-        lines = parse_equations(owner, equations if equations is not None else "")
+        lines = parse_equations(owner, equations if equations is not None else "",
+                                flags=("shared",))
         variables, taus, rests, seen = [], {}, {}, {}
+        shared, w_line = set(), None
         for ln in lines:
+            if ln.name == "w" and ln.kind == "diff":
+                if w_line is not None:
+                    raise ValueError(f"{owner}: 'w' is defined twice (lines {w_line.lineno} "
+                                     f"and {ln.lineno})")
+                if ln.flags:
+                    raise ValueError(f"{owner}: line {ln.lineno}: the weight is per synapse; "
+                                     f"it takes no flag, got {list(ln.flags)}")
+                w_line = ln
+                continue
             if ln.kind == "sub":
                 raise ValueError(f"{owner}: line {ln.lineno} {ln.text!r}: subexpressions are "
                                  f"not supported in plasticity rules; write the expression in "
@@ -224,6 +272,8 @@ class PlasticityRule(Plasticity):
                 raise ValueError(f"{owner}: {ln.name!r} is given in parameters but is a "
                                  f"variable of the equations")
             variables.append(ln.name)
+            if "shared" in ln.flags:
+                shared.add(ln.name)
             if ln.kind == "diff":
                 taus[ln.name], rests[ln.name] = _trace_form(owner, ln, parameters)
         for key in parameters:
@@ -243,10 +293,45 @@ class PlasticityRule(Plasticity):
             if not math.isfinite(initial[key]):
                 raise ValueError(f"{owner}: initial value of {key!r} must be finite, got "
                                  f"{value!r}")
+        w_rate = None if w_line is None else _weight_rate(owner, w_line, variables, taus,
+                                                         rests, shared)
         assignable = set(variables) | {"w"}
         readable = assignable | set(parameters)
         pre = _statements(owner, on_pre, "on_pre", assignable, readable)
         post = _statements(owner, on_post, "on_post", assignable, readable)
+        for st in pre + post:
+            if st.target in shared:
+                raise ValueError(f"{owner}: the statement {st.text!r} assigns {st.target!r}, "
+                                 f"a shared variable (one value per projection): only the "
+                                 f"script changes it, between runs "
+                                 f"(Simulator.set_rule_variable)")
+        bounds = None
+        if w_bounds is not None:
+            if not isinstance(w_bounds, (tuple, list)) or len(w_bounds) != 2:
+                raise ValueError(f"{owner}: w_bounds must be a pair (lower, upper) of parameter "
+                                 f"names or numbers, got {w_bounds!r}")
+            bounds = []
+            for which, b in zip(("lower", "upper"), w_bounds):
+                if isinstance(b, str):
+                    if b not in parameters:
+                        raise ValueError(f"{owner}: w_bounds: the {which} bound {b!r} is not a "
+                                         f"parameter; parameters: {sorted(parameters)}")
+                elif isinstance(b, bool) or not isinstance(b, (int, float, np.integer,
+                                                               np.floating)) \
+                        or not math.isfinite(float(b)):
+                    raise ValueError(f"{owner}: w_bounds: the {which} bound must be a parameter "
+                                     f"name or a finite number, got {b!r}")
+                else:
+                    b = float(b)
+                bounds.append(b)
+            lo, hi = (parameters[b] if isinstance(b, str) else b for b in bounds)
+            if not lo < hi:
+                raise ValueError(f"{owner}: w_bounds must have lower < upper, got "
+                                 f"{tuple(w_bounds)!r} = ({lo!r}, {hi!r})")
+            if w_rate is None:
+                raise ValueError(f"{owner}: w_bounds clip the weight of 'dw/dt = ...', which the "
+                                 f"equations do not have (statements clip with clip(w, lo, hi))")
+            bounds = tuple(bounds)
         transmit_reads = set()
         if transmit is not None:
             if not isinstance(transmit, str) or not transmit.strip():
@@ -260,20 +345,28 @@ class PlasticityRule(Plasticity):
                                      f"parameters: {sorted(readable - assignable)}")
             transmit_reads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
             transmit = transmit.strip()
-        if not pre and not post and transmit is None:
+        if not pre and not post and transmit is None and w_rate is None:
             raise ValueError(f"{owner}: the rule does nothing: on_pre and on_post are empty")
         used = set().union(*(s.reads() for s in pre + post)) | transmit_reads | \
-            {t for t in list(taus.values()) + list(rests.values()) if isinstance(t, str)}
+            {t for t in list(taus.values()) + list(rests.values()) if isinstance(t, str)} | \
+            {b for b in bounds or () if isinstance(b, str)}
         unused = [p for p in parameters if p not in used]
         if unused:
             raise ValueError(f"{owner}: parameter(s) {unused} are not used by the equations or "
                              f"the statements")
         changed = {s.target for s in pre + post}
-        never = [v for v in variables if v not in changed and v in taus]
+        never = [v for v in variables if v not in changed and v in taus and v not in shared]
         if never:
             raise ValueError(f"{owner}: the trace(s) {never} are never changed by on_pre or "
                              f"on_post (they would stay 0)")
-        self.storage = self._storage(variables, pre, post, set(parameters))
+        self.storage = self._storage(variables, pre, post, set(parameters) | shared)
+        for v in shared:
+            self.storage[v] = "shared"
+        if w_rate is not None:
+            self.storage[w_rate[0]] = "synapse"
+        self.shared = tuple(v for v in variables if v in shared)
+        self.w_rate = w_rate
+        self.w_bounds = bounds
         self.equations = equations
         self.on_pre, self.on_post = on_pre or "", on_post or ""
         self.parameters = parameters
@@ -283,7 +376,7 @@ class PlasticityRule(Plasticity):
         self.rests = rests
         self.name = name
         self.transmit = transmit
-        self.changes_weights = any(st.target == "w" for st in pre + post)
+        self.changes_weights = any(st.target == "w" for st in pre + post) or w_rate is not None
         self._pre, self._post = pre, post
 
     @staticmethod
@@ -294,7 +387,7 @@ class PlasticityRule(Plasticity):
         out = {}
         for side, stmts, mine, other in (("pre", pre, in_pre, in_post),
                                          ("post", post, in_post, in_pre)):
-            cand = {v for v in variables if v in mine and v not in other}
+            cand = {v for v in variables if v in mine and v not in other and v not in params}
             while True:  # drop those computed from anything but candidates and parameters
                 drop = {s.target for s in stmts if s.target in cand
                         and not s.reads() <= cand | params}
@@ -322,14 +415,15 @@ class PlasticityRule(Plasticity):
 
     def _key(self):
         return (self.equations, self.on_pre, self.on_post, tuple(sorted(self.parameters.items())),
-                tuple(sorted(self.initial.items())), self.transmit, self.name)
+                tuple(sorted(self.initial.items())), self.transmit, self.w_bounds, self.name)
 
     def _describe(self):
         """The rule as plain data (the network description, :func:`neurosim.io.describe_network`)."""
         return {"type": "PlasticityRule", "name": self.name, "equations": self.equations,
                 "on_pre": self.on_pre, "on_post": self.on_post, "transmit": self.transmit,
                 "parameters": dict(sorted(self.parameters.items())),
-                "initial": dict(sorted(self.initial.items()))}
+                "initial": dict(sorted(self.initial.items())),
+                **({"w_bounds": list(self.w_bounds)} if self.w_bounds is not None else {})}
 
     def bytes_per_synapse(self):
         """Memory the engine keeps per synapse of this rule, on top of the synapse's own 16 B:
@@ -441,8 +535,7 @@ def rule_source(rule, fn):
         '@numba.njit(cache=True, nogil=True, error_model="numpy")\n',
         f"def {fn}(k, fired, n_fired, weight, target, ring, tables):\n",
         f'    """Plasticity rule {rule.name!r} (generated by neurosim.plasticity.rule)."""\n',
-        "    (par, taus, lut, dtv, post_range, p_pos, p_q, p_delay, p_grp, q_grp, q_pos, q_syn,\n",
-        "     ppre_ptr, q_ptr, d_values, has_out, hist, hist_n, pre_tr, post_tr, syn_tr) = tables\n",
+        _UNPACK,
         "    if p_pos.shape[0] == 0:\n        return\n",
         "    dt = dtv[0]\n    n_lut = lut.shape[1]\n    n_hist = hist.shape[0]\n",
         "    row_next = (k + 1) % ring.shape[0]\n",
@@ -450,6 +543,18 @@ def rule_source(rule, fn):
     w = lines.append
     for i, p in enumerate(par_names):
         w(f"    par_{p} = par[{i}]\n")
+    # shared variables: one value per projection, changed only by the script (between runs),
+    # read decayed to step k
+    read_names = set().union(*(st.reads() for st in rule._pre + rule._post))
+    if rule.transmit is not None:
+        read_names |= {n.id for n in ast.walk(ast.parse(rule.transmit, mode="eval"))
+                       if isinstance(n, ast.Name)}
+    for j, v in enumerate(rule.shared):
+        if v in read_names:
+            w(f"    n_h{j} = k - np.int64(sh_tr[{j}, 1])\n")
+            w(f"    {read(v, 'sh_tr', j, 0, f'n_h{j}')}\n")
+    catch_up = (f"{{indent}}{fn}_catch_up(k, p, weight, tables)\n"
+                if rule.w_rate is not None else "")
     n_pre, n_post, n_syn = len(pre_v), len(post_v), len(syn_v)
     syn_decay = any(v in rule.taus for v in syn_v)
 
@@ -506,6 +611,7 @@ def rule_source(rule, fn):
               f"                    n_o = k - np.int64(post_tr[q, {n_post}])\n")
             for j, v in enumerate(post_v):
                 w(f"                    {read(v, 'post_tr', 'q', j, 'n_o')}\n")
+        w(catch_up.format(indent="                    "))
         w(syn_read("                    "))
         w("                    s = p_pos[p]\n                    w = weight[s]\n")
         w(_code(rule._pre, names, "                    "))
@@ -543,6 +649,7 @@ def rule_source(rule, fn):
                 w(f"            {read(v, 'pre_tr', 'gi', j, 'n_x')}\n")
         for v in post_v:
             w(f"            v_{v} = o_{v}\n")
+        w(catch_up.format(indent="            "))
         w(syn_read("            "))
         w("            s = q_pos[m]\n            w = weight[s]\n")
         w(_code(rule._post, names, "            "))
@@ -555,7 +662,71 @@ def rule_source(rule, fn):
             w(f"        post_tr[q, {j}] = v_{v}\n")
         if n_post:
             w(f"        post_tr[q, {n_post}] = k\n")
+    if rule.w_rate is not None:
+        lines.append(_lazy_weight_source(rule, fn, read))
     return "".join(lines)
+
+
+_UNPACK = ("    (par, taus, lut, dtv, post_range, p_pos, p_q, p_delay, p_grp, q_grp, q_pos, q_syn,\n"
+           "     ppre_ptr, q_ptr, d_values, has_out, hist, hist_n, pre_tr, post_tr, syn_tr,\n"
+           "     sh_tr) = tables\n")
+_NJIT = '\n\n@numba.njit(cache=True, nogil=True, error_model="numpy")\n'
+
+
+def _lazy_weight_source(rule, fn, read):
+    """The functions of a rule whose weight changes continuously, ``dw/dt = x y`` (``x`` a
+    trace of the synapse, ``y`` a shared one): ``<fn>_catch_up`` brings synapse ``p`` to step
+    ``k`` (``w += x y tau (1 - exp(-n dt / tau))`` with ``1/tau = 1/tau_x + 1/tau_y``, then
+    clipped; its decaying variables decayed to ``k``), ``<fn>_weight_at`` is the weight it would
+    have at step ``k`` without changing anything, ``<fn>_weights_at`` the same for many,
+    ``<fn>_fired`` catches up the synapses of the neurons that fired (before their spikes are
+    pushed) and ``<fn>_catch_up_all`` every synapse (before the script changes a shared
+    variable)."""
+    x, y = rule.w_rate
+    decaying = [v for v in rule.variables if v in rule.taus]
+    i_y, i_eff = decaying.index(y), len(decaying)
+    syn_v = rule.layout()[2]
+    n_syn = len(syn_v)
+    j_x, j_y = syn_v.index(x), rule.shared.index(y)
+    par_names = sorted(rule.parameters)
+    clip = ""
+    if rule.w_bounds is not None:
+        lo, hi = (f"par[{par_names.index(b)}]" if isinstance(b, str) else repr(b)
+                  for b in rule.w_bounds)
+        clip = f"{{ind}}w = min(max(w, {lo}), {hi})\n"
+    integral = ("{ind}m = last - np.int64(sh_tr[{j_y}, 1])\n"
+                "{ind}y = sh_tr[{j_y}, 0] * (lut[{i_y}, m] if m < n_lut else "
+                "math.exp(-m * dt / taus[{i_y}]))\n"
+                "{ind}w = weight[s] + syn_tr[p, {j_x}] * y * taus[{i_eff}] * (1.0 - ("
+                "lut[{i_eff}, n] if n < n_lut else math.exp(-n * dt / taus[{i_eff}])))\n"
+                + clip)
+    head = (f"    last = np.int64(syn_tr[p, {n_syn}])\n    n = k - last\n"
+            "    dt = dtv[0]\n    n_lut = lut.shape[1]\n    s = p_pos[p]\n")
+    out = [_NJIT, f"def {fn}_catch_up(k, p, weight, tables):\n",
+           '    """Synapse p brought to step k (generated by neurosim.plasticity.rule)."""\n',
+           _UNPACK, head, "    if n <= 0:\n        return\n",
+           integral.format(ind="    ", j_y=j_y, i_y=i_y, j_x=j_x, i_eff=i_eff),
+           "    weight[s] = w\n"]
+    for j, v in enumerate(syn_v):
+        if v in rule.taus:
+            out.append(f"    {read(v, 'syn_tr', 'p', j, 'n')}\n    syn_tr[p, {j}] = v_{v}\n")
+    out.append(f"    syn_tr[p, {n_syn}] = k\n")
+    out += [_NJIT, f"def {fn}_weight_at(k, p, weight, tables):\n",
+            '    """Weight of synapse p at step k, nothing changed."""\n', _UNPACK, head,
+            "    w = weight[s]\n", "    if n > 0:\n",
+            integral.format(ind="        ", j_y=j_y, i_y=i_y, j_x=j_x, i_eff=i_eff),
+            "    return w\n"]
+    out += [_NJIT, f"def {fn}_weights_at(k, weight, tables, ps, out):\n",
+            "    for i in range(ps.shape[0]):\n",
+            f"        out[i] = {fn}_weight_at(k, ps[i], weight, tables)\n"]
+    out += [_NJIT, f"def {fn}_fired(k, fired, n_fired, weight, tables):\n", _UNPACK,
+            "    for f in range(n_fired):\n        g = fired[f]\n"
+            "        for p in range(ppre_ptr[g], ppre_ptr[g + 1]):\n"
+            f"            {fn}_catch_up(k, p, weight, tables)\n"]
+    out += [_NJIT, f"def {fn}_catch_up_all(k, weight, tables):\n",
+            "    for p in range(tables[5].shape[0]):\n",
+            f"        {fn}_catch_up(k, p, weight, tables)\n"]
+    return "".join(out)
 
 
 #: Order of the arrays in a projection's rule tables (the ``tables`` tuple of the generated
@@ -564,11 +735,11 @@ def rule_source(rule, fn):
 #: last), ``syn_tr`` rows synapses (step of the last event last).
 RULE_FIELDS = ("par", "taus", "lut", "dt", "post_range", "p_pos", "p_q", "p_delay", "p_grp",
                "q_grp", "q_pos", "q_syn", "ppre_ptr", "q_ptr", "d_values", "has_out", "hist",
-               "hist_n", "pre_tr", "post_tr", "syn_tr")
+               "hist_n", "pre_tr", "post_tr", "syn_tr", "sh_tr")
 #: Bytes of look-up tables per synapse of a rule (see :meth:`PlasticityRule.bytes_per_synapse`).
 RULE_INDEX_BYTES = 48
 #: The fields that change while the simulation runs.
-RULE_MUTABLE = frozenset({"pre_tr", "post_tr", "syn_tr", "hist", "hist_n"})
+RULE_MUTABLE = frozenset({"pre_tr", "post_tr", "syn_tr", "sh_tr", "hist", "hist_n"})
 
 
 def build_rule_tables(rule, dt, n_total, pre_g, delay, pos, post_q, n_post, post_range, *,
@@ -596,11 +767,15 @@ def build_rule_tables(rule, dt, n_total, pre_g, delay, pos, post_q, n_post, post
     """
     pre_v, post_v, syn_v = rule.layout()
     decaying = [v for v in rule.variables if v in rule.taus]
-    taus = np.array([rule.tau_value(v) for v in decaying] or [1.0], dtype=np.float64)
+    tau_list = [rule.tau_value(v) for v in decaying]
+    if rule.w_rate is not None:  # the weight's integral: 1/tau = 1/tau_x + 1/tau_y
+        tau_x, tau_y = (rule.tau_value(v) for v in rule.w_rate)
+        tau_list.append(1.0 / (1.0 / tau_x + 1.0 / tau_y))
+    taus = np.array(tau_list or [1.0], dtype=np.float64)
     steps = np.arange(LUT_LENGTH, dtype=np.float64)
     with np.errstate(under="ignore"):
         lut = np.exp(-steps[None, :] * dt / taus[:, None])
-    if not decaying:
+    if not tau_list:
         lut = lut[:0]
     ix = synapse_index(n_total, pre_g, delay, np.zeros(pre_g.size, dtype=np.int64),
                        post_q, n_post, burst=burst)
@@ -625,5 +800,7 @@ def build_rule_tables(rule, dt, n_total, pre_g, delay, pos, post_q, n_post, post
         q_pos=pos.astype(np.int64)[ix["q_syn"]], q_syn=ix["q_syn"], ppre_ptr=ix["ppre_ptr"],
         q_ptr=ix["q_ptr"], d_values=ix["d_values"], has_out=ix["has_out"], hist=ix["hist"],
         hist_n=ix["hist_n"], pre_tr=state(ix["n_grp"], pre_v), post_tr=post_tr,
-        syn_tr=state(pre_g.size, syn_v))
+        syn_tr=state(pre_g.size, syn_v),
+        sh_tr=np.array([[rule.initial.get(v, 0.0), 0.0] for v in rule.shared],
+                       dtype=np.float64).reshape(-1, 2))
     return tuple(tables[f] for f in RULE_FIELDS)

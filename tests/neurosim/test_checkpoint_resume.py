@@ -251,9 +251,10 @@ def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
     reduced = ns.STDP(a_plus=0.01, a_minus=0.01, tau_plus=20.0, tau_minus=20.0, w_max=10.0,
                       pairing="reduced")
     reward = ns.RewardSTDP(w_max=10.0)
-    # what the estimate assumes: index tables (48 B; reward's own kernel 72 B) plus, for
-    # reduced pairing, two flags and the step of the last event per synapse (24 B)
-    for rule, assumed in ((stdp, 48), (reduced, 72), (reward, build.PLASTIC_BYTES_PER_SYNAPSE)):
+    # what the estimate assumes: index tables (48 B) plus, for reduced pairing, two flags and
+    # the step of the last event per synapse (24 B), for RewardSTDP the eligibility and that
+    # step (16 B; its hand-written kernel kept 72 B, PLASTIC_BYTES_PER_SYNAPSE)
+    for rule, assumed in ((stdp, 48), (reduced, 72), (reward, 64)):
         dense = ns.Simulator(network(rule), dt=0.1, seed=0)
         sparse = ns.Simulator(network(rule, ns.FixedInDegree(20)), dt=0.1, seed=0)
         per_synapse = (table_bytes(dense) - table_bytes(sparse)) \
@@ -261,6 +262,7 @@ def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
         assert per_synapse == assumed, rule
     assert stdp._definition().bytes_per_synapse() == 48
     assert reduced._definition().bytes_per_synapse() == 72
+    assert reward._definition().bytes_per_synapse() == 64
     # 40,000 synapses: 64 B each static, 64 + 48 + 48 B each plastic. 5 MiB is enough for the
     # static network's estimate (2.4 MiB) but not for the plastic one's (6.1 MiB).
     monkeypatch.setattr(build, "_available_memory", lambda: 5 * 2**20)

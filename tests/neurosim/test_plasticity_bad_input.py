@@ -121,6 +121,12 @@ def test_other_engines_refuse_plasticity_at_construction():
     with pytest.raises(NotImplementedError, match=r"engine 'brian2' does not run RewardSTDP "
                                                   r"\(projection 'a->b#0'\); it runs STDP"):
         ns.Simulator(net, dt=0.1, engine="brian2")
+    net, a, b = _pair()
+    net.connect(a, b, ns.AllToAll(), weight=0.5, plasticity=ns.RewardSTDP()._definition())
+    with pytest.raises(NotImplementedError, match=r"engine 'brian2' does not run the rule "
+                                                  r"'RewardSTDP' \(projection 'a->b#0'\): its "
+                                                  r"shared variables"):
+        ns.Simulator(net, dt=0.1, engine="brian2")
     pytest.importorskip("nest")
     net, a, b = _pair()
     proj = net.connect(a, b, ns.AllToAll(), weight=0.5)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
+from neurosim.plasticity import as_statements
 
 DT = 0.1
 RELAY = ns.LIF(tau_m=10.0, c_m=250.0, e_leak=-70.0, v_th=-20.0, v_reset=-70.0, t_ref=0.0)
@@ -137,3 +138,141 @@ def test_split_runs_and_monitors_do_not_change_the_result():
     assert np.abs(out[1][0] - w_init).max() > 1.0
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+class _Kernel(ns.RewardSTDP):
+    """RewardSTDP run by its hand-written kernel (no statement definition): the reference
+    the statement path must equal while that kernel exists."""
+    _definition = None
+
+
+def _ab_network(rule_class):
+    net = ns.Network()
+    src = net.population(60, ns.PoissonSource(rate=25.0), name="src")
+    cells = net.population(20, ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-65.0, v_th=-55.0,
+                                      v_reset=-65.0, t_ref=2.0), name="cells")
+    ff = net.connect(src, cells, ns.FixedProbability(0.5), synapse=ns.ExpCurrent(5.0),
+                     weight=ns.Uniform(100.0, 300.0), delay=ns.Uniform(0.1, 3.0),
+                     plasticity=rule_class(a_plus=20.0, a_minus=25.0, tau_c=300.0,
+                                           tau_d=100.0, w_max=400.0))
+    rec = net.connect(cells, cells, ns.FixedProbability(0.3), synapse=ns.ExpCurrent(5.0),
+                      weight=ns.Uniform(0.0, 50.0), delay=ns.Uniform(0.5, 2.0),
+                      plasticity=rule_class(a_plus=5.0, a_minus=6.0, w_max=100.0,
+                                            pairing="nearest"))
+    return net, ff, rec, net.record_weights(ff, every=0.7), net.record_spikes(cells)
+
+
+def test_statement_definition_equals_the_hand_written_kernel():
+    """A/B: RewardSTDP through its statement definition gives the hand-written kernel's
+    spikes, weights (read and recorded) and dopamine levels bitwise, on a random network with
+    heterogeneous delays, both pairings, rewards and punishments between split runs."""
+    out = []
+    for rule_class in (_Kernel, ns.RewardSTDP):
+        net, ff, rec, wmon, smon = _ab_network(rule_class)
+        sim = ns.Simulator(net, dt=DT, seed=3)
+        w0 = sim.weights(ff).weight, sim.weights(rec).weight
+        for duration, amount in ((150.0, 30.0), (100.0, -20.0), (77.7, 50.0), (200.0, None)):
+            sim.run(duration)
+            if amount is not None:
+                sim.reward(amount)
+                sim.reward(amount / 2, rec)
+        out.append((sim.weights(ff).weight, sim.weights(rec).weight, sim.data[wmon].values,
+                    sim.data[smon].steps, sim.data[smon].neurons,
+                    [sim.dopamine(ff), sim.dopamine(rec)]))
+    assert type(as_statements(_Kernel())) is type(None)
+    assert out[0][3].size > 500
+    assert np.abs(out[1][0] - w0[0]).max() > 50.0 and np.abs(out[1][1] - w0[1]).max() > 10.0
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_same_rule_written_by_hand_with_set_rule_variable():
+    """RewardSTDP written with Plasticity.from_equations (shared dopamine trace, dw/dt = c d,
+    w_bounds) and driven by set_rule_variable equals RewardSTDP driven by reward, bitwise;
+    a shared trace decays exactly between runs."""
+    tau_c, tau_d = 300.0, 100.0
+    hand = ns.Plasticity.from_equations(
+        """
+        dc/dt = -c / tau_c : 1
+        dapre/dt = -apre / tau_plus : 1
+        dapost/dt = -apost / tau_minus : 1
+        ddopamine/dt = -dopamine / tau_d : 1 (shared)
+        dw/dt = c * dopamine : 1
+        """,
+        on_pre="c -= a_minus * apost; apre += 1", on_post="c += a_plus * apre; apost += 1",
+        parameters=dict(tau_c=tau_c, tau_d=tau_d, tau_plus=20.0, tau_minus=20.0,
+                        a_plus=20.0, a_minus=25.0, w_min=0.0, w_max=400.0),
+        w_bounds=("w_min", "w_max"), name="hand")
+    assert hand.storage == {"c": "synapse", "apre": "pre", "apost": "post",
+                            "dopamine": "shared"}
+    assert hand.bytes_per_synapse() == 64
+    out = []
+    for rule in (hand, ns.RewardSTDP(a_plus=20.0, a_minus=25.0, tau_c=tau_c, tau_d=tau_d,
+                                      w_max=400.0)):
+        net = ns.Network()
+        src = net.population(40, ns.PoissonSource(rate=30.0), name="src")
+        cells = net.population(5, ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-65.0, v_th=-55.0,
+                                         v_reset=-65.0, t_ref=2.0), name="cells")
+        proj = net.connect(src, cells, ns.FixedProbability(0.6), synapse=ns.ExpCurrent(5.0),
+                           weight=ns.Uniform(100.0, 300.0), delay=ns.Uniform(0.5, 2.0),
+                           plasticity=rule)
+        sim = ns.Simulator(net, dt=DT, seed=6)
+        sim.run(100.0)
+        if rule is hand:
+            sim.set_rule_variable(proj, "dopamine", 0.02, add=True)
+            assert sim.rule_variable(proj, "dopamine") == 0.02
+        else:
+            sim.reward(20.0)
+        sim.run(50.0)
+        if rule is hand:
+            assert sim.rule_variable(proj, "dopamine") == pytest.approx(
+                0.02 * math.exp(-50.0 / tau_d), rel=1e-14)
+            sim.set_rule_variable(proj, "dopamine", -0.01, add=True)
+        else:
+            sim.reward(-10.0)
+        sim.run(100.0)
+        out.append(sim.weights(proj).weight)
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(on_pre="d2 += 1"), r"assigns 'd2', a shared variable \(one value per projection\)"),
+    (dict(equations="dc/dt = -c / 5.0 : 1\nde/dt = -e / 5.0 : 1\ndw/dt = c * e : 1"),
+     r"'dw/dt = x \* y'.*here neither is shared"),
+    (dict(equations="dc/dt = -c / 5.0 : 1\ndw/dt = c * c2 : 1"),
+     r"'c2' is not a variable of the equations"),
+    (dict(equations="dc/dt = (1 - c) / 5.0 : 1\nd2 : 1 (shared)\ndw/dt = c * d2 : 1"),
+     r"'c' is not a trace decaying to 0"),
+    (dict(w_bounds=("lo", "hi"), parameters=dict(lo=1.0, hi=1.0)),
+     r"w_bounds must have lower < upper, got \('lo', 'hi'\) = \(1.0, 1.0\)"),
+    (dict(w_bounds=("lo", 2.0)), r"w_bounds: the lower bound 'lo' is not a parameter"),
+    (dict(w_bounds=(0.0, float("inf"))), "the upper bound must be a parameter name or a finite"),
+    (dict(equations="dc/dt = -c / 5.0 : 1", w_bounds=(0.0, 1.0)),
+     r"w_bounds clip the weight of 'dw/dt = ...', which the equations do not have"),
+    (dict(equations="dc/dt = -c / 5.0 : 1 (shared, unless refractory)"),
+     r"unknown flag 'unless refractory'; valid: \['shared'\]"),
+])
+def test_bad_shared_and_continuous_weight_rules_are_refused(kwargs, match):
+    base = dict(equations="dc/dt = -c / 5.0 : 1\ndd2/dt = -d2 / 50.0 : 1 (shared)\n"
+                          "dw/dt = c * d2 : 1", on_pre="c += 1")
+    base.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        ns.Plasticity.from_equations(**base)
+
+
+def test_set_rule_variable_refuses_what_it_cannot_do():
+    net, proj, _ = build()
+    static = net.connect(net.populations[0], net.populations[2], ns.AllToAll(),
+                         synapse=ns.Delta(), weight=0.1)
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    with pytest.raises(ValueError, match=r"set_rule_variable: projection 'pre->cell#2' has no "
+                                         r"plasticity rule with shared variables"):
+        sim.set_rule_variable(static, "dopamine", 1.0)
+    with pytest.raises(ValueError, match=r"rule_variable: the rule 'RewardSTDP' of projection "
+                                         r"'pre->cell#1' has no shared variable 'c'; shared "
+                                         r"variables: \['dopamine'\]"):
+        sim.rule_variable(proj, "c")
+    with pytest.raises(ValueError, match=r"set_rule_variable.value must be finite, got nan"):
+        sim.set_rule_variable(proj, "dopamine", float("nan"))
+    sim.set_rule_variable(proj, "dopamine", 0.5)
+    assert sim.dopamine(proj) == 500.0
