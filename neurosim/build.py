@@ -16,9 +16,8 @@ checkpoints (:mod:`neurosim.checkpoint`) store under ``group.field`` names:
   after ``indptr[-1]``: they are not pushed at emission, their rule delivers them;
 - :class:`Inputs`: current-injection events, noise currents, spike-time sources, Poisson
   spike probabilities;
-- ``pl``: the built-in weight-changing rules (:data:`neurosim.plasticity.STDP_FIELDS`);
-  ``ul``: one table tuple per projection with a rule written as statements
-  (:data:`neurosim.plasticity.rule.RULE_FIELDS`).
+- ``ul``: one table tuple per projection with plasticity, every rule running as statements
+  (the built-in ones through their definitions; :data:`neurosim.plasticity.rule.RULE_FIELDS`).
 
 The rest of a :class:`Build` says where things are (populations, projections' table
 positions, monitors, sampling periods) for the simulator and the Brian2 and NEST engines.
@@ -51,20 +50,13 @@ from .neurons import (
     N_STATE_ROWS,
     NeuronModel,
 )
-from .plasticity import STDP_FIELDS, RewardSTDP, as_statements, build_stdp_tables
+from .plasticity import RewardSTDP, as_statements
 from .plasticity.rule import build_rule_tables
 from .units import HZ_PER_INV_MS, to_steps, to_steps_array
 
 __all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Inputs", "Recording",
-           "spike_probability", "PLASTIC_BYTES_PER_SYNAPSE"]
+           "spike_probability"]
 
-#: Memory kept per synapse with reward-modulated STDP (the one weight-changing rule with a
-#: kernel of its own; rules run as statements: PlasticityRule.bytes_per_synapse), on top of its
-#: CSR entry: the plasticity tables' indices (position twice, rule, trace slot, delay, postsynaptic order:
-#: 6 x 8 B; trace group twice: 2 x 4 B), eligibility and its step (2 x 8 B) -- 72 B, measured
-#: equal to the growth of ``sum(a.nbytes for a in sim._b.pl)`` per synapse. The presynaptic
-#: traces (24 B) are kept per (presynaptic neuron, delay, rule), not per synapse.
-PLASTIC_BYTES_PER_SYNAPSE = 72
 #: Transient memory per plastic synapse while its tables are built (sort keys, inverse orders).
 _PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
 
@@ -154,7 +146,7 @@ class Recording(NamedTuple):
 
 class Build:
     """What :func:`build` returns: the named array groups (:class:`Neurons`,
-    :class:`Channels`, :class:`Synapses`, :class:`Inputs`, ``pl``,
+    :class:`Channels`, :class:`Synapses`, :class:`Inputs`,
     ``ul``), the compiled ``loop``, the spike list ``fired`` and ``rec_mask`` (recorded
     neurons), and where things are: ``pops``, ``pop_index`` (``id(population)`` -> index),
     ``pop_start``, ``n_total``, ``channel_ids`` ((population, synapse) -> channel),
@@ -293,9 +285,7 @@ def build(network, dt, rng, keep_tables=False):
         expected += n_exp
         if proj.plasticity is not None:
             n_plastic += n_exp
-            statements = as_statements(proj.plasticity)
-            plastic_bytes += n_exp * (PLASTIC_BYTES_PER_SYNAPSE if statements is None
-                                      else statements.bytes_per_synapse())
+            plastic_bytes += n_exp * as_statements(proj.plasticity).bytes_per_synapse()
     need = (expected * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE)
             + plastic_bytes + n_plastic * _PLASTIC_BUILD_BYTES_PER_SYNAPSE)
     avail = _available_memory()
@@ -488,7 +478,7 @@ def build(network, dt, rng, keep_tables=False):
 
     # Weight-changing plasticity: one rule index per plastic projection, one postsynaptic
     # trace slot per (rule, postsynaptic neuron).
-    rules, pl_pos, pl_q, q_rule, n_q, user_rules, lazy_p = [], [], [], [], 0, [], {}
+    user_rules, lazy_p = [], {}
     proj_tables = {}
     for proj, c, (table, off, n) in zip(net.projections, proj_channel, proj_slot):
         pos = main_pos[id(proj)] if table == "main" else inv_tx[off:off + n]
@@ -499,23 +489,12 @@ def build(network, dt, rng, keep_tables=False):
         if proj.plasticity is None:
             continue
         i_post = pop_index[id(proj.post)]
-        statements = as_statements(proj.plasticity)
-        if statements is not None:
-            user_rules.append((proj, statements, pos, target[pos].astype(np.int64) - ch_start[c],
-                               (pop_start[i_post], pop_start[i_post + 1])))
-            continue
-        q_rule.append((pop_start[i_post], pop_start[i_post + 1], n_q))
-        rules.append(proj.plasticity)
-        pl_pos.append(pos)
-        pl_q.append(target[pos].astype(np.int64) - ch_start[c] + n_q)
-        n_q += proj.post.n
-    # Plastic synapses are indexed by (presynaptic neuron, delay): the kernel finds the
-    # arrivals of one delay by bisection. p_of[i] is the index of the i-th one.
-    all_pos, all_q = cat(pl_pos, np.int64), cat(pl_q, np.int64)
-    all_rule = cat([np.full(pos.size, r, dtype=np.int64) for r, pos in enumerate(pl_pos)],
-                   np.int64)
-    # Rules written as statements: tables of their own per projection, sorted by
-    # (presynaptic neuron, delay) as the built-in rules' are.
+        user_rules.append((proj, as_statements(proj.plasticity), pos,
+                           target[pos].astype(np.int64) - ch_start[c],
+                           (pop_start[i_post], pop_start[i_post + 1])))
+    # Every rule runs as statements (the built-ins through their definitions): tables of
+    # their own per projection, sorted by (presynaptic neuron, delay), so the generated
+    # function finds the arrivals of one delay by bisection.
     b.user_rules = []
     b.ul = ()
     rule_kernels = []
@@ -537,19 +516,8 @@ def build(network, dt, rng, keep_tables=False):
         b.user_rules.append(proj)
         b.ul += (rule_tables,)
         rule_kernels.append(statements.kernel())
-    del main_pos, pl_pos
-    pl_row = np.searchsorted(indptr, all_pos, side="right") - 1  # row of each
-    order = np.lexsort((all_rule, delay[all_pos], pl_row))
-    del all_rule
-    p_of = np.empty(order.size, dtype=np.int64)
-    p_of[order] = np.arange(order.size)
-    pl = build_stdp_tables(rules, dt, n_total, pl_row[order],
-                           delay[all_pos[order]], all_pos[order], all_q[order], n_q,
-                           np.array(q_rule, dtype=np.int64).reshape(-1, 3), burst=st_burst)
-    del pl_row, all_pos, all_q, order
-    off = 0
+    del main_pos
     b.reward_rules = []     # (projection, index in ul) of the RewardSTDP projections
-    b.reward_rules_pl = []  # (projection, rule in pl): RewardSTDP run by its own kernel
     for i, proj in enumerate(b.user_rules):
         # plain weights: no synapse to bring up to date; lazily integrated weights: the
         # synapse's index in its rule's tables
@@ -557,14 +525,6 @@ def build(network, dt, rng, keep_tables=False):
             proj_tables[id(proj)][1].size, -1, dtype=np.int64))
         if isinstance(proj.plasticity, RewardSTDP):
             b.reward_rules.append((proj, i))
-    for r, proj in enumerate(p for p in net.projections
-                             if p.plasticity is not None and proj_tables[id(p)][0] == "main"
-                             and as_statements(p.plasticity) is None):
-        n = proj_tables[id(proj)][1].size
-        proj_tables[id(proj)][2] = p_of[off:off + n]
-        off += n
-        if isinstance(proj.plasticity, RewardSTDP):
-            b.reward_rules_pl.append((proj, r))
     b.weight_monitors = list(net.weight_monitors)
     for mon in b.weight_monitors:
         n = proj_tables[id(mon.projection)][1].size
@@ -590,12 +550,10 @@ def build(network, dt, rng, keep_tables=False):
     b.synapses = Synapses(indptr=indptr, target=target, weight=weight, delay=delay,
                           tx_indptr=tx_indptr)
     b.inputs = Inputs(*inj, *noise, *st, poisson_p, *pin)
-    b.pl = tuple(pl[f] for f in STDP_FIELDS)
     # Which parts of the compiled loop this network needs (neurosim.loop).
     present = set(int(k) for k in pop_kind)
     b.loop_module = compiled_module(
         {"poisson": KIND_POISSON in present,
-         "plasticity": len(rules) > 0,
          "noise": noise[0].size > 0, "poisson_input": pin[0].size > 0},
         kernels, rule_kernels, sorted(b.lazy_rules.values()))
     b.loop = b.loop_module.run_steps

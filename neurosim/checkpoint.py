@@ -46,8 +46,6 @@ MUTABLE = frozenset({
     "neurons.state", "neurons.refrac", "neurons.i_inj", "neurons.i_det",
     "channels.x1", "channels.x2", "channels.ring", "synapses.weight",
     "inputs.inj_ptr", "inputs.st_ptr", "inputs.poisson_p", "fired",
-    "pl.grp_tr", "pl.c", "pl.c_last", "pl.o1", "pl.o2", "pl.o_last", "pl.hist", "pl.hist_n",
-    "pl.dopa", "pl.dopa_step",
 })
 
 
@@ -70,13 +68,11 @@ def engine_arrays(sim):
     -------
     dict of str -> numpy.ndarray
     """
-    from .plasticity import STDP_FIELDS
     from .plasticity.rule import RULE_FIELDS
     b = sim._b
     out = {"fired": b.fired, "rec_mask": b.rec_mask}
     groups = {name: (getattr(b, name)._fields, getattr(b, name))
               for name in ("neurons", "channels", "synapses", "inputs")}
-    groups["pl"] = (STDP_FIELDS, b.pl)
     for i, tables in enumerate(b.ul):
         groups[f"ul.{i}"] = (RULE_FIELDS, tables)
     for group, (names, arrays) in groups.items():

@@ -30,7 +30,7 @@ __all__ = ["compiled_loop", "cache_dir", "loop_source"]
 _LOADED = {}
 _DIGEST = []
 #: Modules whose numba kernels the generated loop calls; their text is part of the cache key.
-_KERNEL_MODULES = ("delays.py", "plasticity/reward.py")
+_KERNEL_MODULES = ("delays.py",)
 
 
 def cache_dir():
@@ -79,7 +79,6 @@ import numba
 import numpy as np
 
 from neurosim.delays import push_spikes
-from neurosim.plasticity import plasticity_step, reward_catch_up_fired, weight_now
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -105,7 +104,7 @@ def loop_source(parts, kernels, rules=(), lazy=()):
     parts : dict of str -> bool
         Which blocks the network needs: ``"poisson"`` (Poisson source populations),
         ``"poisson_input"`` (independent Poisson drive, ``Network.poisson_input``),
-        ``"plasticity"`` (reward-modulated STDP), ``"noise"``.
+        ``"noise"``.
     kernels : list of (int, str, str)
         Generated population kernels: kind code, function name, source.
     rules : list of (str, str)
@@ -127,7 +126,7 @@ def loop_source(parts, kernels, rules=(), lazy=()):
     w('''
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def run_steps(step0, n_steps, nrn, chn, syn, inp, pl, ul, rng, rec):
+def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):
     # the named groups of neurosim.build, unpacked by name
     pop_start, pop_kind, pop_par = nrn.pop_start, nrn.pop_kind, nrn.pop_par
     pop_ch_ptr, pop_ch, state, refrac = nrn.pop_ch_ptr, nrn.pop_ch, nrn.state, nrn.refrac
@@ -206,19 +205,14 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, pl, ul, rng, rec):
             st_ptr[0] += 1
         # 4. push spikes into the delay buffers
 ''')
-    if parts.get("plasticity"):
-        w("        reward_catch_up_fired(k, fired, n_fired, weight, pl)\n")
     for i in lazy:
         w(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n")
     w("        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
-    if parts.get("plasticity") or rules:
+    if rules:
         w("        # 5. plasticity\n")
-    if parts.get("plasticity"):
-        w("        plasticity_step(k, fired, n_fired, weight, pl)\n")
     for i, (name, _) in enumerate(rules):
         w(f"        {name}(k, fired, n_fired, weight, target, ring, ul[{i}])\n")
-    weight_read = ("weight_now(k + 1, wr_pos[q], wr_p[q], weight, pl)" if parts.get("plasticity")
-                   else "weight[wr_pos[q]]")
+    weight_read = "weight[wr_pos[q]]"
     read_lines = "".join(f"                {'if' if n == 0 else 'elif'} wr_rule[q] == {i}:\n"
                          f"                    w_q = {rules[i][0]}_weight_at(k + 1, wr_p[q], "
                          f"weight, ul[{i}])\n" for n, i in enumerate(lazy))

@@ -72,13 +72,7 @@ from .build import Build, Recording, _RowBlocks, build, cat, spike_probability
 from .inputs import PoissonSource
 from .network import Network, Population, Projection, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import NeuronModel
-from .plasticity import (
-    STDP_FIELDS,
-    RewardSTDP,
-    as_statements,
-    reward_catch_up_rule,
-    weights_now,
-)
+from .plasticity import RewardSTDP, as_statements
 from .plasticity.rule import RULE_FIELDS
 from .records import SpikeRecord, StateRecord, WeightRecord, WeightTable
 from .units import to_steps
@@ -486,7 +480,7 @@ class Simulator:
             count = np.zeros(1, dtype=np.int64)
             b = self._b
             got = b.loop(self.step, n_steps - done, b.neurons, b.channels, b.synapses,
-                         b.inputs, b.pl, b.ul, self.rng,
+                         b.inputs, b.ul, self.rng,
                          Recording(b.fired, b.rec_mask, spk_step, spk_idx, count, b.spk_room,
                                    *probe, probe_out, *wprobe))
             self.step += got
@@ -629,8 +623,7 @@ class Simulator:
             getattr(self._b.loop_module, self._b.rule_names[u] + "_weights_at")(
                 self.step, self._b.synapses.weight, self._b.ul[u], p_idx, w)
         else:
-            weights_now(self.step, self._b.synapses.weight, self._b.pl, pos,
-                        np.full(pos.size, -1, dtype=np.int64) if p_idx is None else p_idx, w)
+            w[:] = self._b.synapses.weight[pos]
         d = self._b.synapses.delay[pos]
         return WeightTable(pre=pre, post=post, weight=w, delay=d * self.dt,
                            projection=projection.name, n_pre=projection.pre.n,
@@ -723,9 +716,7 @@ class Simulator:
                 raise ValueError(f"reward: projection {projection.name!r} has no RewardSTDP "
                                  f"plasticity")
         targets = [(p, r) for p, r in self._b.reward_rules if projection is None or p is projection]
-        old = [(p, r) for p, r in self._b.reward_rules_pl
-               if projection is None or p is projection]
-        if not targets and not old:
+        if not targets:
             raise ValueError("reward: the network has no RewardSTDP projection")
         for proj, u in targets:
             rule = as_statements(proj.plasticity)
@@ -733,16 +724,6 @@ class Simulator:
                                      amount, True)
             if self._backend is not None:  # only NEST runs RewardSTDP on another engine
                 self._backend.set_dopamine(u, level)
-        dopa, dopa_step = self._b.pl[STDP_FIELDS.index("dopa")], \
-            self._b.pl[STDP_FIELDS.index("dopa_step")]
-        for proj, r in old:
-            reward_catch_up_rule(self.step, r, self._b.synapses[2], self._b.pl)
-            d_now = dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
-                                       / proj.plasticity.tau_d)
-            dopa[r] = d_now + amount
-            dopa_step[r] = self.step
-            if self._backend is not None:  # only NEST runs RewardSTDP on another engine
-                self._backend.set_dopamine(r, dopa[r])
 
     def dopamine(self, projection: Projection) -> float:
         """The dopamine level ``d`` of a :class:`RewardSTDP` projection now, Hz (1/s; the unit
@@ -751,11 +732,5 @@ class Simulator:
         for proj, _ in self._b.reward_rules:
             if proj is projection:
                 return 1000.0 * self.rule_variable(proj, "dopamine")  # per ms -> Hz
-        for proj, r in self._b.reward_rules_pl:
-            if proj is projection:
-                dopa, dopa_step = self._b.pl[STDP_FIELDS.index("dopa")], \
-                    self._b.pl[STDP_FIELDS.index("dopa_step")]
-                return 1000.0 * float(dopa[r] * math.exp(-(self.step - dopa_step[r]) * self.dt
-                                                         / proj.plasticity.tau_d))  # per ms -> Hz
         raise ValueError(f"dopamine: projection {projection.name!r} has no RewardSTDP "
                          f"plasticity")

@@ -804,7 +804,7 @@ class NestEngine:
         # connections can be found again: one per projection, and for RewardSTDP one per
         # distinct delay (its amplitudes depend on the delay and are common properties).
         self._plastic_conns = {}   # id(proj) -> [(connections, mask, pre ids, post ids)]
-        self._reward_conns = {}    # rule index in sim.built.pl -> [connections]
+        self._reward_conns = {}    # rule index in sim.built.ul -> [connections]
         vt = nest.Create("volume_transmitter") if self._reward else None
         n_models = 0
         for proj, (pre, post, w, d), nd in zip(net.projections, sim.built.tables, nest_delays):

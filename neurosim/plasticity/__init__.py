@@ -70,28 +70,15 @@ emitted and the scaled weight is put into the delay buffer (step 4).
 
 from .base import DEPENDENCES, PAIRINGS, Plasticity, as_statements
 from .index import synapse_index
-from .reward import (
-    KIND_REWARD,
-    LUT_LENGTH,
-    STDP_FIELDS,
-    RewardSTDP,
-    build_stdp_tables,
-    plasticity_step,
-    reward_catch_up_fired,
-    reward_catch_up_rule,
-    weight_now,
-    weights_now,
-)
-from .rule import PlasticityRule
+from .reward import RewardSTDP
+from .rule import LUT_LENGTH, PlasticityRule
 from .stdp import STDP
 from .triplet import TripletSTDP
 from .tsodyks_markram import TsodyksMarkram
 
 __all__ = ["Plasticity", "PlasticityRule", "STDP", "TripletSTDP", "RewardSTDP",
            "TsodyksMarkram", "PAIRINGS", "DEPENDENCES", "RULES", "as_statements",
-           "synapse_index", "build_stdp_tables", "STDP_FIELDS", "LUT_LENGTH", "KIND_REWARD",
-           "plasticity_step", "reward_catch_up_fired", "reward_catch_up_rule", "weight_now",
-           "weights_now"]
+           "synapse_index", "LUT_LENGTH"]
 
 #: The named built-in rules.
 RULES = (STDP, TripletSTDP, RewardSTDP, TsodyksMarkram)

@@ -69,9 +69,12 @@ import numpy as np
 from ..equations import _ALLOWED_NODES, FUNCTIONS, _parse_expr, _split_statements, parse_equations
 from .base import Plasticity
 from .index import synapse_index
-from .reward import LUT_LENGTH
 
-__all__ = ["PlasticityRule"]
+__all__ = ["PlasticityRule", "LUT_LENGTH"]
+
+#: Length of each decay look-up table (entries ``exp(-n dt / tau)`` for ``n`` steps); longer
+#: intervals are computed with ``exp`` directly.
+LUT_LENGTH = 1 << 13
 
 #: Names a rule may not give its variables or parameters.
 _RESERVED = {"w", "t", "dt", "k", "i", "j", "p", "q", "s", "g", "m", "d"} | set(FUNCTIONS)

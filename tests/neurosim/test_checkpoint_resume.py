@@ -245,7 +245,7 @@ def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
         net.connect(a, a, connector, weight=1.0, plasticity=rule)
         return net
     def table_bytes(sim):
-        return sum(a.nbytes for a in sim._b.pl) + sum(a.nbytes for t in sim._b.ul for a in t)
+        return sum(a.nbytes for t in sim._b.ul for a in t)
 
     stdp = ns.STDP(a_plus=0.01, a_minus=0.01, tau_plus=20.0, tau_minus=20.0, w_max=10.0)
     reduced = ns.STDP(a_plus=0.01, a_minus=0.01, tau_plus=20.0, tau_minus=20.0, w_max=10.0,
@@ -253,7 +253,7 @@ def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
     reward = ns.RewardSTDP(w_max=10.0)
     # what the estimate assumes: index tables (48 B) plus, for reduced pairing, two flags and
     # the step of the last event per synapse (24 B), for RewardSTDP the eligibility and that
-    # step (16 B; its hand-written kernel kept 72 B, PLASTIC_BYTES_PER_SYNAPSE)
+    # step (16 B; its former hand-written kernel kept 72 B)
     for rule, assumed in ((stdp, 48), (reduced, 72), (reward, 64)):
         dense = ns.Simulator(network(rule), dt=0.1, seed=0)
         sparse = ns.Simulator(network(rule, ns.FixedInDegree(20)), dt=0.1, seed=0)

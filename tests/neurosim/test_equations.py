@@ -446,10 +446,12 @@ def test_unstable_custom_model_stops_with_the_population_variable_and_time():
 def test_generated_loop_holds_only_the_parts_a_network_uses():
     kernel = (20, "eq_k", "def eq_k(*args):\n    return args[-1]\n")
     bare = loop.loop_source({}, [kernel])
-    assert "eq_k(start" in bare and "plasticity_step(" not in bare
+    assert "eq_k(start" in bare and "# 5. plasticity" not in bare
     assert "hodgkin_huxley_step(" not in bare and "standard_normal" not in bare
-    full = loop.loop_source({"plasticity": True, "noise": True}, [])
-    assert "plasticity_step(k" in full and "standard_normal" in full
+    rule = ("rule_abc", "def rule_abc(*args):\n    return None\n")
+    full = loop.loop_source({"noise": True}, [], [rule])
+    assert "rule_abc(k, fired" in full and "standard_normal" in full
+    assert "# 5. plasticity" in full
 
 
 def test_cache_dir_is_configurable_and_falls_back_when_unwritable(tmp_path, monkeypatch):
