@@ -399,6 +399,30 @@ class NoParameters:
     input_dim: Any
     seed: Any
 
+    def _setup(self, owner, seed, input_dim, input_shape, name) -> None:
+        """Validate and set what these layers' constructors share: the seed, the input size
+        (``input_dim`` or Keras' ``input_shape=(features,)``) and the name."""
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"{owner}.seed must be an integer >= 0 or None, got {seed!r}")
+        self.seed = None if seed is None else int(seed)
+        if input_shape is not None:
+            if input_dim is not None:
+                raise ValueError(f"{owner}: give input_dim or input_shape, not both")
+            shape = tuple(input_shape)
+            if len(shape) != 1:
+                raise ValueError(f"{owner}.input_shape must have one dimension (features), "
+                                 f"got {shape}")
+            input_dim = shape[0]
+        self.input_dim = None if input_dim is None else _positive_int(owner, "input_dim",
+                                                                      input_dim)
+        self.name: Any = name
+        self.activation = _act.identity
+        self.kernel_regularizer = self.bias_regularizer = None
+        self.use_bias = False
+        self._seed = self.seed
+        self._rng: Any = None
+
     @property
     def units(self):
         """Output features (per step for sequences): as many as inputs."""
@@ -476,27 +500,8 @@ class Dropout(NoParameters):
             raise ValueError(f"Dropout.rate must be in [0, 1) (the fraction of inputs dropped), "
                              f"got {rate!r}")
         self.rate = r
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or seed < 0):
-            raise ValueError(f"Dropout.seed must be an integer >= 0 or None, got {seed!r}")
-        self.seed = None if seed is None else int(seed)
-        if input_shape is not None:
-            if input_dim is not None:
-                raise ValueError("Dropout: give input_dim or input_shape, not both")
-            shape = tuple(input_shape)
-            if len(shape) != 1:
-                raise ValueError(f"Dropout.input_shape of a first layer must be (features,), got "
-                                 f"{shape}")
-            input_dim = shape[0]
-        self.input_dim = None if input_dim is None else _positive_int("Dropout", "input_dim",
-                                                                      input_dim)
-        self.name: Any = name
+        self._setup("Dropout", seed, input_dim, input_shape, name)
         self.outputs_time = False  # set by Sequential.add from the layer before
-        self.activation = _act.identity
-        self.kernel_regularizer = self.bias_regularizer = None
-        self.use_bias = False
-        self._seed = self.seed
-        self._rng: Any = None
 
 
     def check_input(self, X, name="X") -> None:

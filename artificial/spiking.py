@@ -263,26 +263,7 @@ class SpikeEncoder(NoParameters):
                  name: str | None = None) -> None:
         self.steps = _positive_int("SpikeEncoder", "steps", steps)
         self.code = _choice("SpikeEncoder", "code", code, ENCODINGS)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or seed < 0):
-            raise ValueError(f"SpikeEncoder.seed must be an integer >= 0 or None, got {seed!r}")
-        self.seed = None if seed is None else int(seed)
-        if input_shape is not None:
-            if input_dim is not None:
-                raise ValueError("SpikeEncoder: give input_dim or input_shape, not both")
-            shape = tuple(input_shape)
-            if len(shape) != 1:
-                raise ValueError(f"SpikeEncoder.input_shape must have one dimension (features), "
-                                 f"got {shape}")
-            input_dim = shape[0]
-        self.input_dim = None if input_dim is None else _positive_int("SpikeEncoder", "input_dim",
-                                                                      input_dim)
-        self.name = name
-        self.activation = _act.identity
-        self.kernel_regularizer = self.bias_regularizer = None
-        self.use_bias = False
-        self._seed = self.seed
-        self._rng = None
+        self._setup("SpikeEncoder", seed, input_dim, input_shape, name)
 
     def check_input(self, X, name="X") -> None:
         """Refuse intensities outside ``[0, 1]`` before anything runs."""
