@@ -18,8 +18,8 @@ from .connectivity import Connector
 from .distributions import Distribution
 from .inputs import CurrentInjection, PoissonSource, SpikeTimes
 from .neurons import MODEL_KINDS, Model
-from .plasticity import RULES, Plasticity
-from .synapses import ExpCurrent, Synapse
+from .plasticity import RULES, Plasticity, as_statements
+from .synapses import SYNAPSES, ExpCurrent, Synapse
 
 if TYPE_CHECKING:
     from .nir_exchange import NIRImport
@@ -277,12 +277,15 @@ class Network:
         if synapse is None:
             synapse = ExpCurrent(tau=5.0)
         if not isinstance(synapse, Synapse):
-            raise TypeError(f"connect: synapse must be Delta, ExpCurrent, AlphaCurrent, "
-                            f"ExpConductance or AlphaConductance, got {synapse!r}")
+            raise TypeError(f"connect: synapse must be one of the kinetics "
+                            f"{sorted(SYNAPSES)} (neurosim.synapses), got {synapse!r}")
         if plasticity is not None and not isinstance(plasticity, Plasticity):
             kinds = [r.__name__ for r in RULES]
-            raise TypeError(f"connect: plasticity must be one of {kinds} (one rule per "
-                            f"projection), got {plasticity!r}")
+            raise TypeError(f"connect: plasticity must be one of {kinds} or a rule made by "
+                            f"Plasticity.from_equations (one rule per projection), got "
+                            f"{plasticity!r}")
+        if plasticity is not None:
+            as_statements(plasticity)  # a rule the engine cannot run is refused here
         if connector.weights is not None and weight is not None:
             raise ValueError(f"connect: {type(connector).__name__} supplies the weights; do "
                              f"not pass weight")

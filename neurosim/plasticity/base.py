@@ -110,15 +110,20 @@ def _rule(owner, equations, **kwargs):
 
 def as_statements(rule):
     """The rule written as statements that the engine runs for ``rule``: itself for a
-    :class:`~neurosim.plasticity.rule.PlasticityRule`, the definition of :class:`STDP`,
-    :class:`TripletSTDP`, :class:`RewardSTDP` and :class:`TsodyksMarkram`, None for a rule
-    without a definition (run by the hand-written kernel of :mod:`.reward`)."""
+    :class:`~neurosim.plasticity.rule.PlasticityRule`, the definition (``_definition()``) of
+    :class:`STDP`, :class:`TripletSTDP`, :class:`RewardSTDP` and :class:`TsodyksMarkram`;
+    None for no rule. Every rule runs this way: a subclass of :class:`Plasticity` without a
+    definition is refused."""
     if rule is None:
         return None
     if hasattr(rule, "kernel"):
         return rule
     definition = getattr(rule, "_definition", None)
-    return definition() if definition is not None else None
+    if definition is None:
+        raise TypeError(f"{type(rule).__name__} has no _definition(): a plasticity rule runs "
+                        f"as statements; return Plasticity.from_equations(...) from "
+                        f"_definition(), or pass that rule itself")
+    return definition()
 
 
 def _validate_common(obj, *, rates, taus, pairings=PAIRINGS[:2]):

@@ -32,9 +32,8 @@ class RewardSTDP(Plasticity):
 
     The engine runs the rule as its statement definition (:meth:`_definition`: ``c`` per
     synapse, the dopamine level a shared trace, ``dw/dt = c * dopamine`` integrated lazily;
-    :mod:`neurosim.plasticity.rule`), 64 bytes per synapse. The hand-written kernels below
-    give the same results bitwise (``tests/neurosim/test_reward_stdp.py``); they run only
-    for a rule without a definition and are to be deleted.
+    :mod:`neurosim.plasticity.rule`), 64 bytes per synapse; it gave the hand-written kernel
+    it replaced bitwise.
 
     The dopamine level starts at 0 and jumps only through :meth:`neurosim.Simulator.reward`,
     between runs.

@@ -150,3 +150,17 @@ def test_static_projection_weights_are_reported_and_recorded_as_constants():
     np.testing.assert_allclose(table.delay, [0.3, 2.0])
     np.testing.assert_array_equal(table.matrix(3, 2), [[0, 1.5], [0, 0], [2.5, 0]])
     np.testing.assert_array_equal(sim.data[mon].values, np.tile([1.5, 2.5], (5, 1)))
+
+
+def test_a_rule_without_a_definition_is_refused_at_connect():
+    """Every rule runs as statements: a Plasticity subclass that gives none is refused when
+    it is connected, with the way out."""
+    class Handmade(ns.Plasticity):
+        pass
+    net = ns.Network()
+    a = net.population(2, ns.PoissonSource(rate=5.0), name="a")
+    b = net.population(2, ns.LIF(), name="b")
+    with pytest.raises(TypeError, match=r"Handmade has no _definition\(\): a plasticity rule "
+                                        r"runs as statements; return "
+                                        r"Plasticity.from_equations"):
+        net.connect(a, b, ns.AllToAll(), plasticity=Handmade())
