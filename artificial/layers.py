@@ -157,7 +157,32 @@ class _RNNCache:
         self.x, self.z, self.h = x, z, h
 
 
-class SimpleRNN:
+class FlatParameters:
+    """What layers whose weights live in the model's flat parameter vector share: ``_layout``
+    lists ``(name, shape)`` in order, and ``bind`` makes each (and its gradient ``grad_name``)
+    a view into the model's vectors; ``_ATTR`` renames a part's attribute where it differs."""
+
+    _ATTR: dict = {}
+    input_dim: Any
+
+    def _layout(self, n_in):
+        raise NotImplementedError  # pragma: no cover - each layer lists its parts
+
+    def n_params(self, n_in: int) -> int:
+        return sum(int(np.prod(shape)) for _, shape in self._layout(n_in))
+
+    def bind(self, n_in: int, params: np.ndarray, grads: np.ndarray) -> None:
+        """Make every parameter (and its gradient) a view into the model's flat vectors."""
+        self.input_dim = n_in
+        start = 0
+        for name, shape in self._layout(n_in):
+            size = int(np.prod(shape))
+            setattr(self, self._ATTR.get(name, name), params[start:start + size].reshape(shape))
+            setattr(self, "grad_" + name, grads[start:start + size].reshape(shape))
+            start += size
+
+
+class SimpleRNN(FlatParameters):
     """A fully recurrent layer of rate units, in the semantics of Keras' ``SimpleRNN``.
 
     For an input sequence ``x`` of shape ``(batch, steps, features)``, from ``h[-1] = 0``::
@@ -252,18 +277,6 @@ class SimpleRNN:
             parts.append(("bias", (self.units,)))
         return parts
 
-    def n_params(self, n_in: int) -> int:
-        return sum(int(np.prod(shape)) for _, shape in self._layout(n_in))
-
-    def bind(self, n_in: int, params: np.ndarray, grads: np.ndarray) -> None:
-        """Make the weights (and their gradients) views into the model's flat vectors."""
-        self.input_dim = n_in
-        start = 0
-        for name, shape in self._layout(n_in):
-            size = int(np.prod(shape))
-            setattr(self, name, params[start:start + size].reshape(shape))
-            setattr(self, "grad_" + name, grads[start:start + size].reshape(shape))
-            start += size
 
     def initialize(self, rng: np.random.Generator) -> None:
         dtype = self.kernel.dtype

@@ -89,7 +89,7 @@ from . import activations as _act
 from . import initializers as _init
 from . import regularizers as _reg
 from ._validation import as_real, lookup
-from .layers import NoParameters
+from .layers import FlatParameters, NoParameters
 
 __all__ = ["Surrogate", "FastSigmoid", "ArcTan", "Triangle", "SmoothSigmoid", "SpikeEncoder",
            "LIFDense", "LIFRecurrent", "surrogates", "get_surrogate", "ENCODINGS", "READOUTS"]
@@ -321,7 +321,7 @@ class _LIFCache:
         self.penalty = 0.0
 
 
-class LIFDense:
+class LIFDense(FlatParameters):
     """A fully connected layer of leaky integrate-and-fire neurons (equations: module docstring).
 
     Parameters
@@ -370,6 +370,9 @@ class LIFDense:
     name : str, optional
     """
 
+    # the learnable time constants' parameters are tau_m_param / tau_syn_param (tau_m and
+    # tau_syn stay the given values)
+    _ATTR = {"tau_m": "tau_m_param", "tau_syn": "tau_syn_param"}
     outputs_time = True
     consumes_time = True
     recurrent = False
@@ -461,19 +464,6 @@ class LIFDense:
                 parts.append(("tau_syn", (self.units,)))
         return parts
 
-    def n_params(self, n_in: int) -> int:
-        return sum(int(np.prod(shape)) for _, shape in self._layout(n_in))
-
-    def bind(self, n_in: int, params: np.ndarray, grads: np.ndarray) -> None:
-        """Make every parameter (and its gradient) a view into the model's flat vectors."""
-        self.input_dim = n_in
-        start = 0
-        for name, shape in self._layout(n_in):
-            size = int(np.prod(shape))
-            attr = {"tau_m": "tau_m_param", "tau_syn": "tau_syn_param"}.get(name, name)
-            setattr(self, attr, params[start:start + size].reshape(shape))
-            setattr(self, "grad_" + name, grads[start:start + size].reshape(shape))
-            start += size
 
     def initialize(self, rng: np.random.Generator) -> None:
         dtype = self.kernel.dtype
