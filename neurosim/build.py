@@ -14,8 +14,9 @@ checkpoints (:mod:`neurosim.checkpoint`) store under ``group.field`` names:
 - :class:`Synapses`: the synapse table in CSR form (by presynaptic neuron); the synapses of
   rules that decide what an arrival transmits (``transmit=``, e.g. ``TsodyksMarkram``) come
   after ``indptr[-1]``: they are not pushed at emission, their rule delivers them;
-- :class:`Inputs`: current-injection events, noise currents, spike-time sources, Poisson
-  spike probabilities;
+- ``inputs``: the tables of each registered input block by name
+  (:mod:`neurosim.inputs`: current events, noise currents, spike-time sources, Poisson
+  sources and drives); the loop receives those the network uses, as the tuple ``inp``;
 - ``ul``: one table tuple per projection with plasticity, every rule running as statements
   (the built-in ones through their definitions; :data:`neurosim.plasticity.rule.RULE_FIELDS`).
 
@@ -25,7 +26,6 @@ positions, monitors, sampling periods) for the simulator and the Brian2 and NEST
 
 from __future__ import annotations
 
-import math
 import os
 from typing import NamedTuple
 
@@ -41,21 +41,22 @@ from .connectivity import (
 from .delays import delay_steps, ring_buffer
 from .distributions import Distribution, draw
 from .equation_model import KIND_EQUATIONS
-from .inputs import NoisyCurrent, PoissonSource, SpikeTimes
+from .inputs import INPUTS, spike_probability
+from .inputs.base import BuildContext, input_items
 from .loop import compiled_module
 from .network import SpikeMonitor, StateMonitor
-from .neurons import (
-    KIND_POISSON,
-    N_CHANNEL_COEFS,
-    N_STATE_ROWS,
-    NeuronModel,
-)
+from .neurons import N_CHANNEL_COEFS, N_STATE_ROWS, NeuronModel
 from .plasticity import RewardSTDP, as_statements
 from .plasticity.rule import build_rule_tables
-from .units import HZ_PER_INV_MS, to_steps, to_steps_array
+from .units import to_steps
 
-__all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Inputs", "Recording",
-           "spike_probability"]
+__all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Recording",
+           "spike_probability", "KIND_SOURCES"]
+
+#: Kind codes of the spike-source populations whose input block runs as their kernel
+#: (``"population"`` blocks, numbered from here in registration order); -1 for a population
+#: no kernel runs (its block emits after the populations).
+KIND_SOURCES = 10
 
 #: Transient memory per plastic synapse while its tables are built (sort keys, inverse orders).
 _PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
@@ -94,26 +95,6 @@ class Synapses(NamedTuple):
     tx_indptr: np.ndarray  #: transmitting synapses of g: indptr[-1] + [tx_indptr[g], ...[g + 1])
 
 
-class Inputs(NamedTuple):
-    """Injected currents, noise currents, spike-time sources and Poisson sources."""
-    inj_step: np.ndarray   #: step of each change of injected current (sorted)
-    inj_idx: np.ndarray    #: its neuron
-    inj_val: np.ndarray    #: the change, pA
-    inj_ptr: np.ndarray    #: next event to apply (one int64)
-    nz_idx: np.ndarray     #: neurons with a noise current
-    nz_mean: np.ndarray    #: its mean, pA
-    nz_std: np.ndarray     #: its standard deviation per step, pA
-    nz_start: np.ndarray   #: first step
-    nz_stop: np.ndarray    #: stop step
-    st_step: np.ndarray    #: spike-time sources: step of each spike (sorted)
-    st_idx: np.ndarray     #: its neuron
-    st_ptr: np.ndarray     #: next spike to emit (one int64)
-    poisson_p: np.ndarray  #: spike probability per step of each neuron (0 unless Poisson)
-    pin_slot: np.ndarray   #: Poisson inputs: channel slot of each (input, target neuron)
-    pin_lam: np.ndarray    #: its expected number of spikes per step, n rate dt
-    pin_w: np.ndarray      #: weight of each spike
-
-
 class Recording(NamedTuple):
     """What one call of the loop records into (made per call by the simulator): the spike
     list of the step, which neurons are recorded, the spike buffer and its fill count
@@ -146,14 +127,16 @@ class Recording(NamedTuple):
 
 class Build:
     """What :func:`build` returns: the named array groups (:class:`Neurons`,
-    :class:`Channels`, :class:`Synapses`, :class:`Inputs`,
-    ``ul``), the compiled ``loop``, the spike list ``fired`` and ``rec_mask`` (recorded
-    neurons), and where things are: ``pops``, ``pop_index`` (``id(population)`` -> index),
-    ``pop_start``, ``n_total``, ``channel_ids`` ((population, synapse) -> channel),
-    ``proj_channel``, ``proj_tables`` (``id(projection)`` -> (table, positions, plastic
-    indices)), ``tables`` (each projection's (pre, post, weight, delay) when kept for another
-    engine), ``monitors``, ``state_monitors``, ``weight_monitors``, ``every_steps``,
-    ``reward_rules``, ``user_rules``, ``spk_room``."""
+    :class:`Channels`, :class:`Synapses`, ``inputs`` (block name -> tables) and ``inp`` (the
+    tables of the blocks the loop runs), ``ul``), the compiled ``loop``, the spike list
+    ``fired`` and ``rec_mask`` (recorded neurons), and where things are: ``pops``,
+    ``pop_index`` (``id(population)`` -> index), ``pop_start``, ``n_total``,
+    ``channel_ids`` ((population, synapse) -> channel), ``proj_channel``, ``input_blocks``
+    (the blocks the loop runs, with their population kind codes), ``proj_tables``
+    (``id(projection)`` -> (table, positions, plastic indices)), ``tables`` (each
+    projection's (pre, post, weight, delay) when kept for another engine), ``monitors``,
+    ``state_monitors``, ``weight_monitors``, ``every_steps``, ``reward_rules``,
+    ``user_rules``, ``spk_room``."""
 
 
 def _available_memory():
@@ -180,16 +163,6 @@ def _check_length(proj, label, value, n_syn):
         f"count give a scalar or a distribution such as ns.Uniform(...)")
 
 
-def spike_probability(pop, rate, dt):
-    """Spike probability per step of a :class:`PoissonSource` population at ``rate`` (Hz)."""
-    rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (pop.n,))
-    prob = rate * dt / HZ_PER_INV_MS
-    if prob.size and prob.max() > 1.0:
-        raise ValueError(f"PoissonSource {pop.name!r}: rate {float(rate.max())!r} Hz "
-                         f"exceeds one spike per step of dt = {dt!r} ms")
-    return prob
-
-
 def build(network, dt, rng, keep_tables=False):
     """Build ``network`` for the engine at time step ``dt`` (ms), drawing from ``rng``.
 
@@ -214,12 +187,14 @@ def build(network, dt, rng, keep_tables=False):
         if key not in channels:
             channels[key] = len(channels)
         proj_channel.append(channels[key])
-    pin_channel = []  # Poisson inputs enter through channels too
-    for inp in net.poisson_inputs:
-        key = (pop_index[id(inp.population)], inp.synapse)
-        if key not in channels:
-            channels[key] = len(channels)
-        pin_channel.append(channels[key])
+    items = input_items(net)  # inputs such as Poisson drives enter through channels too
+    item_channel = {}
+    for name, block in INPUTS.items():
+        for item in items.get(name, ()) if block.channels else ():
+            key = (pop_index[id(item.population)], item.synapse)
+            if key not in channels:
+                channels[key] = len(channels)
+            item_channel[id(item)] = channels[key]
 
     # Every neuron model is integrated by a kernel generated from its equations (a
     # built-in model through its definition, NeuronModel._definition): one
@@ -245,8 +220,8 @@ def build(network, dt, rng, keep_tables=False):
                 kernel_code[name] = code
                 kernels.append((code, name, src))
             pop_kind[i] = kernel_code[name]
-        else:
-            pop_kind[i] = p.model.kind
+        else:  # a spike source: the kernel of its input block, if any (below)
+            pop_kind[i] = -1
     eq_rows = {}
     n_state_rows = N_STATE_ROWS
     for i, defn in defs.items():
@@ -397,71 +372,24 @@ def build(network, dt, rng, keep_tables=False):
     del tx_parts, tx_pre
     max_delay = int(delay.max()) if delay.size else 1
 
-    # Current injections: one event per (step, neuron) with the change of current; noise
-    # as a table of (neuron, mean, std, first step, stop step).
-    ev_step, ev_idx, ev_val = [], [], []
-    nz = ([], [], [], [], [])
-    for inj in net.injections:
-        base = pop_start[pop_index[id(inj.population)]]
-        if isinstance(inj.current, NoisyCurrent):
-            cur = inj.current
-            first = to_steps(cur.start, dt, name="NoisyCurrent.start")
-            stop = (np.iinfo(np.int64).max if math.isinf(cur.stop)
-                    else to_steps(cur.stop, dt, name="NoisyCurrent.stop"))
-            for lst, val in zip(nz, (inj.neurons + base,
-                                     np.broadcast_to(cur.mean, inj.neurons.shape),
-                                     np.broadcast_to(cur.std, inj.neurons.shape),
-                                     np.full(inj.neurons.size, first),
-                                     np.full(inj.neurons.size, stop))):
-                lst.append(val)
-            continue
-        times, amps = inj.current._segments(dt)
-        steps = to_steps_array(times, dt, name=f"inject into {inj.population.name}: time")
-        prev = np.zeros(inj.neurons.size)
-        for s, a in zip(steps, amps):
-            a = np.broadcast_to(a, inj.neurons.shape).astype(np.float64)
-            ev_step.append(np.full(inj.neurons.size, s, dtype=np.int64))
-            ev_idx.append(inj.neurons + base)
-            ev_val.append(a - prev)
-            prev = a
-    noise = (cat(nz[0], np.int64), cat(nz[1], np.float64), cat(nz[2], np.float64),
-             cat(nz[3], np.int64), cat(nz[4], np.int64))
-    inj_step = cat(ev_step, np.int64)
-    order = np.argsort(inj_step, kind="stable")
-    inj = (inj_step[order], cat(ev_idx, np.int64)[order], cat(ev_val, np.float64)[order],
-           np.zeros(1, dtype=np.int64))
-
-    # Poisson inputs: one row per (input, target neuron): channel slot, expected spikes per
-    # step (n rate dt), weight.
-    pin = ([], [], [])
-    for inp, c in zip(net.poisson_inputs, pin_channel):
-        lam = inp.n * inp.rate * dt / HZ_PER_INV_MS
-        for lst, val in zip(pin, (inp.neurons + ch_start[c], np.full(inp.neurons.size, lam),
-                                  np.full(inp.neurons.size, inp.weight))):
-            lst.append(val)
-    pin = (cat(pin[0], np.int64), cat(pin[1], np.float64), cat(pin[2], np.float64))
-
-    # Spike-time sources.
-    st_step, st_idx = [], []
-    for i, p in enumerate(pops):
-        if isinstance(p.model, SpikeTimes):
-            for j, times in enumerate(p.model.times):
-                st_step.append(to_steps_array(times, dt, name=f"SpikeTimes of {p.name!r}: "
-                                                           f"spike time"))
-                st_idx.append(np.full(times.size, pop_start[i] + j, dtype=np.int64))
-    st_step = cat(st_step, np.int64)
-    order = np.argsort(st_step, kind="stable")
-    st = (st_step[order], cat(st_idx, np.int64)[order], np.zeros(1, dtype=np.int64))
-    st_burst = int(np.bincount(st_step).max()) if st_step.size else 0
-
-    # Poisson sources.
-    poisson_p = np.zeros(n_total)
+    # Inputs: each registered block builds its tables from the items that use it (an empty
+    # list when the network has none); the loop runs the blocks with items.
+    ctx = BuildContext(dt, n_total, pop_start, pop_index, ch_start, item_channel)
+    b.inputs = {name: block.build(items.get(name, []), ctx) for name, block in INPUTS.items()}
+    used = [name for name, block in sorted(INPUTS.items(), key=lambda nb: nb[1].order)
+            if name in items]
+    source_code = {}
+    for name in used:
+        if INPUTS[name].phase == "population":
+            source_code[name] = KIND_SOURCES + len(source_code)
+            for pop in items[name]:
+                pop_kind[pop_index[id(pop)]] = source_code[name]
+    b.input_blocks = [(INPUTS[name], source_code.get(name, -1)) for name in used]
+    b.inp = tuple(b.inputs[name] for name in used)
+    st_burst = sum(INPUTS[name].room(b.inputs[name]) for name in used)
     b.pops = pops
     b.pop_index = pop_index
     b.pop_start = pop_start
-    for i, p in enumerate(pops):
-        if isinstance(p.model, PoissonSource):
-            poisson_p[pop_start[i]:pop_start[i + 1]] = spike_probability(p, p.model.rate, dt)
 
     # Monitors.
     rec_mask = np.zeros(n_total, dtype=np.bool_)
@@ -539,7 +467,7 @@ def build(network, dt, rng, keep_tables=False):
     b.tables = tables
     b.channel_ids = channels
     b.proj_channel = proj_channel
-    b.pin_channel = pin_channel
+    b.pin_channel = [item_channel[id(inp)] for inp in net.poisson_inputs]
     b.n_total = n_total
     b.neurons = Neurons(pop_start=pop_start, pop_kind=pop_kind, pop_par=pop_par,
                         pop_ch_ptr=pop_ch_ptr, pop_ch=pop_ch, state=state,
@@ -549,13 +477,9 @@ def build(network, dt, rng, keep_tables=False):
                           x2=np.zeros(n_slots), ring=ring_buffer(n_slots, max_delay))
     b.synapses = Synapses(indptr=indptr, target=target, weight=weight, delay=delay,
                           tx_indptr=tx_indptr)
-    b.inputs = Inputs(*inj, *noise, *st, poisson_p, *pin)
-    # Which parts of the compiled loop this network needs (neurosim.loop).
-    present = set(int(k) for k in pop_kind)
-    b.loop_module = compiled_module(
-        {"poisson": KIND_POISSON in present,
-         "noise": noise[0].size > 0, "poisson_input": pin[0].size > 0},
-        kernels, rule_kernels, sorted(b.lazy_rules.values()))
+    # The compiled loop for what this network uses (neurosim.loop).
+    b.loop_module = compiled_module(kernels, rule_kernels, sorted(b.lazy_rules.values()),
+                                    b.input_blocks)
     b.loop = b.loop_module.run_steps
     b.rule_names = [name for name, _ in rule_kernels]
     b.fired = np.zeros(n_total + st_burst, dtype=np.int64)

@@ -35,9 +35,10 @@ from .io import describe_network, network_hash, simulation_manifest
 __all__ = ["save_checkpoint", "resume", "CHECKPOINT_VERSION"]
 
 #: Version of the checkpoint layout; a checkpoint of another version is refused.
-# 4: RewardSTDP as statements (ul.*.syn_tr), shared variables (ul.*.sh_tr); 3: delays act
-# one step after arrival (NEST/Brian2); no stp group
-CHECKPOINT_VERSION = 4
+# 5: inputs as registered blocks (inputs.<block>.<field>); 4: RewardSTDP as statements
+# (ul.*.syn_tr), shared variables (ul.*.sh_tr); 3: delays act one step after arrival
+# (NEST/Brian2); no stp group
+CHECKPOINT_VERSION = 5
 _FORMAT = "neurosim.checkpoint"
 
 #: Engine arrays that change while the simulation runs (copied in on resume); every other
@@ -45,13 +46,17 @@ _FORMAT = "neurosim.checkpoint"
 MUTABLE = frozenset({
     "neurons.state", "neurons.refrac", "neurons.i_inj", "neurons.i_det",
     "channels.x1", "channels.x2", "channels.ring", "synapses.weight",
-    "inputs.inj_ptr", "inputs.st_ptr", "inputs.poisson_p", "fired",
+    "fired",
 })
 
 
 def _mutable(name):
     """Whether the engine array ``name`` changes while the simulation runs."""
+    from .inputs import INPUTS
     from .plasticity.rule import RULE_MUTABLE
+    if name.startswith("inputs."):  # inputs.<block>.<field>
+        _, block, field = name.split(".", 2)
+        return block in INPUTS and field in INPUTS[block].mutable
     if name.startswith("ul."):  # ul.<projection>.<field>: tables of a rule as statements
         return name.rsplit(".", 1)[1] in RULE_MUTABLE
     return name in MUTABLE
@@ -72,7 +77,9 @@ def engine_arrays(sim):
     b = sim._b
     out = {"fired": b.fired, "rec_mask": b.rec_mask}
     groups = {name: (getattr(b, name)._fields, getattr(b, name))
-              for name in ("neurons", "channels", "synapses", "inputs")}
+              for name in ("neurons", "channels", "synapses")}
+    for name, tables in b.inputs.items():
+        groups[f"inputs.{name}"] = (tables._fields, tables)
     for i, tables in enumerate(b.ul):
         groups[f"ul.{i}"] = (RULE_FIELDS, tables)
     for group, (names, arrays) in groups.items():

@@ -3,8 +3,9 @@
 :func:`compiled_loop` writes the source of ``run_steps`` -- the loop over many steps that
 :class:`~neurosim.Simulator` calls once per chunk -- with only the parts the network needs:
 the kernel of each neuron population (generated from its model's equations,
-:mod:`neurosim.equations`; the built-in models are such definitions too), and the
-short-term plasticity, weight plasticity and noise blocks only when present. The six phases
+:mod:`neurosim.equations`; the built-in models are such definitions too), the function of
+each plasticity rule (:mod:`neurosim.plasticity.rule`) and the block of each input
+(:mod:`neurosim.inputs`) it uses, nothing else. The six phases
 of a step stay visible in the generated function, in the order documented in
 :mod:`neurosim.simulator`.
 
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import os
 import sys
 import tempfile
+import textwrap
 
 from nsdurable import atomic_write
 
@@ -96,15 +99,26 @@ def _exprel(x):
 '''
 
 
-def loop_source(parts, kernels, rules=(), lazy=()):
+_NJIT = '@numba.njit(cache=True, nogil=True, error_model="numpy")'
+
+
+def input_source(block):
+    """The source of an input block's ``step`` function (:mod:`neurosim.inputs.base`) as a
+    compiled function ``_in_<name>`` of the generated module."""
+    step = block.step
+    text = textwrap.dedent(inspect.getsource(step))
+    head = f"def {step.__name__}("
+    if not text.startswith(head):
+        raise TypeError(f"input {block.name!r}: its step function must be a plain, "
+                        f"undecorated function, got source starting {text[:40]!r}")
+    return f"{_NJIT}\ndef _in_{block.name}(" + text[len(head):]
+
+
+def loop_source(kernels, rules=(), lazy=(), inputs=()):
     """The source of the module holding ``run_steps`` for one network structure.
 
     Parameters
     ----------
-    parts : dict of str -> bool
-        Which blocks the network needs: ``"poisson"`` (Poisson source populations),
-        ``"poisson_input"`` (independent Poisson drive, ``Network.poisson_input``),
-        ``"noise"``.
     kernels : list of (int, str, str)
         Generated population kernels: kind code, function name, source.
     rules : list of (str, str)
@@ -116,12 +130,18 @@ def loop_source(parts, kernels, rules=(), lazy=()):
         integrated lazily): their synapses are brought up to date for the neurons that fire
         before the push, and the weight monitors read them through ``<name>_weight_at``
         (``rec.wr_rule`` says which rule a probe's synapse has, -1 for none).
+    inputs : sequence of (InputBlock, int)
+        The input blocks the network uses (:mod:`neurosim.inputs`), the ``i``-th called with
+        the ``i``-th tables of ``inp``, with the population kind code of a ``"population"``
+        block (-1 for the others).
     """
     out = [_HEADER]
     for _, _, src in kernels:
         out.append("\n" + src)
     for src in dict(rules).values():  # one definition per distinct rule
         out.append("\n" + src)
+    for block, _ in inputs:
+        out.append("\n\n" + input_source(block))
     w = out.append
     w('''
 
@@ -134,11 +154,6 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):
     ch_start, ch_coef, ch_erev = chn.start, chn.coef, chn.erev
     x1, x2, ring = chn.x1, chn.x2, chn.ring
     indptr, target, weight, delay = syn.indptr, syn.target, syn.weight, syn.delay
-    inj_step, inj_idx, inj_val, inj_ptr = inp.inj_step, inp.inj_idx, inp.inj_val, inp.inj_ptr
-    nz_idx, nz_mean, nz_std = inp.nz_idx, inp.nz_mean, inp.nz_std
-    nz_start, nz_stop = inp.nz_start, inp.nz_stop
-    st_step, st_idx, st_ptr, poisson_p = inp.st_step, inp.st_idx, inp.st_ptr, inp.poisson_p
-    pin_slot, pin_lam, pin_w = inp.pin_slot, inp.pin_lam, inp.pin_w
     fired, rec_mask, spk_step, spk_idx = rec.fired, rec.rec_mask, rec.spk_step, rec.spk_idx
     spk_count, spk_room = rec.spk_count, rec.spk_room
     probe_var, probe_idx, probe_every = rec.probe_var, rec.probe_idx, rec.probe_every
@@ -151,29 +166,13 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):
     for k in range(step0, step0 + n_steps):
         if spk_count[0] + spk_room > spk_step.shape[0]:
             return k - step0
-        # 1. deliver: ring row k % L is read (and cleared) by each population's kernel
+        # 1. deliver: ring row k % L is read (and cleared) by each population's kernel;
+        # the inputs add their currents and arrivals of this step
         ring_row = ring[k % n_rows]
-        while inj_ptr[0] < inj_step.shape[0] and inj_step[inj_ptr[0]] <= k:
-            g = inj_idx[inj_ptr[0]]
-            i_det[g] += inj_val[inj_ptr[0]]
-            i_inj[g] = i_det[g]
-            inj_ptr[0] += 1
 ''')
-    if parts.get("noise"):
-        w('''\
-        for q in range(nz_idx.shape[0]):
-            i_inj[nz_idx[q]] = i_det[nz_idx[q]]
-        for q in range(nz_idx.shape[0]):
-            if nz_start[q] <= k < nz_stop[q]:
-                i_inj[nz_idx[q]] += nz_mean[q] + nz_std[q] * rng.standard_normal()
-''')
-    if parts.get("poisson_input"):
-        w('''\
-        for q in range(pin_slot.shape[0]):
-            n_in = rng.poisson(pin_lam[q])
-            if n_in > 0:
-                ring_row[pin_slot[q]] += n_in * pin_w[q]
-''')
+    for i, (block, _) in enumerate(inputs):
+        if block.phase == "deliver":
+            w(f"        _in_{block.name}(k, inp[{i}], i_inj, i_det, ring_row, rng)\n")
     w('''\
         # 2.-3. integrate, threshold, reset, refractoriness; sources emit
         n_fired = k - k  # an int64 zero (a literal 0 would compile every kernel twice)
@@ -189,22 +188,15 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):
             "x1, x2, ring_row, fired, n_fired")
     for code, fn, _ in kernels:
         w(f"            elif kind == {code}:\n                n_fired = {fn}({args})\n")
-    if parts.get("poisson"):
-        w('''\
-            elif kind == 10:
-                for g in range(start, end):
-                    if rng.random() < poisson_p[g]:
-                        fired[n_fired] = g
-                        n_fired += 1
-''')
-    w('''\
-        while st_ptr[0] < st_step.shape[0] and st_step[st_ptr[0]] <= k:
-            if st_step[st_ptr[0]] == k:
-                fired[n_fired] = st_idx[st_ptr[0]]
-                n_fired += 1
-            st_ptr[0] += 1
-        # 4. push spikes into the delay buffers
-''')
+    for i, (block, code) in enumerate(inputs):
+        if block.phase == "population":
+            w(f"            elif kind == {code}:\n"
+              f"                n_fired = _in_{block.name}(k, inp[{i}], start, end, fired, "
+              f"n_fired, rng)\n")
+    for i, (block, _) in enumerate(inputs):
+        if block.phase == "emit":
+            w(f"        n_fired = _in_{block.name}(k, inp[{i}], fired, n_fired, rng)\n")
+    w("        # 4. push spikes into the delay buffers\n")
     for i in lazy:
         w(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n")
     w("        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
@@ -246,17 +238,17 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):
     return "".join(out)
 
 
-def compiled_loop(parts, kernels=(), rules=(), lazy=()):
+def compiled_loop(kernels=(), rules=(), lazy=(), inputs=()):
     """The ``run_steps`` function for a network structure (see :func:`loop_source`): from
     this process's table, from the cache folder (numba's cached machine code included), or
     written and compiled on first use. The module's other functions (the rules' generated
     ``<name>_weights_at``, ``<name>_catch_up_all``) are attributes of its ``module``."""
-    return compiled_module(parts, kernels, rules, lazy).run_steps
+    return compiled_module(kernels, rules, lazy, inputs).run_steps
 
 
-def compiled_module(parts, kernels=(), rules=(), lazy=()):
+def compiled_module(kernels=(), rules=(), lazy=(), inputs=()):
     """The generated module of :func:`compiled_loop`."""
-    source = loop_source(parts, list(kernels), list(rules), tuple(lazy))
+    source = loop_source(list(kernels), list(rules), tuple(lazy), list(inputs))
     key = hashlib.sha256((source + _kernel_modules_digest()).encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]

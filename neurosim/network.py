@@ -16,8 +16,8 @@ import numpy.typing as npt
 from . import _checks
 from .connectivity import Connector
 from .distributions import Distribution
-from .inputs import CurrentInjection, PoissonSource, SpikeTimes
-from .neurons import MODEL_KINDS, Model
+from .inputs import CurrentInjection, PoissonInput, PoissonSource, SpikeTimes
+from .neurons import MODEL_KINDS, Model, NeuronModel
 from .plasticity import RULES, Plasticity, as_statements
 from .synapses import SYNAPSES, ExpCurrent, Synapse
 
@@ -81,25 +81,6 @@ class Injection:
         self.population = population
         self.current = current
         self.neurons = neurons
-
-
-class PoissonInput:
-    """Independent Poisson drive onto (some neurons of) a population, made by
-    :meth:`Network.poisson_input`: ``n`` afferents per target neuron, each firing at ``rate``
-    Hz, through synapses of kinetics ``synapse`` and weight ``weight``."""
-
-    def __init__(self, population, rate, n, weight, synapse, neurons, name):
-        self.population = population
-        self.rate = rate
-        self.n = n
-        self.weight = weight
-        self.synapse = synapse
-        self.neurons = neurons
-        self.name = name
-
-    def __repr__(self):
-        return (f"PoissonInput({self.name!r} onto {self.population.name}, {self.n} x "
-                f"{self.rate!r} Hz, weight {self.weight!r} {self.synapse.weight_unit})")
 
 
 class SpikeMonitor:
@@ -271,7 +252,7 @@ class Network:
         if not isinstance(connector, Connector):
             raise TypeError(f"connect: connector must be a Connector (AllToAll, OneToOne, "
                             f"FixedProbability, ...), got {connector!r}")
-        if isinstance(post.model, (PoissonSource, SpikeTimes)):
+        if not isinstance(post.model, NeuronModel):
             raise ValueError(f"connect: post {post.name!r} is a spike source and cannot "
                              f"receive synapses")
         if synapse is None:
@@ -335,7 +316,7 @@ class Network:
         if not isinstance(current, CurrentInjection):
             raise TypeError(f"inject: current must be a StepCurrent, DCCurrent, RampCurrent or "
                             f"NoisyCurrent, got {current!r}")
-        if isinstance(population.model, (PoissonSource, SpikeTimes)):
+        if not isinstance(population.model, NeuronModel):
             raise ValueError(f"inject: {population.name!r} is a spike source")
         idx = _index_array("inject", neurons, population.n)
         for k, amp in enumerate(current._amplitudes()):
@@ -381,7 +362,7 @@ class Network:
         PoissonInput
         """
         self._own(population, "poisson_input: population")
-        if isinstance(population.model, (PoissonSource, SpikeTimes)):
+        if not isinstance(population.model, NeuronModel):
             raise ValueError(f"poisson_input: {population.name!r} is a spike source and cannot "
                              f"receive synapses")
         rate = _checks.non_negative("poisson_input", "rate", rate, "Hz")

@@ -238,7 +238,7 @@ class Simulator:
             raise ValueError(f"set_rate: rate must have {population.n} values, got "
                              f"{checked.shape[0]}")
         prob = spike_probability(population, checked, self.dt)
-        self._b.inputs.poisson_p[self._b.pop_start[i]:self._b.pop_start[i + 1]] = prob
+        self._b.inputs["poisson_source"].p[self._b.pop_start[i]:self._b.pop_start[i + 1]] = prob
         if self._backend is not None:
             self._backend.set_rate(population, np.broadcast_to(checked, (population.n,)))
 
@@ -480,7 +480,7 @@ class Simulator:
             count = np.zeros(1, dtype=np.int64)
             b = self._b
             got = b.loop(self.step, n_steps - done, b.neurons, b.channels, b.synapses,
-                         b.inputs, b.ul, self.rng,
+                         b.inp, b.ul, self.rng,
                          Recording(b.fired, b.rec_mask, spk_step, spk_idx, count, b.spk_room,
                                    *probe, probe_out, *wprobe))
             self.step += got

@@ -283,10 +283,10 @@ def test_set_rate_refuses_and_keeps_the_old_rate(rate):
     net = ns.Network()
     src = net.population(3, ns.PoissonSource(rate=5.0), name="src")
     sim = ns.Simulator(net, dt=0.1, seed=0)
-    before = sim._b.inputs.poisson_p.copy()
+    before = sim._b.inputs["poisson_source"].p.copy()
     with pytest.raises(ValueError, match=r"PoissonSource\.rate must be"):
         sim.set_rate(src, rate)
-    np.testing.assert_array_equal(sim._b.inputs.poisson_p, before)
+    np.testing.assert_array_equal(sim._b.inputs["poisson_source"].p, before)
 
 
 @EXAMPLES

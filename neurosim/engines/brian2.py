@@ -76,6 +76,7 @@ import numpy as np
 
 from ..equation_model import EquationModel
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
+from ..inputs.base import check_engine_inputs
 from ..network import SpikeMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich
 from ..plasticity import STDP, TripletSTDP, TsodyksMarkram, as_statements
@@ -405,7 +406,8 @@ class Brian2Engine:
         self._sim = sim
         self._standalone = self._options["device"] == "cpp_standalone"
         net = sim.network
-        if self._standalone and sim.built.inputs.inj_step.size:
+        check_engine_inputs(net, ENGINE)
+        if self._standalone and sim.built.inputs["currents"].step.size:
             raise NotImplementedError(
                 f"{ENGINE} with engine_options device='cpp_standalone' does not support "
                 f"StepCurrent, DCCurrent or RampCurrent injections (applied by a Python "
@@ -462,9 +464,10 @@ class Brian2Engine:
                 group = b2.PoissonGroup(pop.n, rates=rates * b2.Hz, dt=dt * b2.ms,
                                         name=f"ns_pop{i}")
             elif isinstance(model, SpikeTimes):
-                idx = sim.built.inputs.st_idx - lo
+                st = sim.built.inputs["spike_times"]
+                idx = st.idx - lo
                 keep = (idx >= 0) & (idx < pop.n)
-                group = b2.SpikeGeneratorGroup(pop.n, idx[keep], sim.built.inputs.st_step[keep] * dt * b2.ms,
+                group = b2.SpikeGeneratorGroup(pop.n, idx[keep], st.step[keep] * dt * b2.ms,
                                                dt=dt * b2.ms, name=f"ns_pop{i}")
             else:
                 group = _neuron_group(b2, pop, by_pop[i], dt, f"ns_pop{i}")
@@ -570,8 +573,7 @@ class Brian2Engine:
 
         # Step currents: a per-step Python operation that applies due switches (cheap on the
         # numpy target, and exact to the step).
-        inp = sim.built.inputs
-        self._inj = (inp.inj_step, inp.inj_idx, inp.inj_val, inp.inj_ptr)
+        self._inj = tuple(sim.built.inputs["currents"])
         if self._inj[0].size:
             offsets = sim.built.pop_start
 

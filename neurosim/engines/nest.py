@@ -293,6 +293,7 @@ import numpy as np
 
 from ..equation_model import EquationModel
 from ..inputs import NoisyCurrent, PoissonSource, SpikeTimes
+from ..inputs.base import check_engine_inputs
 from ..network import SpikeMonitor, StateMonitor
 from ..neurons import LIF, AdEx, HodgkinHuxley, Izhikevich, NeuronModel
 from ..plasticity import STDP, RewardSTDP, TsodyksMarkram
@@ -597,7 +598,7 @@ def _plan_reward(proj, d, dt, sign):
 def _current_schedules(sim, scale):
     """Per neuron (global index), the piecewise-constant injected current as a
     ``(steps, amplitudes)`` pair (pA, already multiplied by the neuron's ``scale``)."""
-    steps, idx, val = sim.built.inputs.inj_step, sim.built.inputs.inj_idx, sim.built.inputs.inj_val
+    steps, idx, val, _ = sim.built.inputs["currents"]
     out = {}
     for g in np.unique(idx):
         sel = idx == g
@@ -628,6 +629,7 @@ class NestEngine:
         self._dt = dt
 
         # --- plan (no NEST yet) ----------------------------------------------------------
+        check_engine_inputs(net, ENGINE)
         for mon in net.monitors:
             if not isinstance(mon, (SpikeMonitor, StateMonitor)):
                 _refuse(f"the monitor {type(mon).__name__}")
@@ -718,8 +720,9 @@ class NestEngine:
         for i in self._parroted:
             if isinstance(pops[i].model, SpikeTimes):
                 lo = sim.built.pop_start[i]
-                local = sim.built.inputs.st_idx - lo
-                if ((local >= 0) & (local < pops[i].n) & (sim.built.inputs.st_step == 0)).any():
+                st = sim.built.inputs["spike_times"]
+                local = st.idx - lo
+                if ((local >= 0) & (local < pops[i].n) & (st.step == 0)).any():
                     _refuse(f"a spike at t = 0 of the source {pops[i].name!r} on a plastic "
                             f"projection: its spikes reach NEST's plastic synapse models "
                             f"through a parrot_neuron one step later, and NEST's "
@@ -789,8 +792,8 @@ class NestEngine:
                 gens = nest.Create("spike_generator", pop.n)
                 shift = 0 if i in self._parroted else 1
                 if isinstance(pop.model, SpikeTimes):
-                    inp = sim.built.inputs
-                    times = self._source_times(inp.st_step, inp.st_idx - lo, pop.n, shift)
+                    st = sim.built.inputs["spike_times"]
+                    times = self._source_times(st.step, st.idx - lo, pop.n, shift)
                     gens.set([{"spike_times": t} for t in times])
                 nodes = gens
                 if i in self._parroted:
@@ -945,7 +948,7 @@ class NestEngine:
             return
         cols = np.concatenate([np.arange(sim.built.pop_start[i], sim.built.pop_start[i + 1])
                                for i in self._poisson])
-        prob = sim.built.inputs.poisson_p[cols]
+        prob = sim.built.inputs["poisson_source"].p[cols]
         block = max(1, _DRAW_BLOCK // max(cols.size, 1))
         steps, which = [], []
         for b0 in range(0, n_steps, block):
@@ -1040,9 +1043,10 @@ class NestEngine:
                        if chunks else np.zeros(0, int))
             elif isinstance(pop.model, SpikeTimes):
                 lo = sim.built.pop_start[i]
-                local = sim.built.inputs.st_idx - lo
-                keep = (local >= 0) & (local < pop.n) & (sim.built.inputs.st_step < sim.step)
-                steps, idx = sim.built.inputs.st_step[keep], local[keep]
+                st = sim.built.inputs["spike_times"]
+                local = st.idx - lo
+                keep = (local >= 0) & (local < pop.n) & (st.step < sim.step)
+                steps, idx = st.step[keep], local[keep]
             else:
                 chunks = self._poisson_spikes[i]
                 steps = np.concatenate([c[0] for c in chunks]) if chunks else np.zeros(0, int)
