@@ -78,8 +78,8 @@ def engine_arrays(sim):
     out = {"fired": b.fired, "rec_mask": b.rec_mask}
     groups = {name: (getattr(b, name)._fields, getattr(b, name))
               for name in ("neurons", "channels", "synapses")}
-    for name, tables in b.inputs.items():
-        groups[f"inputs.{name}"] = (tables._fields, tables)
+    for block, _ in b.input_blocks:  # the inputs the network uses (the others are empty)
+        groups[f"inputs.{block.name}"] = (block.Tables._fields, b.inputs[block.name])
     for i, tables in enumerate(b.ul):
         groups[f"ul.{i}"] = (RULE_FIELDS, tables)
     for group, (names, arrays) in groups.items():
