@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from neurosim.inputs import CurrentInjection, InputBlock, register_input
+from neurosim.inputs.base import cat
 from neurosim.neurons import Model
 
 
@@ -52,8 +53,6 @@ class SineBlock(InputBlock):
             rows[0].append(inj.neurons + ctx.first(inj.population))
             rows[1].append(np.full(n, inj.current.amplitude))
             rows[2].append(np.full(n, 2 * np.pi * inj.current.frequency * ctx.dt / 1000.0))
-        cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts
-               else np.zeros(0, dtype=dt))
         return SineTable(cat(rows[0], np.int64), cat(rows[1], np.float64),
                          cat(rows[2], np.float64))
 

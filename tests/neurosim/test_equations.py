@@ -9,6 +9,7 @@ import pytest
 
 import neurosim as ns
 from neurosim import loop
+from neurosim.inputs import INPUTS
 
 LIF_TEXT = "dv/dt = -(v - e_leak)/tau_m + (i_syn + i_e)/c_m : mV (unless refractory)"
 LIF_PARAMS = dict(tau_m=10.0, c_m=250.0, e_leak=-65.0, v_th=-50.0, v_reset=-65.0, i_e=0.0)
@@ -445,12 +446,13 @@ def test_unstable_custom_model_stops_with_the_population_variable_and_time():
 
 def test_generated_loop_holds_only_the_parts_a_network_uses():
     kernel = (20, "eq_k", "def eq_k(*args):\n    return args[-1]\n")
-    bare = loop.loop_source({}, [kernel])
+    bare = loop.loop_source([kernel])
     assert "eq_k(start" in bare and "# 5. plasticity" not in bare
     assert "hodgkin_huxley_step(" not in bare and "standard_normal" not in bare
     rule = ("rule_abc", "def rule_abc(*args):\n    return None\n")
-    full = loop.loop_source({"noise": True}, [], [rule])
+    full = loop.loop_source([], [rule], inputs=[(INPUTS["noise"], -1)])
     assert "rule_abc(k, fired" in full and "standard_normal" in full
+    assert "_in_noise(k, inp[0]" in full
     assert "# 5. plasticity" in full
 
 
