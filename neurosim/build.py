@@ -486,7 +486,7 @@ def build(network, dt, rng, keep_tables=False, threads=1):
         b.threads = thread_tables(threads, pop_start, ch_start, ch_pop, indptr, target)
     b.loop_module = compiled_module(kernels, rule_kernels, sorted(b.lazy_rules.values()),
                                     b.input_blocks, threaded=b.threads is not None)
-    b.loop = b.loop_module.run_steps
+    b.loop = None if b.threads is not None else b.loop_module.run_steps
     b.rule_names = [name for name, _ in rule_kernels]
     b.fired = np.zeros(n_total + st_burst, dtype=np.int64)
     b.rec_mask = rec_mask

@@ -82,6 +82,7 @@ import numba
 import numpy as np
 
 from neurosim.delays import push_spikes, push_spikes_part
+from neurosim.threads import SYNC_DONE, SYNC_FIRED, SYNC_STOP, atomic_load, atomic_store, barrier
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -135,8 +136,8 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
         the ``i``-th tables of ``inp``, with the population kind code of a ``"population"``
         block (-1 for the others).
     threaded : bool
-        Run phases 2-3 and 4 on the threads described by ``thr`` (:mod:`neurosim.threads`);
-        else ``thr`` is None and everything runs on one thread.
+        Write ``run_part(t, ...)``, the part of thread ``t`` of the threads described by
+        ``thr`` (:mod:`neurosim.threads`), instead of ``run_steps``.
     """
     out = [_HEADER]
     for _, _, src in kernels:
@@ -145,43 +146,109 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
         out.append("\n" + src)
     for block, _ in inputs:
         out.append("\n\n" + input_source(block))
-    w = out.append
-    w(f"\n\n{_NJIT[:-1]}{', parallel=True' if threaded else ''})\n")
-    w(_PREAMBLE)
-    for i, (block, _) in enumerate(inputs):
-        if block.phase == "deliver":
-            w(f"        _in_{block.name}(k, inp[{i}], i_inj, i_det, ring_row, rng)\n")
-    (_threaded_integrate if threaded else _integrate)(w, kernels, inputs)
-    for i, (block, _) in enumerate(inputs):
-        if block.phase == "emit":
-            w(f"        n_fired = _in_{block.name}(k, inp[{i}], fired, n_fired, rng)\n")
-    w("        # 4. push spikes into the delay buffers\n")
-    for i in lazy:
-        w(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n")
-    if threaded:
-        w("        for t in numba.prange(n_thr):  # each thread the synapses onto its neurons\n"
-          "            push_spikes_part(k, fired, n_fired, thr.indptr[t], thr.pos, target,\n"
-          "                             weight, delay, ring)\n")
-    else:
-        w("        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
-    if rules:
-        w("        # 5. plasticity\n")
-    for i, (name, _) in enumerate(rules):
-        w(f"        {name}(k, fired, n_fired, weight, target, ring, ul[{i}])\n")
-    weight_read = "weight[wr_pos[q]]"
+    deliver = "".join(f"        _in_{block.name}(k, inp[{i}], i_inj, i_det, ring_row, rng)\n"
+                      for i, (block, _) in enumerate(inputs) if block.phase == "deliver")
+    emit = "".join(f"        n_fired = _in_{block.name}(k, inp[{i}], fired, n_fired, rng)\n"
+                   for i, (block, _) in enumerate(inputs) if block.phase == "emit")
+    emit += "".join(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n"
+                    for i in lazy)
+    plasticity = ("        # 5. plasticity\n" if rules else "") + "".join(
+        f"        {name}(k, fired, n_fired, weight, target, ring, ul[{i}])\n"
+        for i, (name, _) in enumerate(rules))
     read_lines = "".join(f"                {'if' if n == 0 else 'elif'} wr_rule[q] == {i}:\n"
                          f"                    w_q = {rules[i][0]}_weight_at(k + 1, wr_p[q], "
                          f"weight, ul[{i}])\n" for n, i in enumerate(lazy))
+    weight_read = "weight[wr_pos[q]]"
     if lazy:
         read_lines += f"                else:\n                    w_q = {weight_read}\n"
     else:
         read_lines = f"                w_q = {weight_read}\n"
-    w(_RECORD.replace("{read_lines}", read_lines))
+    record = _RECORD.replace("{read_lines}", read_lines)
+    w = out.append
+    w(f"\n\n{_NJIT}\n")
+    if not threaded:
+        w("def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):\n" + _UNPACK)
+        w('''\
+    for k in range(step0, step0 + n_steps):
+        if spk_count[0] + spk_room > spk_step.shape[0]:
+            return k - step0
+        # 1. deliver: ring row k % L is read (and cleared) by each population's kernel;
+        # the inputs add their currents and arrivals of this step
+        ring_row = ring[k % n_rows]
+''')
+        w(deliver)
+        _integrate(w, kernels, inputs)
+        w(emit)
+        w("        # 4. push spikes into the delay buffers\n"
+          "        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
+        w(plasticity)
+        w(record)
+        w("    return n_steps\n")
+        return "".join(out)
+    w("def run_part(t, step0, n_steps, nrn, chn, syn, inp, ul, rng, rec, thr):\n" + _UNPACK)
+    w('''\
+    # thread t of n_thr (neurosim.threads): its segments and the synapses onto its neurons;
+    # thread 0 alone runs the inputs, the sources, the plasticity and the recording
+    n_thr = thr.seg_start.shape[0]
+    sync, seg_start, seg_end, seg_count = thr.sync, thr.seg_start, thr.seg_end, thr.seg_count
+    k = step0
+    while True:
+        if t == 0:
+            if k == step0 + n_steps or spk_count[0] + spk_room > spk_step.shape[0]:
+                atomic_store(sync, SYNC_DONE, k - step0)
+                atomic_store(sync, SYNC_STOP, 1)
+            else:
+                # 1. deliver: ring row k % L is read (and cleared) by the kernels; the
+                # inputs add their currents and arrivals of this step
+                ring_row = ring[k % n_rows]
+''')
+    w(_indent(deliver, 8))
+    w('''\
+        barrier(sync, n_thr)
+        if atomic_load(sync, SYNC_STOP) == 1:
+            break
+        ring_row = ring[k % n_rows]
+        # 2.-3. integrate, threshold, reset, refractoriness: this thread's segments
+        for p in range(n_pops):
+            kind = pop_kind[p]
+            start = seg_start[t, p]
+            end = seg_end[t, p]
+            seg_count[t, p] = 0
+            if kind < 20 or start >= end:  # sources run below, on thread 0
+                continue
+            chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
+            cs = thr.ch_start[t * n_pops + p]
+            n_end = start
+''')
+    args = ("start, end, pop_par[p], state, refrac, i_inj, chans, cs, ch_coef, ch_erev, "
+            "x1, x2, ring_row, fired, start")
+    for n, (code, fn, _) in enumerate(kernels):
+        w(f"            {'if' if n == 0 else 'elif'} kind == {code}:\n"
+          f"                n_end = {fn}({args})\n")
+    w("            seg_count[t, p] = n_end - start\n")
+    w("        barrier(sync, n_thr)\n        if t == 0:\n")
+    serial = _sources_and_spike_list(inputs) + emit
+    w(_indent(serial, 4))
+    w('''\
+            atomic_store(sync, SYNC_FIRED, n_fired)
+        barrier(sync, n_thr)
+        n_fired = atomic_load(sync, SYNC_FIRED)
+        # 4. push: the synapses onto this thread's neurons
+        push_spikes_part(k, fired, n_fired, thr.indptr[t], thr.pos, target, weight, delay,
+                         ring)
+        barrier(sync, n_thr)
+        if t == 0:
+''')
+    w(_indent(plasticity + record, 4) + "            pass\n")
+    w("        k += 1\n    return atomic_load(sync, SYNC_DONE)\n")
     return "".join(out)
 
 
-_PREAMBLE = '''\
-def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec, thr):
+def _indent(text, n):
+    return textwrap.indent(text, " " * n)
+
+
+_UNPACK = '''\
     # the named groups of neurosim.build, unpacked by name
     pop_start, pop_kind, pop_par = nrn.pop_start, nrn.pop_kind, nrn.pop_par
     pop_ch_ptr, pop_ch, state, refrac = nrn.pop_ch_ptr, nrn.pop_ch, nrn.state, nrn.refrac
@@ -198,13 +265,6 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec, thr):
     wr_stride, wr_base, wr_out, wr_rule = rec.wr_stride, rec.wr_base, rec.wr_out, rec.wr_rule
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
-    n_thr = 1 if thr is None else thr.seg_start.shape[0]
-    for k in range(step0, step0 + n_steps):
-        if spk_count[0] + spk_room > spk_step.shape[0]:
-            return k - step0
-        # 1. deliver: ring row k % L is read (and cleared) by each population's kernel;
-        # the inputs add their currents and arrivals of this step
-        ring_row = ring[k % n_rows]
 '''
 
 _RECORD = '''\
@@ -228,7 +288,6 @@ _RECORD = '''\
                 j = (k + 1) // m - 1 - wr_base[q]
 {read_lines}\
                 wr_out[wr_off[q] + j * wr_stride[q]] = w_q
-    return n_steps
 '''
 
 
@@ -256,34 +315,12 @@ def _integrate(w, kernels, inputs):
               f"n_fired, rng)\n")
 
 
-def _threaded_integrate(w, kernels, inputs):
-    """Phases 2-3 on the threads (:mod:`neurosim.threads`): each thread its segments; then, on
-    one thread, the spike sources in population order and the segments moved together into
-    the spike list one thread would make."""
-    w('''\
-        # 2.-3. integrate, threshold, reset, refractoriness: each thread its segments
-        seg_start, seg_end, seg_count = thr.seg_start, thr.seg_end, thr.seg_count
-        for t in numba.prange(n_thr):
-            for p in range(n_pops):
-                kind = pop_kind[p]
-                start = seg_start[t, p]
-                end = seg_end[t, p]
-                seg_count[t, p] = 0
-                if kind < 20 or start >= end:  # sources run below, on one thread
-                    continue
-                chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
-                cs = thr.ch_start[t * n_pops + p]
-                n_end = start
-''')
-    args = ("start, end, pop_par[p], state, refrac, i_inj, chans, cs, ch_coef, ch_erev, "
-            "x1, x2, ring_row, fired, start")
-    for n, (code, fn, _) in enumerate(kernels):
-        w(f"                {'if' if n == 0 else 'elif'} kind == {code}:\n"
-          f"                    n_end = {fn}({args})\n")
-    w("                seg_count[t, p] = n_end - start\n")
-    w('''\
-        # spike sources, in population order (they draw from the one generator in the order
-        # one thread draws), each writing its spikes from its first neuron on
+def _sources_and_spike_list(inputs):
+    """Threaded phase 3 on thread 0: the spike sources in population order (they draw from
+    the one generator in the order one thread draws), each writing its spikes from its first
+    neuron on, then the segments moved together into the spike list one thread makes
+    (population order, then thread order: neuron order; every move goes left)."""
+    out = ['''\
         src_count = thr.src_count
         for p in range(n_pops):
             kind = pop_kind[p]
@@ -292,15 +329,14 @@ def _threaded_integrate(w, kernels, inputs):
             src_count[p] = 0
             if kind < 0 or kind >= 20:
                 continue
-''')
-    for n, (block, code) in enumerate(b for b in inputs if b[0].phase == "population"):
-        i = inputs.index((block, code))
-        w(f"            {'if' if n == 0 else 'elif'} kind == {code}:\n"
-          f"                src_count[p] = _in_{block.name}(k, inp[{i}], start, end, fired, "
-          f"start, rng) - start\n")
-    w('''\
-        # the spike list in population order, then thread order: neuron order, as one thread
-        # makes it (n_fired <= a, so every move goes left)
+''']
+    sources = [(i, block, code) for i, (block, code) in enumerate(inputs)
+               if block.phase == "population"]
+    for n, (i, block, code) in enumerate(sources):
+        out.append(f"            {'if' if n == 0 else 'elif'} kind == {code}:\n"
+                   f"                src_count[p] = _in_{block.name}(k, inp[{i}], start, end, "
+                   f"fired, start, rng) - start\n")
+    out.append('''\
         n_fired = k - k
         for p in range(n_pops):
             if pop_kind[p] >= 0 and pop_kind[p] < 20:
@@ -309,12 +345,13 @@ def _threaded_integrate(w, kernels, inputs):
                     fired[n_fired + i] = fired[a + i]
                 n_fired += src_count[p]
                 continue
-            for t in range(n_thr):
-                a = seg_start[t, p]
-                for i in range(seg_count[t, p]):
+            for u in range(n_thr):
+                a = seg_start[u, p]
+                for i in range(seg_count[u, p]):
                     fired[n_fired + i] = fired[a + i]
-                n_fired += seg_count[t, p]
+                n_fired += seg_count[u, p]
 ''')
+    return "".join(out)
 
 
 def compiled_loop(kernels=(), rules=(), lazy=(), inputs=(), threaded=False):

@@ -57,10 +57,10 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import warnings
 from typing import Any, overload
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -101,6 +101,23 @@ class _Data:
     def __getitem__(self, monitor: SpikeMonitor | StateMonitor | WeightMonitor,
                     ) -> SpikeRecord | StateRecord | WeightRecord:
         return self._sim._record(monitor)
+
+
+def _run_threads(b, args):
+    """Run the compiled loop's ``run_part`` on the build's threads (:mod:`neurosim.threads`):
+    threads 1.. on their own Python threads (the compiled code runs without the GIL), thread
+    0 on this one; returns the steps done."""
+    b.threads.sync[:] = 0
+    n = b.threads.seg_start.shape[0]
+    part = b.loop_module.run_part
+    others = [threading.Thread(target=part, args=(t, *args, b.threads), daemon=True)
+              for t in range(1, n)]
+    for th in others:
+        th.start()
+    done = part(0, *args, b.threads)
+    for th in others:
+        th.join()
+    return done
 
 
 def _check_threads(threads):
@@ -518,12 +535,10 @@ class Simulator:
             spk_idx = np.empty(cap, dtype=np.int64)
             count = np.zeros(1, dtype=np.int64)
             b = self._b
-            if b.threads is not None:
-                numba.set_num_threads(min(self.threads, numba.config.NUMBA_NUM_THREADS))
-            got = b.loop(self.step, n_steps - done, b.neurons, b.channels, b.synapses,
-                         b.inp, b.ul, self.rng,
-                         Recording(b.fired, b.rec_mask, spk_step, spk_idx, count, b.spk_room,
-                                   *probe, probe_out, *wprobe), b.threads)
+            args = (self.step, n_steps - done, b.neurons, b.channels, b.synapses, b.inp, b.ul,
+                    self.rng, Recording(b.fired, b.rec_mask, spk_step, spk_idx, count,
+                                        b.spk_room, *probe, probe_out, *wprobe))
+            got = b.loop(*args) if b.threads is None else _run_threads(b, args)
             self.step += got
             done += got
             n = int(count[0])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.threads import partition, thread_tables
+from neurosim.threads import partition
 
 DT = 0.1
 
