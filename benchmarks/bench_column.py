@@ -120,6 +120,11 @@ def _reset_peak():
         return False
 
 
+def _cpu_since(r0):
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime - r0.ru_utime, r.ru_stime - r0.ru_stime
+
+
 def worker_ours(scale, t_sim, seed):
     t = time.perf_counter()
     import numpy as np
@@ -143,10 +148,10 @@ def worker_ours(scale, t_sim, seed):
     mons = [net.record_spikes(p) for p in pops]
     before = _status_kb("VmRSS")
     reset = _reset_peak()
-    c0, t0 = time.process_time(), time.perf_counter()
+    r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     sim = ns.Simulator(net, dt=DT, seed=seed)
     build = time.perf_counter() - t0
-    build_cpu = time.process_time() - c0
+    build_user, build_sys = _cpu_since(r0)
     peak = _status_kb("VmHWM") if reset else resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss
     steady = _status_kb("VmRSS")
@@ -158,7 +163,8 @@ def worker_ours(scale, t_sim, seed):
     run_cpu = time.process_time() - c0
     rates = [float(sim.data[m].neurons.size) / (p.n * (t_sim + 1.0) / 1000.0)
              for m, p in zip(mons, pops)]
-    return dict(import_s=t_import, build_s=build, build_cpu_s=build_cpu, before_kb=before,
+    return dict(import_s=t_import, build_s=build, build_user_s=build_user,
+                build_sys_s=build_sys, before_kb=before,
                 peak_kb=peak, steady_kb=steady, n_syn=n_syn, run_s=run, run_cpu_s=run_cpu,
                 rates=rates, peak_reset=reset, n_neurons=int(np.sum(sizes)),
                 where=os.path.dirname(os.path.dirname(ns.__file__)))
@@ -175,7 +181,7 @@ def worker_nest(scale, t_sim, seed):
                           "print_time": False})
     before = _status_kb("VmRSS")
     reset = _reset_peak()
-    c0, t0 = time.process_time(), time.perf_counter()
+    r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     params = {"C_m": NEURON["c_m"], "tau_m": NEURON["tau_m"], "tau_syn_ex": NEURON["tau_syn"],
               "tau_syn_in": NEURON["tau_syn"], "E_L": NEURON["e_l"], "V_th": NEURON["v_th"],
               "V_reset": NEURON["v_reset"], "t_ref": NEURON["t_ref"], "I_e": 0.0}
@@ -203,7 +209,7 @@ def worker_nest(scale, t_sim, seed):
         nest.Connect(p, sr)
         recs.append(sr)
     build = time.perf_counter() - t0
-    build_cpu = time.process_time() - c0
+    build_user, build_sys = _cpu_since(r0)
     peak = _status_kb("VmHWM") if reset else resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss
     steady = _status_kb("VmRSS")
@@ -214,7 +220,8 @@ def worker_nest(scale, t_sim, seed):
     run = time.perf_counter() - t0
     run_cpu = time.process_time() - c0
     rates = [sr.n_events / (len(p) * (t_sim + 1.0) / 1000.0) for sr, p in zip(recs, pops)]
-    return dict(import_s=t_import, build_s=build, build_cpu_s=build_cpu, before_kb=before,
+    return dict(import_s=t_import, build_s=build, build_user_s=build_user,
+                build_sys_s=build_sys, before_kb=before,
                 peak_kb=peak, steady_kb=steady, n_syn=n_syn, run_s=run, run_cpu_s=run_cpu,
                 rates=rates, peak_reset=reset, n_neurons=int(sum(sizes)),
                 where=f"NEST {nest.__version__}")
@@ -252,7 +259,8 @@ def report(engine, scale, res):
     per_s = 1000.0 / ARGS.t_sim
     print(f"{head}: {res['n_neurons']:,} neurons, {n:,} synapses ({res['where']}; load "
           f"before {' '.join(res['load'])})")
-    print(f"  build {res['build_s']:7.2f} s wall, {res['build_cpu_s']:7.2f} s CPU")
+    print(f"  build {res['build_s']:7.2f} s wall, CPU {res['build_user_s']:.2f} s user + "
+          f"{res['build_sys_s']:.2f} s sys (sys: mostly first touch of new memory)")
     print(f"  RSS   before {res['before_kb'] / gib:6.2f} GiB, peak during build "
           f"{res['peak_kb'] / gib:6.2f} GiB, steady after {res['steady_kb'] / gib:6.2f} GiB; "
           f"peak/steady {res['peak_kb'] / res['steady_kb']:.2f}")
