@@ -5,9 +5,11 @@ generator, then the connectivity, the weights and the delays of each projection 
 generators of its own seeded from it, in an order that does not depend on anything else --
 and returns a :class:`Build`. The synapses go straight into their table positions, a block of
 rows at a time (the row counts are drawn first, :meth:`Connector._stream`), so a build peaks
-at little more than the tables it keeps (``BUILD_BYTES_PER_SYNAPSE``). Its arrays are grouped in named tuples, which
-the generated loop (:mod:`neurosim.loop`) receives as they are and reads by name, and which
-checkpoints (:mod:`neurosim.checkpoint`) store under ``group.field`` names:
+at little more than the tables it keeps (``BUILD_BYTES_PER_SYNAPSE``).
+
+Its arrays are grouped in named tuples, which the generated loop (:mod:`neurosim.loop`)
+receives as they are and reads by name, and which checkpoints (:mod:`neurosim.checkpoint`)
+store under ``group.field`` names:
 
 - :class:`Neurons`: populations (first neuron, kernel kind, parameter row, receptor
   channels), the state (one row per state variable or per-neuron parameter), refractory
