@@ -33,7 +33,7 @@ When the column has more (full scale on one thread) the script says so and does 
 ``--nest-scale`` runs NEST and neurosim at a reduced scale instead, for the ratio.
 
     python benchmarks/bench_column.py                    # full scale neurosim, NEST at 0.1
-    python benchmarks/bench_column.py --scale 0.1        # both at 0.1 (about 1 minute)
+    python benchmarks/bench_column.py --scale 0.1        # both at 0.1 (about 20 s)
     python benchmarks/bench_column.py --only ours --scale 1.0 --t-sim 100
 
 Prints numbers, asserts nothing, exits 0.
