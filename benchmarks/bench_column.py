@@ -18,9 +18,9 @@ afferents per neuron, weight 87.8 pA (no thalamic input). dt = 0.1 ms.
 
 Each engine runs in a fresh subprocess (one per measurement), one thread:
 
-  build    the build alone (neurosim: ``Simulator(net, ...)``; NEST: Create + Connect)
-  peak     peak RSS during the build minus nothing (VmHWM, reset by /proc/self/clear_refs
-           just before the build)
+  build    the build alone (neurosim: ``Simulator(net, ...)``; NEST: Create + Connect), wall
+           and CPU (user + sys: sys is mostly the kernel's first touch of new memory)
+  peak     peak RSS during the build (VmHWM, reset by /proc/self/clear_refs just before it)
   steady   RSS right after the build
   before   RSS just before the build (imports and the description)
   B/syn    (peak - before) / synapses and (steady - before) / synapses
