@@ -1,10 +1,15 @@
 """Build: a :class:`~neurosim.Network` description into the named arrays the engine runs on.
 
-:func:`build` reads the description once -- draws the initial values, the connectivity, the
-weights and the delays from the simulator's generator, in an order that does not depend on
-anything else -- and returns a :class:`Build`. Its arrays are grouped in named tuples, which
-the generated loop (:mod:`neurosim.loop`) receives as they are and reads by name, and which
-checkpoints (:mod:`neurosim.checkpoint`) store under ``group.field`` names:
+:func:`build` reads the description once -- draws the initial values from the simulator's
+generator, then the connectivity, the weights and the delays of each projection from
+generators of its own seeded from it, in an order that does not depend on anything else --
+and returns a :class:`Build`. The synapses go straight into their table positions, a block of
+rows at a time (the row counts are drawn first, :meth:`Connector._stream`), so a build peaks
+at little more than the tables it keeps (``BUILD_BYTES_PER_SYNAPSE``).
+
+Its arrays are grouped in named tuples, which the generated loop (:mod:`neurosim.loop`)
+receives as they are and reads by name, and which checkpoints (:mod:`neurosim.checkpoint`)
+store under ``group.field`` names:
 
 - :class:`Neurons`: populations (first neuron, kernel kind, parameter row, receptor
   channels), the state (one row per state variable or per-neuron parameter), refractory
@@ -31,12 +36,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _checks
+from . import connectivity as _connectivity
 from .connectivity import (
-    _BUILD_BYTES_PER_SYNAPSE,
     BYTES_PER_SYNAPSE,
-    csr_positions,
-    to_csr,
-    to_csr_parts,
+    _place_pairs,
+    _place_rows,
+    _row_blocks,
 )
 from .delays import delay_steps, ring_buffer
 from .distributions import Distribution, draw
@@ -61,6 +67,12 @@ KIND_SOURCES = 10
 
 #: Transient memory per plastic synapse while its tables are built (sort keys, inverse orders).
 _PLASTIC_BUILD_BYTES_PER_SYNAPSE = 48
+#: Memory per synapse at the peak of the build of streamed rules, the tables' 16 B included:
+#: what the pre-build check asks for. Measured 2026-12-04 with
+#: ``python benchmarks/bench_column.py --scale 1.0 --only ours`` (Potjans-Diesmann column,
+#: 298.9 M synapses of FixedTotalNumber, Normal weights and delays): peak RSS during the
+#: build minus RSS before it = 16.6 B per synapse (16.3 B after it); rounded up.
+BUILD_BYTES_PER_SYNAPSE = 17
 
 
 class Neurons(NamedTuple):
@@ -164,6 +176,63 @@ def _check_length(proj, label, value, n_syn):
         f"count give a scalar or a distribution such as ns.Uniform(...)")
 
 
+class _SynapseValues:
+    """A projection's weights and delays (steps), drawn block by block in the connector's
+    order into buffers reused from block to block: ``block(s0, s1)`` gives those of its
+    synapses ``s0 .. s1 - 1`` (valid until the next call)."""
+
+    def __init__(self, proj, n_syn, dt, gen_w, gen_d):
+        self.owner = f"connect {proj.name}"
+        self.proj, self.dt, self.gen_w, self.gen_d = proj, dt, gen_w, gen_d
+        self.conductance = proj.synapse.conductance
+        w = proj.connector.weights if proj.connector.weights is not None else proj.weight
+        d = proj.connector.delays if proj.connector.delays is not None else proj.delay
+        # an array is checked once, whole (one value per synapse, finite), then sliced
+        if w is not None and not isinstance(w, Distribution) and np.ndim(w) != 0:
+            w = _checks.finite_array(self.owner, "weight", w, proj.synapse.weight_unit,
+                                     shape=(n_syn,))
+        if d is not None and not isinstance(d, Distribution) and np.ndim(d) != 0:
+            d = _checks.finite_array(self.owner, "delay", d, "ms", shape=(n_syn,))
+        self.w, self.d = w, d
+        self.w_buf = np.empty(0)
+        self.d_buf = np.empty(0)
+        self.steps = np.empty(0, dtype=np.int32)
+
+    def block(self, s0, s1):
+        n, proj = s1 - s0, self.proj
+        if n > self.steps.size:
+            self.w_buf, self.d_buf = np.empty(n), np.empty(n)
+            self.steps = np.empty(n, dtype=np.int32)
+        if isinstance(self.w, np.ndarray):
+            w = self.w[s0:s1]
+        else:
+            w = draw(self.w, n, self.gen_w, owner=self.owner, name="weight",
+                     unit=proj.synapse.weight_unit, out=self.w_buf[:n])
+        if self.conductance and w.size and w.min() < 0:
+            raise ValueError(f"{self.owner}: conductance weights must be >= 0 nS, "
+                             f"got {float(w.min())!r}")
+        if proj.plasticity is not None:
+            proj.plasticity._check_bounds(self.owner, w)
+        steps = self.steps[:n]
+        if self.d is None:
+            steps.fill(1)
+            return w, steps
+        drawn = isinstance(self.d, Distribution)
+        values = (self.d[s0:s1] if isinstance(self.d, np.ndarray)
+                  else draw(self.d, n, self.gen_d, owner=self.owner, name="delay", unit="ms",
+                            out=self.d_buf[:n]))
+        return w, delay_steps(values, self.dt, drawn=drawn,
+                              bounds=self.d.support() if drawn else None,
+                              name=f"{self.owner}: delay", out=steps)
+
+
+def _held_blocks(post, counts):
+    """The blocks of rows ``(r0, r1, post)`` of targets held sorted by presynaptic neuron."""
+    ends = np.cumsum(counts)
+    for r0, r1 in _row_blocks(counts):
+        yield r0, r1, post[ends[r0] - counts[r0]:ends[r1 - 1]]
+
+
 def build(network, dt, rng, keep_tables=False, threads=1):
     """Build ``network`` for the engine at time step ``dt`` (ms), drawing from ``rng``.
 
@@ -255,27 +324,39 @@ def build(network, dt, rng, keep_tables=False, threads=1):
     pop_ch_ptr = np.zeros(len(pops) + 1, dtype=np.int64)
     np.cumsum(np.bincount(ch_pop, minlength=len(pops)), out=pop_ch_ptr[1:])
 
-    # Memory estimate before any synapse is drawn.
-    # Weight-changing plasticity and short-term plasticity keep per-synapse state too.
-    expected = n_plastic = plastic_bytes = 0
+    # Memory estimate before any synapse is drawn (the peaks it uses are measured: see
+    # BUILD_BYTES_PER_SYNAPSE). A streamed rule (Connector._stream) costs its table and
+    # nothing per synapse besides; a rule drawn as pairs holds its int32 targets from
+    # drawing to placing (Connector._held_bytes), and the largest such projection needs its
+    # pairs while it is drawn (Connector._draw_bytes). Weight-changing plasticity and
+    # short-term plasticity keep per-synapse state too.
+    expected = n_plastic = plastic_bytes = held_bytes = draw_bytes = 0
     for proj in net.projections:
         n_exp = proj.connector.expected_count(proj.pre.n, proj.post.n)
         expected += n_exp
+        if not proj.connector._streamed:
+            held_bytes += n_exp * proj.connector._held_bytes
+            draw_bytes = max(draw_bytes, n_exp * proj.connector._draw_bytes)
         if proj.plasticity is not None:
             n_plastic += n_exp
             plastic_bytes += n_exp * as_statements(proj.plasticity).bytes_per_synapse()
-    need = (expected * (BYTES_PER_SYNAPSE + _BUILD_BYTES_PER_SYNAPSE)
+    need = (expected * BUILD_BYTES_PER_SYNAPSE + held_bytes + draw_bytes
             + plastic_bytes + n_plastic * _PLASTIC_BUILD_BYTES_PER_SYNAPSE)
     avail = _available_memory()
     if avail is not None and need > avail:
         extra = ""
+        if held_bytes:
+            extra += (f"; {(held_bytes + draw_bytes) / 2**30:.1f} GiB more to draw the rules "
+                      f"that are not streamed (FixedProbability, FixedInDegree, "
+                      f"FixedTotalNumber without multapses, FromList, FromMatrix)")
         if n_plastic:
             extra += (f"; {n_plastic:,} plastic, {plastic_bytes / n_plastic:.0f} B more each "
                       f"for traces and indices")
         raise MemoryError(f"Simulator: the network has about {expected:,} synapses, which "
                           f"need about {need / 2**30:.1f} GiB to build "
-                          f"({BYTES_PER_SYNAPSE} B each to keep{extra}); only "
-                          f"{avail / 2**30:.1f} GiB are available")
+                          f"({BYTES_PER_SYNAPSE} B each to keep, "
+                          f"{BUILD_BYTES_PER_SYNAPSE} B each at the peak of the "
+                          f"build{extra}); only {avail / 2**30:.1f} GiB are available")
 
     # State and initial values.
     state = np.zeros((n_state_rows, n_total))
@@ -291,88 +372,103 @@ def build(network, dt, rng, keep_tables=False, threads=1):
                                   owner=f"{p.name} ({defn.name})", name=q,
                                   unit=defn.units[q])
 
-    # Synapses.
-    pre_all, tgt_all, w_all, d_all = [], [], [], []
-    tx_parts = ([], [], [], [])  # synapses whose rule transmits at arrival
-    tables = []
-    proj_slot = []  # per projection: (table, offset in that table's concatenation, count)
-    n_main = n_tx = 0
-    blocks = {}
-    row_fill = np.zeros(n_total, dtype=np.int32)  # main-table synapses per row so far
-    for proj, c in zip(net.projections, proj_channel):
+    # Synapses. Every projection draws from generators of its own, seeded from one number
+    # drawn from the simulator's generator: one for its connectivity, one for its weights,
+    # one for its delays (so the number of draws of one never shifts another). Pass 1 draws
+    # each projection's synapses per presynaptic neuron (a streamed rule: only these counts;
+    # a rule drawn as pairs: its pairs, of which the int32 indices are held), which gives
+    # the tables' row pointers; pass 2 draws the targets, weights and delays a block of rows
+    # at a time (connectivity._BLOCK synapses) and writes them straight into their table
+    # positions, projection by projection: within a row, projection order, then the
+    # connector's order. No list of all pairs, weights or delays is ever made.
+    key = int(rng.integers(2**63))
+    row_fill = {"main": np.zeros(n_total, dtype=np.int64),
+                "tx": np.zeros(n_total, dtype=np.int64)}  # (tx: their rule transmits)
+    plans = []
+    for i, proj in enumerate(net.projections):
         same = proj.pre is proj.post
-        pre, post = proj.connector.pairs(proj.pre.n, proj.post.n, rng, same=same)
-        n_syn = pre.size
+        gen = np.random.default_rng([key, i, 0])
+        stream = proj.connector._stream(proj.pre.n, proj.post.n, gen, same=same)
+        held_pre = held_post = blocks_of = None
+        if stream is None:
+            pre, post = proj.connector.pairs(proj.pre.n, proj.post.n, gen, same=same)
+            counts = np.bincount(pre, minlength=proj.pre.n).astype(np.int64)
+            itype = np.int32 if max(proj.pre.n, proj.post.n) < 2**31 else np.int64
+            if not bool(np.all(pre[1:] >= pre[:-1])):  # a shuffled FromList
+                held_pre = pre.astype(itype)
+            held_post = post.astype(itype)
+            del pre, post
+        else:
+            counts, blocks_of = stream
+        n_syn = int(counts.sum())
         for label, value in (("weight", proj.weight), ("delay", proj.delay)):
             _check_length(proj, label, value, n_syn)
-        if proj.connector.weights is not None:
-            w = np.asarray(proj.connector.weights, dtype=np.float64)
-        else:
-            w = draw(proj.weight, n_syn, rng, owner=f"connect {proj.name}", name="weight",
-                     unit=proj.synapse.weight_unit)
-        if proj.synapse.conductance and w.size and w.min() < 0:
-            raise ValueError(f"connect {proj.name}: conductance weights must be >= 0 nS, "
-                             f"got {float(w.min())!r}")
-        delay = proj.connector.delays if proj.connector.delays is not None else proj.delay
-        if delay is None:
-            d = np.ones(n_syn, dtype=np.int32)
-        else:
-            drawn = isinstance(delay, Distribution)
-            values = draw(delay, n_syn, rng, owner=f"connect {proj.name}", name="delay",
-                          unit="ms")
-            d = delay_steps(values, dt, drawn=drawn,
-                            bounds=delay.support() if drawn else None,
-                            name=f"connect {proj.name}: delay")
-        if proj.plasticity is not None:
-            proj.plasticity._check_bounds(f"connect {proj.name}", w)
+        table = "tx" if _transmits(proj.plasticity) else "main"
+        base = int(pop_start[pop_index[id(proj.pre)]])
+        fill = row_fill[table][base:base + proj.pre.n]
+        before = fill.astype(np.int32)
+        fill += counts
+        plans.append((table, base, counts, before, n_syn, blocks_of, held_pre, held_post))
+    n_push = int(row_fill["main"].sum())
+    indptr = np.zeros(n_total + 1, dtype=np.int64)
+    np.cumsum(row_fill["main"], out=indptr[1:])
+    tx_indptr = np.zeros(n_total + 1, dtype=np.int64)
+    np.cumsum(row_fill["tx"], out=tx_indptr[1:])
+    del row_fill
+    n_all = n_push + int(tx_indptr[-1])
+    target = np.empty(n_all, dtype=np.int32)
+    weight = np.empty(n_all, dtype=np.float64)
+    delay = np.empty(n_all, dtype=np.int32)
+    first = {"main": indptr, "tx": tx_indptr + n_push}  # first table position of each row
+    nxt = {t: v[:-1].copy() for t, v in first.items()}  # next free one
+    tables = []
+    proj_slot = []  # per projection: (table, offset in that table's positions, count)
+    main_pos, tx_pos, blocks = {}, [], {}
+    n_tx = 0
+    for i, (proj, c, plan) in enumerate(zip(net.projections, proj_channel, plans)):
+        table, base, counts, before, n_syn, blocks_of, held_pre, held_post = plan
+        plans[i] = None
+        values = _SynapseValues(proj, n_syn, dt, np.random.default_rng([key, i, 1]),
+                                np.random.default_rng([key, i, 2]))
+        coff = int(ch_start[c])
+        pos = None
+        if held_pre is None:  # sorted by presynaptic neuron: placed a block of rows at a time
+            s0 = 0
+            for r0, r1, post in (blocks_of() if blocks_of is not None
+                                 else _held_blocks(held_post, counts)):
+                s1 = s0 + post.size
+                w, d = values.block(s0, s1)
+                _place_rows(base + r0, counts[r0:r1], nxt[table], post, coff, w, d, target,
+                            weight, delay)
+                s0 = s1
+            rows = _RowBlocks(base, counts.astype(np.int32), before)
+            if table == "main" and proj.plasticity is None:
+                blocks[id(proj)] = rows
+            else:
+                pos = rows.positions(first[table])
+        else:  # in the connector's order: each synapse to the next free place of its row
+            pos = np.empty(n_syn, dtype=np.int64)
+            for s0 in range(0, n_syn, _connectivity._BLOCK):
+                s1 = min(s0 + _connectivity._BLOCK, n_syn)
+                w, d = values.block(s0, s1)
+                _place_pairs(held_pre[s0:s1], base, held_post[s0:s1], coff, w, d,
+                             nxt[table], target, weight, delay, pos[s0:s1])
+        del held_pre, held_post, blocks_of
         if keep_tables:
-            tables.append((pre, post, w, d))
-        if _transmits(proj.plasticity):
-            for lst, val in zip(tx_parts, (pre + pop_start[pop_index[id(proj.pre)]],
-                                           post + ch_start[c], w, d)):
-                lst.append(val)
+            where = pos if pos is not None else blocks[id(proj)].positions(indptr)
+            row = np.searchsorted(first[table], where, side="right") - 1 - base
+            tables.append((row, target[where].astype(np.int64) - coff, weight[where],
+                           delay[where]))
+        if table == "main":
+            main_pos[id(proj)] = pos
+            proj_slot.append(("main", 0, n_syn))
+        else:
+            tx_pos.append(pos)
             proj_slot.append(("tx", n_tx, n_syn))
             n_tx += n_syn
-            continue
-        pre_all.append(pre + pop_start[pop_index[id(proj.pre)]])
-        tgt_all.append(post + ch_start[c])
-        w_all.append(w)
-        d_all.append(d)
-        proj_slot.append(("main", n_main, n_syn))
-        # A static projection whose synapses come sorted by presynaptic neuron (every
-        # connector but a shuffled FromList) keeps no per-synapse index: its table
-        # positions follow from how many synapses each row has (_RowBlocks).
-        base = int(pop_start[pop_index[id(proj.pre)]])
-        counts = np.bincount(pre, minlength=proj.pre.n).astype(np.int32)
-        if proj.plasticity is None and bool(np.all(pre[1:] >= pre[:-1])):
-            blocks[id(proj)] = _RowBlocks(base, counts,
-                                          row_fill[base:base + proj.pre.n].copy())
-        row_fill[base:base + proj.pre.n] += counts
-        n_main += n_syn
-    # One CSR table sorted stably by presynaptic neuron, built part by part (no
-    # concatenated copy); the table positions of a projection's synapses are kept where
-    # they cannot be found from row counts (plastic or unsorted projections, _RowBlocks).
-    main_projs = [p for p, slot in zip(net.projections, proj_slot) if slot[0] == "main"]
-    indptr, target, weight, delay, main_pos = to_csr_parts(
-        list(zip(pre_all, tgt_all, w_all, d_all)), n_total,
-        positions=[id(p) not in blocks for p in main_projs], row_counts=row_fill)
-    main_pos = dict(zip((id(p) for p in main_projs), main_pos))
-    del pre_all, tgt_all, w_all, d_all
-    # The synapses whose rule transmits at arrival follow, CSR of their own (not pushed).
-    n_push = target.size
-    tx_pre = cat(tx_parts[0], np.int64)
-    tx_indptr = np.zeros(n_total + 1, dtype=np.int64)
-    inv_tx = np.zeros(0, dtype=np.int64)
-    if tx_pre.size:
-        tx_indptr, tx_target, tx_weight, tx_delay = to_csr(
-            tx_pre, cat(tx_parts[1], np.int64), cat(tx_parts[2], np.float64),
-            cat(tx_parts[3], np.int32), n_total)
-        inv_tx = csr_positions(tx_pre, n_total)[1] + n_push
-        target = np.concatenate([target, tx_target])
-        weight = np.concatenate([weight, tx_weight])
-        delay = np.concatenate([delay, tx_delay])
-        del tx_target, tx_weight, tx_delay
-    del tx_parts, tx_pre
+    del plans, nxt, first
+    inv_tx = np.concatenate(tx_pos) if tx_pos else np.zeros(0, dtype=np.int64)
+    del tx_pos
     max_delay = int(delay.max()) if delay.size else 1
 
     # Inputs: each registered block builds its tables from the items that use it (an empty

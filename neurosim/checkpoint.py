@@ -35,9 +35,11 @@ from .io import describe_network, network_hash, simulation_manifest
 __all__ = ["save_checkpoint", "resume", "CHECKPOINT_VERSION"]
 
 #: Version of the checkpoint layout; a checkpoint of another version is refused.
-# 5: inputs as registered blocks (inputs.<block>.<field>); 4: RewardSTDP as statements
-# (ul.*.syn_tr), shared variables (ul.*.sh_tr); 3: delays act one step after arrival
-# (NEST/Brian2); no stp group
+# 5: inputs as registered blocks (inputs.<block>.<field>), and synapses drawn from
+# per-projection generators block by block (build.py): a seed gives other connectivity,
+# weights and delays, so a version-4 checkpoint would rebuild other tables; 4: RewardSTDP as
+# statements (ul.*.syn_tr), shared variables (ul.*.sh_tr); 3: delays act one step after
+# arrival (NEST/Brian2); no stp group
 CHECKPOINT_VERSION = 5
 _FORMAT = "neurosim.checkpoint"
 

@@ -1,7 +1,14 @@
 """Connection rules: which presynaptic neuron reaches which postsynaptic neuron.
 
-A rule is a frozen description; the simulator turns it into index pairs with its own seeded
-generator and then into one CSR table by presynaptic neuron (see :func:`to_csr`).
+A rule is a frozen description; the simulator draws it with a seeded generator of its own
+and places the synapses into one CSR table by presynaptic neuron (:mod:`neurosim.build`).
+:meth:`Connector.pairs` gives the index pairs. The rules that can say how many synapses each
+presynaptic neuron has before drawing their targets (:class:`FixedTotalNumber` with
+multapses, :class:`FixedOutDegree`, :class:`AllToAll`, :class:`OneToOne`) are also drawn in
+*streaming* form (:meth:`Connector._stream`): the row counts first, then the targets a block
+of rows at a time, so that the engine writes them straight into their final table positions
+and never holds the pairs of a whole projection; :meth:`Connector.pairs` of these rules is the
+concatenation of the same blocks, drawn the same way.
 ``allow_autapses`` only matters when a population projects onto itself. ``allow_multapses``
 (the degree rules and :class:`FixedTotalNumber`) lets one (pre, post) pair carry several
 synapses, each with its own weight and delay; NEST and Brian2 receive them as separate
@@ -23,12 +30,10 @@ __all__ = ["Connector", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegr
 
 #: Memory of one synapse in the engine: int32 target, float64 weight, int32 delay.
 BYTES_PER_SYNAPSE = 16
-#: Transient memory per synapse while a table is built (index pairs and draws of each
-#: projection, table positions): the peak measured with tracemalloc while building CUBA with
-#: fixed in-degree 80 at 64000 neurons was 46 B per synapse, plus the 8 B positions that
-#: numba allocates while FixedInDegree sorts its pairs (invisible to tracemalloc): 38 B above
-#: what is kept, rounded up.
-_BUILD_BYTES_PER_SYNAPSE = 48
+#: Synapses drawn, weighted and placed per block of rows (a row longer than this is a block
+#: of its own): bounds the transient memory of a streamed projection to a few blocks' worth.
+#: Part of what a seed means: the weights and delays are drawn block by block.
+_BLOCK = 1 << 21
 
 
 class Connector:
@@ -53,6 +58,35 @@ class Connector:
         """
         raise NotImplementedError
 
+    #: Whether :meth:`_stream` gives the rule in streaming form (known before drawing).
+    _streamed = False
+    #: Build memory per synapse of a rule drawn as pairs (not streamed), beyond what the
+    #: table keeps: the int32 targets held from drawing until placing (8 B when the pairs
+    #: are not sorted by presynaptic neuron: the sources too). See neurosim.build.
+    _held_bytes = 4
+    #: Transient memory per synapse of the one projection being drawn as pairs: the int64
+    #: pairs, the rule's own work arrays (FixedInDegree's sorting: 8 B positions, 16 B
+    #: sorted pairs) and the int32 copy being kept.
+    _draw_bytes = 44
+
+    def _stream(self, n_pre, n_post, rng, *, same):
+        """The rule in streaming form, or ``None`` if it is only drawn as :meth:`pairs`.
+
+        Returns ``(counts, blocks)``: ``counts`` (int64, ``n_pre``) the synapses of each
+        presynaptic neuron, drawn now; ``blocks()`` a generator of ``(r0, r1, post)``, the
+        postsynaptic indices of rows ``r0 .. r1 - 1`` in row order (the blocks of
+        :func:`_row_blocks`), drawn as it runs. Invalid parameters raise here, before any
+        target is drawn.
+        """
+        return None
+
+    def _pairs_from_stream(self, stream):
+        counts, blocks = stream
+        pre = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+        parts = [np.asarray(post, dtype=np.int64) for _, _, post in blocks()]
+        post = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return pre, post
+
     def _drop_autapses(self, pre, post, same):
         if same and not self.allow_autapses:
             keep = pre != post
@@ -66,27 +100,49 @@ class AllToAll(Connector):
 
     allow_autapses: bool = True
 
+    _streamed = True
+
     def expected_count(self, n_pre, n_post):
         return n_pre * n_post
 
+    def _stream(self, n_pre, n_post, rng, *, same):
+        skip = same and not self.allow_autapses
+        counts = np.full(n_pre, n_post - 1 if skip else n_post, dtype=np.int64)
+
+        def blocks():
+            cols = np.arange(n_post, dtype=np.int64)
+            for r0, r1 in _row_blocks(counts):
+                post = np.tile(cols, r1 - r0)
+                if skip:
+                    post = post[post != np.repeat(np.arange(r0, r1), n_post)]
+                yield r0, r1, post
+        return counts, blocks
+
     def pairs(self, n_pre, n_post, rng, *, same):
-        pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
-        post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
-        return self._drop_autapses(pre, post, same)
+        return self._pairs_from_stream(self._stream(n_pre, n_post, rng, same=same))
 
 
 @dataclass(frozen=True)
 class OneToOne(Connector):
     """Neuron ``i`` to neuron ``i``; both populations must have the same size."""
 
+    _streamed = True
+
     def expected_count(self, n_pre, n_post):
         return n_pre
 
-    def pairs(self, n_pre, n_post, rng, *, same):
+    def _stream(self, n_pre, n_post, rng, *, same):
         if n_pre != n_post:
             raise ValueError(f"OneToOne needs populations of equal size, got {n_pre} and {n_post}")
-        idx = np.arange(n_pre, dtype=np.int64)
-        return idx, idx.copy()
+        counts = np.ones(n_pre, dtype=np.int64)
+
+        def blocks():
+            for r0, r1 in _row_blocks(counts):
+                yield r0, r1, np.arange(r0, r1, dtype=np.int64)
+        return counts, blocks
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        return self._pairs_from_stream(self._stream(n_pre, n_post, rng, same=same))
 
 
 @dataclass(frozen=True)
@@ -138,15 +194,8 @@ class FixedProbability(Connector):
         return self._drop_autapses(pre, post, same)
 
 
-def _partner_draws(rng, n_rows, n_choices, k, exclude_self, owner, multapses):
-    """For each row, ``k`` integers in ``[0, n_choices)`` (never the row's own index if
-    ``exclude_self``): independent and uniform with ``multapses`` (repeats allowed), else
-    distinct and uniform over the k-subsets.
-
-    Distinct, sparse case (``k`` small against the choices): draw every row with replacement
-    at once and redraw the rows that contain a repeat -- rejection sampling, so the accepted
-    rows are exactly uniform. Distinct, dense case: one ``choice(..., replace=False)`` per row.
-    """
+def _check_partners(n_rows, n_choices, k, exclude_self, owner, multapses):
+    """Raise if rows cannot have ``k`` partners each (see :func:`_partner_draws`)."""
     available = n_choices - (1 if exclude_self else 0)
     if multapses:
         if k > 0 and n_rows > 0 and available < 1:
@@ -154,6 +203,19 @@ def _partner_draws(rng, n_rows, n_choices, k, exclude_self, owner, multapses):
     elif k > available:
         raise ValueError(f"{owner} asks for {k} distinct partners but only {available} are "
                          f"available (allow_multapses=True draws with replacement)")
+
+
+def _partner_draws(rng, n_rows, n_choices, k, exclude_self, owner, multapses, row0=0):
+    """For each row, ``k`` integers in ``[0, n_choices)`` (never the row's own index, counted
+    from ``row0``, if ``exclude_self``): independent and uniform with ``multapses`` (repeats
+    allowed), else distinct and uniform over the k-subsets.
+
+    Distinct, sparse case (``k`` small against the choices): draw every row with replacement
+    at once and redraw the rows that contain a repeat -- rejection sampling, so the accepted
+    rows are exactly uniform. Distinct, dense case: one ``choice(..., replace=False)`` per row.
+    """
+    _check_partners(n_rows, n_choices, k, exclude_self, owner, multapses)
+    available = n_choices - (1 if exclude_self else 0)
     out = np.empty((n_rows, k), dtype=np.int64)
     if k == 0 or n_rows == 0:
         return out
@@ -171,7 +233,7 @@ def _partner_draws(rng, n_rows, n_choices, k, exclude_self, owner, multapses):
         for row in range(n_rows):
             out[row] = rng.choice(available, size=k, replace=False)
     if exclude_self:
-        out += out >= np.arange(n_rows)[:, None]
+        out += out >= np.arange(row0, row0 + n_rows)[:, None]
     return out
 
 
@@ -260,6 +322,8 @@ class FixedOutDegree(Connector):
     allow_autapses: bool = True
     allow_multapses: bool = False
 
+    _streamed = True
+
     def __post_init__(self):
         object.__setattr__(self, "k", _checks.count("FixedOutDegree", "k", self.k))
         for name in ("allow_autapses", "allow_multapses"):
@@ -269,12 +333,20 @@ class FixedOutDegree(Connector):
     def expected_count(self, n_pre, n_post):
         return self.k * n_pre
 
-    def pairs(self, n_pre, n_post, rng, *, same):
+    def _stream(self, n_pre, n_post, rng, *, same):
         exclude = same and not self.allow_autapses
-        post = _partner_draws(rng, n_pre, n_post, self.k, exclude, "FixedOutDegree",
-                              self.allow_multapses)
-        pre = np.repeat(np.arange(n_pre, dtype=np.int64), self.k)
-        return pre, post.ravel()
+        _check_partners(n_pre, n_post, self.k, exclude, "FixedOutDegree", self.allow_multapses)
+        counts = np.full(n_pre, self.k, dtype=np.int64)
+
+        def blocks():
+            for r0, r1 in _row_blocks(counts):
+                yield r0, r1, _partner_draws(rng, r1 - r0, n_post, self.k, exclude,
+                                             "FixedOutDegree", self.allow_multapses,
+                                             row0=r0).ravel()
+        return counts, blocks
+
+    def pairs(self, n_pre, n_post, rng, *, same):
+        return self._pairs_from_stream(self._stream(n_pre, n_post, rng, same=same))
 
 
 @dataclass(frozen=True)
@@ -284,7 +356,10 @@ class FixedTotalNumber(Connector):
     With ``allow_multapses=True`` (the default, as NEST's ``fixed_total_number``) the ``n``
     pairs are drawn independently with replacement: a pair may carry several synapses, the
     number of synapses onto each postsynaptic neuron is multinomial (``n`` trials, equal
-    probabilities) and each synapse's presynaptic neuron is uniform. With
+    probabilities) and each synapse's presynaptic neuron is uniform (drawn as that law in two
+    steps, which needs neither a sort nor a list of pairs: the synapses of each presynaptic
+    neuron, multinomial, then each row's targets as sorted uniform draws, from exponential
+    spacings). With
     ``allow_multapses=False`` the ``n`` pairs are distinct, uniform over the sets of ``n`` pairs
     (PyNN's ``FixedTotalNumber(n, with_replacement=False)``, its default; NEST refuses this
     combination). Without autapses the pairs ``(i, i)`` of a population onto itself are never
@@ -311,24 +386,46 @@ class FixedTotalNumber(Connector):
     def expected_count(self, n_pre, n_post):
         return self.n
 
+    @property
+    def _streamed(self):
+        return self.allow_multapses
+
+    def _stream(self, n_pre, n_post, rng, *, same):
+        if not self.allow_multapses:
+            return None
+        exclude = same and not self.allow_autapses
+        # Without autapses row i skips column i, so a row has n_post - 1 allowed targets.
+        per_row = n_post - 1 if exclude else n_post
+        if self.n > 0 and n_pre * per_row == 0:
+            what = "pairs (pre, post)" + (" without autapses" if exclude else "")
+            raise ValueError(f"FixedTotalNumber.n must be 0 when there are no {what}, got "
+                             f"{self.n}")
+        # Every row has as many allowed pairs, so each synapse's row is uniform: the row
+        # counts are Multinomial(n, 1/n_pre), and given them the targets are iid uniform.
+        counts = (rng.multinomial(self.n, np.full(n_pre, 1.0 / n_pre)).astype(np.int64)
+                  if self.n else np.zeros(n_pre, dtype=np.int64))
+
+        def blocks():
+            for r0, r1 in _row_blocks(counts):
+                post = np.empty(int(counts[r0:r1].sum()), dtype=np.int64)
+                _sorted_uniform_rows(rng, counts[r0:r1], r0, per_row, exclude, post)
+                yield r0, r1, post
+        return counts, blocks
+
     def pairs(self, n_pre, n_post, rng, *, same):
+        if self.allow_multapses:
+            return self._pairs_from_stream(self._stream(n_pre, n_post, rng, same=same))
         exclude = same and not self.allow_autapses
         # Allowed pairs, numbered row-major; without autapses row i skips column i, so a row
         # has n_post - 1 entries.
         per_row = n_post - 1 if exclude else n_post
         n_allowed = n_pre * per_row
-        what = "pairs (pre, post)" + (" without autapses" if exclude else "")
-        if self.allow_multapses:
-            if self.n > 0 and n_allowed == 0:
-                raise ValueError(f"FixedTotalNumber.n must be 0 when there are no {what}, got "
-                                 f"{self.n}")
-            flat = np.sort(rng.integers(0, max(n_allowed, 1), self.n))
-        else:
-            if self.n > n_allowed:
-                raise ValueError(f"FixedTotalNumber.n must be <= {n_allowed}, the number of "
-                                 f"distinct {what} ({n_pre} x {n_post}), with "
-                                 f"allow_multapses=False; got {self.n}")
-            flat = _distinct_integers(rng, n_allowed, self.n)
+        if self.n > n_allowed:
+            what = "pairs (pre, post)" + (" without autapses" if exclude else "")
+            raise ValueError(f"FixedTotalNumber.n must be <= {n_allowed}, the number of "
+                             f"distinct {what} ({n_pre} x {n_post}), with "
+                             f"allow_multapses=False; got {self.n}")
+        flat = _distinct_integers(rng, n_allowed, self.n)
         if self.n == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty.copy()
@@ -353,6 +450,7 @@ class FromList(Connector):
     pairs_: object = field(default=None)
     weights: object = None
     delays: object = None
+    _held_bytes = 8    # the user's order is kept: sources held as well as targets
 
     def __init__(self, pairs, *, weights=None, delays=None):
         arr = np.asarray(pairs)
@@ -454,65 +552,6 @@ def to_csr(pre, target, weight, delay_steps, n_rows, *, positions=False):
     return indptr, out_target, out_weight, out_delay
 
 
-def to_csr_parts(parts, n_rows, *, positions=None, row_counts=None):
-    """:func:`to_csr` of the concatenation of ``parts``, without concatenating them.
-
-    Parameters
-    ----------
-    parts : list of (pre, target, weight, delay_steps) tuples of arrays
-        One per projection, in order; ``pre`` are global row indices.
-    n_rows : int
-    positions : list of bool, optional
-        Per part, whether to return the table position of each of its synapses.
-    row_counts : int array, optional
-        Synapses per row over all parts, when the caller has counted them already.
-
-    Returns
-    -------
-    indptr, target, weight, delay_steps
-        As :func:`to_csr` of the concatenated parts (within a row, part order, then input
-        order).
-    pos : list
-        Per part, an int64 array of table positions where asked for, else ``None``.
-    """
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    if row_counts is None:
-        row_counts = np.zeros(n_rows, dtype=np.int64)
-        for pre, *_ in parts:
-            row_counts += np.bincount(pre, minlength=n_rows)
-    np.cumsum(row_counts, out=indptr[1:])
-    n = int(indptr[-1])
-    out_target = np.empty(n, dtype=np.int32)
-    out_weight = np.empty(n, dtype=np.float64)
-    out_delay = np.empty(n, dtype=np.int32)
-    nxt = indptr[:-1].copy()
-    out_pos = []
-    for i, (pre, target, weight, delay) in enumerate(parts):
-        want = bool(positions[i]) if positions is not None else False
-        pos = np.empty(len(pre) if want else 0, dtype=np.int64)
-        _place_part(np.ascontiguousarray(pre, dtype=np.int64),
-                    np.ascontiguousarray(target, dtype=np.int64),
-                    np.ascontiguousarray(weight, dtype=np.float64),
-                    np.ascontiguousarray(delay, dtype=np.int32), nxt, out_target, out_weight,
-                    out_delay, pos, want)
-        out_pos.append(pos if want else None)
-    return indptr, out_target, out_weight, out_delay, out_pos
-
-
-@numba.njit(cache=True, nogil=True)
-def _place_part(pre, target, weight, delay, nxt, out_target, out_weight, out_delay, pos, want):
-    # Each synapse takes the next free position of its row (a counting sort, part by part).
-    for i in range(pre.shape[0]):
-        r = pre[i]
-        q = nxt[r]
-        nxt[r] = q + 1
-        out_target[q] = target[i]
-        out_weight[q] = weight[i]
-        out_delay[q] = delay[i]
-        if want:
-            pos[i] = q
-
-
 def csr_positions(pre, n_rows):
     """Row pointers of the CSR table by ``pre``, and the table position of each synapse.
 
@@ -551,3 +590,93 @@ def _place(pos, target, weight, delay, out_target, out_weight, out_delay):
         out_target[q] = target[i]
         out_weight[q] = weight[i]
         out_delay[q] = delay[i]
+
+
+def _row_blocks(counts, limit=None):
+    """Consecutive rows ``(r0, r1)`` covering all rows, each block holding at most ``limit``
+    synapses (default :data:`_BLOCK`) unless it is a single row: how a streamed rule is drawn
+    and how the engine draws weights and delays and places synapses."""
+    bounds = _block_bounds(np.ascontiguousarray(counts, dtype=np.int64),
+                           _BLOCK if limit is None else int(limit))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
+@numba.njit(cache=True, nogil=True)
+def _block_bounds(counts, limit):
+    out = np.empty(counts.shape[0] + 1, dtype=np.int64)
+    out[0] = 0
+    m = 1
+    acc = 0
+    for r in range(counts.shape[0]):
+        if acc > 0 and acc + counts[r] > limit:
+            out[m] = r
+            m += 1
+            acc = 0
+        acc += counts[r]
+    if counts.shape[0] > 0:
+        out[m] = counts.shape[0]
+        m += 1
+    return out[:m]
+
+
+@numba.njit(cache=True, nogil=True)
+def _sorted_uniform_rows(rng, counts, row0, per_row, exclude, out):
+    # Row r gets counts[r] iid uniform integers in [0, per_row), sorted, drawn as order
+    # statistics: with E_1 .. E_{k+1} iid exponential and S_i their partial sums,
+    # (S_1, .., S_k) / S_{k+1} are distributed as k sorted iid U(0, 1) (Renyi), and
+    # floor(per_row U) of a U(0, 1) is uniform on the integers. Without autapses, target
+    # values from the row's own index on are shifted up by one (the map keeps the order).
+    longest = 0
+    for r in range(counts.shape[0]):
+        longest = max(longest, counts[r])
+    partial = np.empty(longest + 1)
+    s = 0
+    for r in range(counts.shape[0]):
+        k = counts[r]
+        if k == 0:
+            continue
+        total = 0.0
+        for i in range(k + 1):
+            total += rng.standard_exponential()
+            partial[i] = total
+        scale = per_row / total
+        row = row0 + r
+        for i in range(k):
+            v = np.int64(partial[i] * scale)
+            if v >= per_row:
+                v = per_row - 1
+            if exclude and v >= row:
+                v += 1
+            out[s + i] = v
+        s += k
+
+
+@numba.njit(cache=True, nogil=True)
+def _place_rows(g0, counts, nxt, post, ch_off, weight, delay, out_target, out_weight,
+                out_delay):
+    # A block of consecutive rows g0, g0 + 1, ..., in row order: each row's synapses take the
+    # next free positions of that row in the table (sequential writes).
+    s = 0
+    for r in range(counts.shape[0]):
+        q = nxt[g0 + r]
+        for j in range(counts[r]):
+            out_target[q + j] = post[s + j] + ch_off
+            out_weight[q + j] = weight[s + j]
+            out_delay[q + j] = delay[s + j]
+        nxt[g0 + r] = q + counts[r]
+        s += counts[r]
+
+
+@numba.njit(cache=True, nogil=True)
+def _place_pairs(pre, g0, post, ch_off, weight, delay, nxt, out_target, out_weight, out_delay,
+                 pos):
+    # Synapses in any order: each takes the next free position of its row (a counting sort);
+    # pos receives the position of each.
+    for i in range(pre.shape[0]):
+        r = g0 + pre[i]
+        q = nxt[r]
+        nxt[r] = q + 1
+        out_target[q] = post[i] + ch_off
+        out_weight[q] = weight[i]
+        out_delay[q] = delay[i]
+        pos[i] = q

@@ -26,7 +26,7 @@ from .units import to_steps, to_steps_array
 __all__ = ["delay_steps", "ring_buffer", "push_spikes"]
 
 
-def delay_steps(delays, dt, *, drawn, bounds=None, name="delay"):
+def delay_steps(delays, dt, *, drawn, bounds=None, name="delay", out=None):
     """Delays in ms to int32 steps.
 
     The rule: a delay is >= 0 (0 is Brian2's default; the NEST engine needs >= ``dt``). A
@@ -46,6 +46,8 @@ def delay_steps(delays, dt, *, drawn, bounds=None, name="delay"):
         True for values drawn from a distribution (rounded, see above).
     bounds : (float, float), optional
         The distribution's ``support()``, ms (with ``drawn``).
+    out : numpy.ndarray, optional
+        int32 array of the delays' shape to write the steps into (returned).
 
     Raises
     ------
@@ -53,18 +55,8 @@ def delay_steps(delays, dt, *, drawn, bounds=None, name="delay"):
         A delay that is negative or (if given) not a whole multiple of ``dt``.
     """
     delays = np.asarray(delays, dtype=np.float64)
-    lo = delays.min() if delays.size else 0.0
-    if lo < 0:
-        raise ValueError(f"{name} must be >= 0 ms, got {float(lo)!r} ms")
-    if delays.size and not drawn and lo == delays.max():
-        # One delay for every synapse (a scalar given to connect): check and convert it once
-        # rather than once per synapse. A NaN fails ``lo == max`` and is reported below.
-        step = to_steps(float(lo), dt, name=name, minimum=0)
-        if step > np.iinfo(np.int32).max // 2:
-            raise ValueError(f"{name} {float(lo)!r} ms is too long for dt = {dt!r} ms")
-        return np.full(delays.shape, step, dtype=np.int32)
-    if drawn:
-        steps = np.rint(delays / dt)
+    if drawn:  # one compiled pass: rounded, kept within the bounds, checked
+        first, last = -np.inf, np.inf
         if bounds is not None:
             low, high = bounds
             first = math.ceil(low / dt - 1e-9) if math.isfinite(low) else -np.inf
@@ -73,12 +65,53 @@ def delay_steps(delays, dt, *, drawn, bounds=None, name="delay"):
                 raise ValueError(f"{name}: no whole step of dt = {dt!r} ms lies in the "
                                  f"distribution's range [{low!r}, {high!r}] ms; widen it or "
                                  f"choose another dt")
-            steps = np.clip(steps, first, last)
-    else:
-        steps = to_steps_array(delays, dt, name=name, minimum=0)
+        steps = np.empty(delays.shape, dtype=np.int32) if out is None else out
+        flat = delays.reshape(-1)
+        lo, hi, too_long = _rounded_steps(flat, float(dt), float(first), float(last),
+                                          float(np.iinfo(np.int32).max // 2),
+                                          steps.reshape(-1))
+        if flat.size and lo < 0:
+            raise ValueError(f"{name} must be >= 0 ms, got {float(lo)!r} ms")
+        if too_long:
+            raise ValueError(f"{name} {float(hi)!r} ms is too long for dt = {dt!r} ms")
+        return steps
+    lo = delays.min() if delays.size else 0.0
+    if lo < 0:
+        raise ValueError(f"{name} must be >= 0 ms, got {float(lo)!r} ms")
+    if delays.size and lo == delays.max():
+        # One delay for every synapse (a scalar given to connect): check and convert it once
+        # rather than once per synapse. A NaN fails ``lo == max`` and is reported below.
+        step = to_steps(float(lo), dt, name=name, minimum=0)
+        if step > np.iinfo(np.int32).max // 2:
+            raise ValueError(f"{name} {float(lo)!r} ms is too long for dt = {dt!r} ms")
+        if out is None:
+            return np.full(delays.shape, step, dtype=np.int32)
+        out.fill(step)
+        return out
+    steps = to_steps_array(delays, dt, name=name, minimum=0)
     if steps.size and steps.max() > np.iinfo(np.int32).max // 2:
         raise ValueError(f"{name} {float(delays.max())!r} ms is too long for dt = {dt!r} ms")
-    return steps.astype(np.int32)
+    if out is None:
+        return steps.astype(np.int32)
+    out[...] = steps
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _rounded_steps(delays, dt, first, last, longest, out):
+    # np.rint(delays / dt) clipped to [first, last], as int32; returns the smallest and the
+    # largest delay and whether a step exceeds ``longest`` (then ``out`` is not to be used).
+    lo, hi, too_long = np.inf, -np.inf, False
+    for i in range(delays.shape[0]):
+        x = delays[i]
+        lo = min(lo, x)
+        hi = max(hi, x)
+        s = min(max(np.rint(x / dt), first), last)
+        if s > longest:
+            too_long = True
+            s = 0.0
+        out[i] = np.int32(s)
+    return lo, hi, too_long
 
 
 def ring_buffer(n_slots, max_delay_steps):

@@ -1,13 +1,17 @@
 """Random distributions for initial values, weights and delays.
 
 A distribution is a frozen description; the simulator draws from it with its own seeded
-``numpy.random.Generator`` at build time, so the same seed gives the same network.
+``numpy.random.Generator`` at build time, so the same seed gives the same network. Synapse
+weights and delays are drawn into buffers (``draw(..., out=...)``): :class:`Uniform` and
+:class:`Normal` then draw with a compiled kernel, the same law as :meth:`Distribution.sample`
+but another sequence of values for a seed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from . import _checks
@@ -24,6 +28,11 @@ class Distribution:
 
     def sample(self, rng, size):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _fill(self, rng, out):
+        """Write ``out.size`` draws into ``out`` (float64); subclasses may draw otherwise
+        than :meth:`sample` (another sequence of the same law)."""
+        out[:] = self.sample(rng, out.size)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,9 @@ class Uniform(Distribution):
 
     def sample(self, rng, size):
         return rng.uniform(self.low, self.high, size)
+
+    def _fill(self, rng, out):
+        _fill_uniform(rng, self.low, self.high, out)
 
 
 @dataclass(frozen=True)
@@ -95,11 +107,15 @@ class Normal(Distribution):
 
     def sample(self, rng, size):
         out = rng.normal(self.mean, self.std, size)
-        bad = (out < self.low) | (out > self.high)
-        while bad.any():
-            out[bad] = rng.normal(self.mean, self.std, int(bad.sum()))
-            bad = (out < self.low) | (out > self.high)
+        bad = np.flatnonzero((out < self.low) | (out > self.high))
+        while bad.size:  # the same redraws, in the same order, as masking the whole array
+            redo = rng.normal(self.mean, self.std, bad.size)
+            out[bad] = redo
+            bad = bad[(redo < self.low) | (redo > self.high)]
         return out
+
+    def _fill(self, rng, out):
+        _fill_normal(rng, self.mean, self.std, self.low, self.high, out)
 
 
 @dataclass(frozen=True)
@@ -126,7 +142,7 @@ class LogNormal(Distribution):
         return rng.lognormal(self.mu, self.sigma, size)
 
 
-def draw(value, size, rng, *, owner, name, unit=""):
+def draw(value, size, rng, *, owner, name, unit="", out=None):
     """Turn a scalar, an array of length ``size`` or a distribution into ``size`` float64 values.
 
     Parameters
@@ -136,15 +152,49 @@ def draw(value, size, rng, *, owner, name, unit=""):
     rng : numpy.random.Generator
     owner, name, unit : str
         Used in error messages.
+    out : numpy.ndarray, optional
+        float64, shape ``(size,)``: write the values there (no new array). A distribution
+        then draws with :meth:`Distribution._fill`: for :class:`Uniform` and :class:`Normal`
+        a compiled kernel, the same law as without ``out`` but other values for a seed.
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(size,)``, float64, finite.
+        Shape ``(size,)``, float64, finite (``out`` if given).
     """
+    if out is not None and (out.shape != (size,) or out.dtype != np.float64):
+        raise ValueError(f"draw: out must be float64 of shape ({size},), got {out.dtype} "
+                         f"{out.shape}")
     if isinstance(value, Distribution):
-        return np.asarray(value.sample(rng, size), dtype=np.float64)
+        if out is None:
+            return np.asarray(value.sample(rng, size), dtype=np.float64)
+        value._fill(rng, out)
+        return out
     if np.ndim(value) == 0:
         scalar = _checks.finite(owner, name, value, unit)
-        return np.full(size, scalar)
-    return _checks.finite_array(owner, name, value, unit, shape=(size,)).copy()
+        if out is None:
+            return np.full(size, scalar)
+        out.fill(scalar)
+        return out
+    arr = _checks.finite_array(owner, name, value, unit, shape=(size,))
+    if out is None:
+        return arr.copy()
+    out[:] = arr
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill_uniform(rng, low, high, out):
+    span = high - low
+    for i in range(out.shape[0]):
+        out[i] = low + span * rng.random()   # [low, high), as Generator.uniform
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill_normal(rng, mean, std, low, high, out):
+    # Each value redrawn until it lies in [low, high]: the truncated normal, as sample().
+    for i in range(out.shape[0]):
+        x = mean + std * rng.standard_normal()
+        while x < low or x > high:
+            x = mean + std * rng.standard_normal()
+        out[i] = x

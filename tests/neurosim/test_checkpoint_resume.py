@@ -263,9 +263,12 @@ def test_memory_estimate_counts_the_state_of_plastic_synapses(monkeypatch):
     assert stdp._definition().bytes_per_synapse() == 48
     assert reduced._definition().bytes_per_synapse() == 72
     assert reward._definition().bytes_per_synapse() == 64
-    # 40,000 synapses: 64 B each static, 64 + 48 + 48 B each plastic. 5 MiB is enough for the
-    # static network's estimate (2.4 MiB) but not for the plastic one's (6.1 MiB).
-    monkeypatch.setattr(build, "_available_memory", lambda: 5 * 2**20)
+    # 40,000 synapses (AllToAll, streamed): BUILD_BYTES_PER_SYNAPSE each static, 48 + 48 B
+    # more each plastic. Half-way between the two estimates is enough for the static network
+    # but not for the plastic one.
+    static = 40_000 * build.BUILD_BYTES_PER_SYNAPSE
+    plastic = static + 40_000 * (48 + 48)
+    monkeypatch.setattr(build, "_available_memory", lambda: (static + plastic) // 2)
     ns.Simulator(network(None), dt=0.1)
     with pytest.raises(MemoryError, match=r"about 40,000 synapses.*40,000 plastic, 48 B more "
                                           r"each for traces and indices"):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.connectivity import csr_positions, to_csr, to_csr_parts
+from neurosim import connectivity
+from neurosim.connectivity import _row_blocks, csr_positions, to_csr
 
 
 def _pairs(connector, n_pre, n_post, same=False, seed=0):
@@ -238,22 +239,121 @@ def test_static_synapses_keep_16_bytes_each_plus_a_per_neuron_cost():
     assert per_neuron < 500, per_neuron
 
 
-def test_csr_built_part_by_part_equals_the_csr_of_the_concatenation():
+def test_row_blocks_cover_every_row_once_within_the_limit():
     rng = np.random.default_rng(4)
-    n_rows = 50
+    for counts in (rng.integers(0, 50, 300), np.zeros(7, dtype=np.int64), np.array([500, 1, 2]),
+                   np.zeros(0, dtype=np.int64)):
+        blocks = _row_blocks(counts, limit=100)
+        rows = [r for r0, r1 in blocks for r in range(r0, r1)]
+        assert rows == list(range(counts.size))                 # every row once, in order
+        for r0, r1 in blocks:
+            assert counts[r0:r1].sum() <= 100 or r1 - r0 == 1   # a long row: a block alone
+    assert _row_blocks(np.array([500, 1, 2]), limit=100) == [(0, 1), (1, 3)]
+
+
+def _mixed_network(seed=0):
+    """Projections that share presynaptic rows: streamed rules (FixedTotalNumber with
+    multapses, FixedOutDegree, AllToAll, OneToOne), rules drawn as pairs (FixedInDegree,
+    FixedProbability, a shuffled FromList), a plastic one, two channels, drawn delays."""
+    rng = np.random.default_rng(seed)
+    net = ns.Network()
+    a = net.population(60, ns.LIF(), name="a")
+    b = net.population(45, ns.LIF(), name="b")
+    exp, alpha = ns.ExpCurrent(tau=5.0), ns.AlphaCurrent(tau=2.0)
+    d = ns.Normal(1.0, 0.5, low=0.1)
+    pairs = np.argwhere(rng.random((60, 45)) < 0.2)
+    pairs = pairs[rng.permutation(len(pairs))]
+    projs = [
+        net.connect(a, b, ns.FixedTotalNumber(3000), synapse=exp,
+                    weight=ns.Normal(10.0, 2.0, low=0.0), delay=d),
+        net.connect(a, a, ns.FixedTotalNumber(900, allow_autapses=False), synapse=alpha,
+                    weight=ns.Uniform(-5.0, -1.0), delay=d),
+        net.connect(a, b, ns.FixedInDegree(7, allow_multapses=True), synapse=exp, weight=2.0,
+                    delay=0.3),
+        net.connect(b, a, ns.FixedOutDegree(9, allow_multapses=True), synapse=exp,
+                    weight=ns.LogNormal(0.0, 0.3), delay=d),
+        net.connect(a, b, ns.FromList(pairs, weights=rng.normal(size=len(pairs)),
+                                      delays=rng.integers(1, 6, len(pairs)) * 0.1),
+                    synapse=alpha),
+        net.connect(b, b, ns.AllToAll(allow_autapses=False), synapse=exp, weight=0.5),
+        net.connect(b, b, ns.OneToOne(), synapse=alpha, weight=1.5, delay=d),
+        net.connect(a, a, ns.FixedProbability(0.1), synapse=exp, weight=ns.Uniform(0.0, 1.0),
+                    plasticity=ns.STDP(w_max=2.0), delay=d),
+    ]
+    return net, projs
+
+
+@pytest.mark.parametrize("block", [None, 50])
+def test_table_is_the_csr_of_the_projections_in_order(monkeypatch, block):
+    # Placed block by block straight into the table, the synapses must lie where one stable
+    # CSR sort of all projections' synapses (projection order, then each connector's order)
+    # puts them, weights and delays with their synapse. block=50 splits every projection
+    # into many blocks of rows (and a long row into a block of its own).
+    if block is not None:
+        monkeypatch.setattr(connectivity, "_BLOCK", block)
+    net, projs = _mixed_network()
+    sim = ns.Simulator(net, dt=0.1, seed=3)
+    b = sim._b
+    n_total = b.n_total
     parts = []
-    for n in (0, 300, 1, 2000, 77):
-        parts.append((rng.integers(0, n_rows, n), rng.integers(0, 90, n), rng.normal(size=n),
-                      rng.integers(1, 9, n)))
-    want = [True, False, True, True, False]
-    indptr, t, w, d, pos = to_csr_parts(parts, n_rows, positions=want)
-    cat = [np.concatenate([p[i] for p in parts]) for i in range(4)]
-    ref = to_csr(*cat, n_rows, positions=True)
-    for a, b in zip((indptr, t, w, d), ref[:4]):
+    for proj, c in zip(projs, b.proj_channel):
+        t = sim.weights(proj)
+        base = b.pop_start[b.pop_index[id(proj.pre)]]
+        parts.append((t.pre + base, t.post + b.channels.start[c], t.weight,
+                      np.rint(t.delay / 0.1).astype(np.int32)))
+    ref = to_csr(*(np.concatenate([p[i] for p in parts]) for i in range(4)), n_total)
+    syn = b.synapses
+    for got, want in zip((syn.indptr, syn.target, syn.weight, syn.delay), ref):
+        np.testing.assert_array_equal(got, want)
+    # Each projection has the synapses its rule promises.
+    sizes = [sim.weights(p).pre.size for p in projs]
+    assert sizes[0] == 3000 and sizes[1] == 900 and sizes[2] == 7 * 45 and sizes[3] == 9 * 45
+    assert sizes[5] == 45 * 44 and sizes[6] == 45
+    t = sim.weights(projs[1])
+    assert not np.any(t.pre == t.post)
+    # What another engine receives (keep_tables) is each projection's synapses in the
+    # connector's order, as the weight tables list them.
+    from neurosim.build import build
+    kept = build(net, 0.1, np.random.default_rng(3), keep_tables=True).tables
+    for proj, (pre, post, w, d) in zip(projs, kept):
+        t = sim.weights(proj)
+        np.testing.assert_array_equal(pre, t.pre)
+        np.testing.assert_array_equal(post, t.post)
+        np.testing.assert_array_equal(w, t.weight)
+        np.testing.assert_array_equal(d, np.rint(t.delay / 0.1))
+
+
+def test_weights_and_delays_drawn_into_buffers_keep_their_law():
+    # draw(..., out=) draws Normal and Uniform with compiled kernels (other values than
+    # Distribution.sample for a seed, the same law): the truncated normal's moments and the
+    # uniform's distribution, by Kolmogorov-Smirnov against scipy.
+    from scipy import stats
+
+    from neurosim.distributions import draw
+    rng = np.random.default_rng(8)
+    n = 200_000
+    out = np.empty(n)
+    d = ns.Normal(1.5, 0.75, low=0.1, high=3.0)
+    draw(d, n, rng, owner="t", name="delay", out=out)
+    assert out.min() >= 0.1 and out.max() <= 3.0
+    law = stats.truncnorm((0.1 - 1.5) / 0.75, (3.0 - 1.5) / 0.75, loc=1.5, scale=0.75)
+    assert stats.kstest(out, law.cdf).pvalue > 1e-3
+    draw(ns.Uniform(-2.0, 5.0), n, rng, owner="t", name="w", out=out)
+    assert out.min() >= -2.0 and out.max() < 5.0
+    assert stats.kstest(out, stats.uniform(-2.0, 7.0).cdf).pvalue > 1e-3
+    assert draw(3.5, 4, rng, owner="t", name="w", out=np.empty(4)).tolist() == [3.5] * 4
+    with pytest.raises(ValueError, match=r"t\.w must be finite, got nan"):
+        draw([1.0, np.nan], 2, rng, owner="t", name="w", out=np.empty(2))
+    with pytest.raises(ValueError, match=r"draw: out must be float64 of shape \(3,\)"):
+        draw(1.0, 3, rng, owner="t", name="w", out=np.empty(4))
+
+
+def test_same_seed_same_tables_other_seed_other_tables():
+    tabs = []
+    for seed in (5, 5, 6):
+        net, _ = _mixed_network()
+        syn = ns.Simulator(net, dt=0.1, seed=seed)._b.synapses
+        tabs.append((syn.indptr, syn.target, syn.weight, syn.delay))
+    for a, b in zip(tabs[0], tabs[1]):
         np.testing.assert_array_equal(a, b)
-    offsets = np.cumsum([0] + [len(p[0]) for p in parts])
-    for i, p in enumerate(pos):
-        if want[i]:
-            np.testing.assert_array_equal(p, ref[4][offsets[i]:offsets[i + 1]])
-        else:
-            assert p is None
+    assert not all(np.array_equal(a, b) for a, b in zip(tabs[0][1:], tabs[2][1:]))

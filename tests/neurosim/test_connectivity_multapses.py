@@ -90,6 +90,36 @@ def test_total_number_with_multapses_enumerated():
     assert _outcome_chi2_p(seen, probs) > P_MIN
 
 
+@pytest.mark.parametrize("same", [False, True])
+def test_total_number_streamed_in_blocks(monkeypatch, same):
+    # Drawn a block of rows at a time (here blocks of about 997 synapses, 60 blocks): exactly
+    # n synapses, sorted by (pre, post), out- and in-degrees summing to n, each row's count
+    # and each target uniform, no autapse when they are excluded.
+    from neurosim import connectivity
+    monkeypatch.setattr(connectivity, "_BLOCK", 997)
+    n_pre = n_post = 300
+    n = 60000
+    conn = ns.FixedTotalNumber(n, allow_autapses=not same)
+    assert conn._streamed
+    pre, post = _pairs(conn, n_pre, n_post, same=same, seed=12)
+    assert pre.size == post.size == n
+    assert pre.min() >= 0 and pre.max() < n_pre and post.min() >= 0 and post.max() < n_post
+    assert np.all(np.diff(pre * n_post + post) >= 0)
+    out_degree = np.bincount(pre, minlength=n_pre)
+    in_degree = np.bincount(post, minlength=n_post)
+    assert out_degree.sum() == in_degree.sum() == n
+    assert _uniform_chi2_p(out_degree) > P_MIN and _uniform_chi2_p(in_degree) > P_MIN
+    if same:
+        assert not np.any(pre == post)
+    # within a row, the targets of the row are uniform over its allowed targets
+    rows = np.isin(pre, [0, 150, 299])
+    assert _uniform_chi2_p(np.bincount(post[rows] // 30, minlength=10)) > P_MIN
+    # the same generator state gives the same pairs
+    again = _pairs(conn, n_pre, n_post, same=same, seed=12)
+    np.testing.assert_array_equal(pre, again[0])
+    np.testing.assert_array_equal(post, again[1])
+
+
 @pytest.mark.parametrize("multapses", [True, False])
 def test_total_number_autapses(multapses):
     n = 40

@@ -134,3 +134,27 @@ def test_delay_steps_of_one_repeated_delay_equals_the_per_synapse_conversion():
                            (-1.0, r"must be >= 0 ms, got -1.0")):
         with pytest.raises(ValueError, match=message):
             delay_steps(np.full(10, value), 0.1, drawn=False, name="delay")
+
+
+def test_drawn_delays_round_as_numpy_does_in_one_compiled_pass():
+    # The compiled pass of delay_steps for drawn delays must give exactly np.rint(d / dt)
+    # clipped to the steps inside the bounds, halves to even included, into ``out`` if given.
+    from neurosim.delays import delay_steps
+    rng = np.random.default_rng(3)
+    d = np.concatenate([rng.uniform(0.0, 2.0, 5000), np.arange(0, 40) * 0.05])
+    for dt, bounds in ((0.1, (0.1, 1.5)), (0.3, (0.0, np.inf)), (0.1, None)):
+        want = np.rint(d / dt)
+        if bounds is not None:
+            first = np.ceil(bounds[0] / dt - 1e-9)
+            last = np.floor(bounds[1] / dt + 1e-9) if np.isfinite(bounds[1]) else np.inf
+            want = np.clip(want, first, last)
+        got = delay_steps(d, dt, drawn=True, bounds=bounds)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, want.astype(np.int32))
+        out = np.empty(d.size, dtype=np.int32)
+        assert delay_steps(d, dt, drawn=True, bounds=bounds, out=out) is out
+        np.testing.assert_array_equal(out, got)
+    with pytest.raises(ValueError, match=r"delay must be >= 0 ms, got -0\.5 ms"):
+        delay_steps(np.array([1.0, -0.5]), 0.1, drawn=True)
+    with pytest.raises(ValueError, match=r"delay 1e\+300 ms is too long for dt = 0\.1 ms"):
+        delay_steps(np.array([1.0, 1e300]), 0.1, drawn=True)
