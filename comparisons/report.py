@@ -341,6 +341,7 @@ def _run_parallel(selected, out, quick, env, on_start, on_done) -> dict:
 
     ctx = multiprocessing.get_context("fork")
     plan = [[n for n in group if n in selected] for group in WORKERS]
+    plan[-1] += [n for n in selected if not any(n in group for group in WORKERS)]  # unplanned
     workers = {}                               # read end of its pipe -> (process, names)
     results = {}
     try:

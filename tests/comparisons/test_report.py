@@ -303,6 +303,19 @@ def test_two_processes_write_the_report_one_would(tmp_path, monkeypatch):
     assert "at a time" not in (tmp_path / "one" / "index.html").read_text()
 
 
+def test_the_workers_share_out_every_comparison_once(tmp_path, monkeypatch):
+    planned = [n for group in report.WORKERS for n in group]
+    assert sorted(planned) == sorted(report.COMPARISONS)
+    # a comparison added without a place in WORKERS still runs (in the last worker)
+    monkeypatch.setattr(report, "WORKERS", (("xor", "conversion", "gradients"), ("neuron",)))
+    pid_comparisons(monkeypatch)
+    outcomes = report.run_report(["neuron", "engines", "xor"], out=tmp_path, quick=True,
+                                 log=lambda *_: None, jobs=2)
+    assert [(o.name, o.status) for o in outcomes] == [("neuron", "ok"), ("xor", "ok"),
+                                                      ("engines", "ok")]
+    assert outcomes[0].numbers["pid"] == outcomes[2].numbers["pid"] != outcomes[1].numbers["pid"]
+
+
 def test_a_failing_or_dying_worker_loses_only_its_own_comparisons(tmp_path, monkeypatch):
     # xor raises (its worker goes on); conversion ends its worker's process, so gradients,
     # after it in that worker, never runs; the other worker's four still finish
