@@ -7,7 +7,8 @@ agree. Their times are reported in four separate parts, because the one-off part
 first compile, Brian2's code generation) would otherwise swamp the simulation itself:
 
 - **import**: ``python -c "import <library>"`` in a fresh process, less a bare ``python -c
-  pass`` (neurosim, brian2, nest; the report process imports them before timing the rest);
+  pass`` (neurosim, brian2, nest; the report process imports them before timing the rest).
+  A quick run does not time it (the six fresh processes take 2-3 s), and says so;
 - **build**: ``Simulator(net, engine=...)``: neurosim's build of the network, and the engine's
   translation of it (Brian2 objects, NEST nodes and connections);
 - **first step**: ``run(dt)``: neurosim compiles its loop with numba (empty cache) or loads
@@ -87,16 +88,20 @@ def import_time(library: str, repeats: int = 1) -> float:
     return max(0.0, min(wall(f"import {library}") - wall("pass") for _ in range(repeats)))
 
 
-def compute(quick: bool = False, seed: int = 1) -> dict:
+def compute(quick: bool = False, seed: int = 1, time_imports: bool | None = None) -> dict:
     """Run CUBA (N = 4000, p = 0.02, dt = 0.1 ms, delay 0.2 ms) for 1 s (quick: 200 ms) on each
-    engine, timing import, build, first step and run separately (see the module docstring)."""
+    engine, timing import, build, first step and run separately (see the module docstring).
+    ``time_imports`` (default: not ``quick``) times the imports in fresh processes; without it
+    each engine's ``import_s`` is ``None``."""
     t_sim, dt = (200.0 if quick else 1000.0), 0.1
+    time_imports = not quick if time_imports is None else bool(time_imports)
     out = {"quick": bool(quick), "t_sim_ms": t_sim, "dt_ms": dt, "n": 4000, "seed": seed,
-           "engines": {}}
+           "imports_timed": time_imports, "engines": {}}
     for engine in ENGINES:
         net, mon = cuba()
         installed = importlib.util.find_spec(LIBRARY[engine]) is not None
-        t_import = import_time(LIBRARY[engine]) if installed else float("nan")
+        t_import = (None if not time_imports else
+                    import_time(LIBRARY[engine]) if installed else float("nan"))
         t0 = time.perf_counter()
         try:
             sim = ns.Simulator(net, dt=dt, seed=seed, engine=engine)
@@ -154,7 +159,10 @@ def plot(data: dict):
         ax = fig.add_subplot(sub[0, len(stats)])
         part_colors = {"import_s": "#d9d9d9", "build_s": "#b0b0b0", "first_step_s": style.GREY}
         left = np.zeros(len(ran))
+        timed = _imports_timed(data)
         for key, label in PARTS:
+            if key == "import_s" and not timed:   # the axes' title says so
+                continue
             vals = np.array([data["engines"][e][key] for e in ran])
             colors = ([ENGINE_COLORS[e] for e in ran] if key == "run_s"
                       else part_colors[key])
@@ -168,31 +176,43 @@ def plot(data: dict):
         ax.set_yticks(x, ran)
         ax.invert_yaxis()
         ax.set(xlabel="wall time (s)", xlim=(0, 1.6 * left.max()),
-               title=f"time for {data['t_sim_ms']:.0f} ms simulated")
+               title=f"time for {data['t_sim_ms']:.0f} ms simulated"
+                     + ("" if timed else "\n(import not timed: quick run)"))
         # below the axes, so that it never covers the bars' labels
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
                   title="part (see text)", title_fontsize=7, frameon=False)
         missing = [e for e in ENGINES if not data["engines"][e]["available"]]
         suffix = f" ({', '.join(missing)} not run: see the text)" if missing else ""
-        quick = " (quick)" if data.get("quick") else ""
+        quick = ((" (quick" + ("" if timed else ", imports not timed") + ")")
+                 if data.get("quick") else "")
         fig.suptitle(f"{TITLE}{quick}{suffix}\nN = {data['n']}, p = 0.02, dt = 0.1 ms, delay 0.2 ms, seed "
                      f"{data['seed']}, the same realised network on each engine")
     return fig
 
 
+def _imports_timed(data: dict) -> bool:
+    return data.get("imports_timed", True)   # data from before the option: always timed
+
+
 def describe(data: dict) -> dict:
     ran = {e: v for e, v in data["engines"].items() if v["available"]}
     missing = {e: v["reason"] for e, v in data["engines"].items() if not v["available"]}
+    timed = _imports_timed(data)
     parts = [f"{e}: rate {v['mean_rate_hz']:.2f} Hz, ISI CV {v['cv_isi']:.2f}, silent "
-             f"{v['silent_fraction']:.1%}; import {v['import_s']:.2f} s, build {v['build_s']:.2f} s, "
-             f"first step {v['first_step_s']:.2f} s, run {v['run_s']:.2f} s"
+             f"{v['silent_fraction']:.1%}; "
+             + (f"import {v['import_s']:.2f} s, " if timed else "")
+             + f"build {v['build_s']:.2f} s, first step {v['first_step_s']:.2f} s, "
+               f"run {v['run_s']:.2f} s"
              for e, v in ran.items()]
     rates = [v["mean_rate_hz"] for v in ran.values()]
     spread = (max(rates) - min(rates)) / np.mean(rates) if rates else float("nan")
     text = {
         "shows": ("Rasters of 400 excitatory neurons on each engine, the population statistics "
                   "side by side, and the wall time of each engine in four parts. import: a "
-                  "fresh 'python -c \"import <library>\"' less a bare 'python -c pass'. build: "
+                  "fresh 'python -c \"import <library>\"' less a bare 'python -c pass'"
+                  + ("" if timed else " (not timed in this quick run: its six fresh processes "
+                                      "would take 2-3 s; run without --quick for it)")
+                  + ". build: "
                   "Simulator(net, engine=...), the network built and translated for the engine. "
                   "first step: run(dt), which includes neurosim's numba compile on an empty "
                   "cache (a cache load otherwise), Brian2's code generation and NEST's "

@@ -45,56 +45,98 @@ ARTIFICIAL_STYLES = {"relu": "-", "sigmoid": "-", "tanh": "-", "softplus": "-.",
 
 
 # --- spiking side ---------------------------------------------------------------------------
+#
+# Neurons that nothing connects are independent, so several models' sweeps can run side by side
+# in one network: each model is one population, and one simulation answers them all. Besides
+# saving simulations, that keeps the number of network structures small, and numba compiles one
+# step loop per structure (a few seconds each on an empty cache): the LIF, AdEx and Izhikevich
+# sweeps at dt = 0.1 ms share one loop, Hodgkin-Huxley at 0.01 ms has its own.
 
 
-def _refine_rheobase(model, currents, rates, *, dt, t_sim, rounds=2, n=16):
-    """The rheobase (pA) between the last silent and the first firing current of a sweep,
-    narrowed ``rounds`` times by a sweep of ``n`` currents across the bracket (one simulation
-    each), and the width of the final bracket (pA). ``(nan, nan)`` if nothing fired."""
-    firing = np.flatnonzero(rates > 0)
-    if not firing.size:
-        return float("nan"), float("nan")
-    if firing[0] == 0:
-        return float(currents[0]), 0.0
-    lo, hi = float(currents[firing[0] - 1]), float(currents[firing[0]])
-    for _ in range(rounds):
-        grid = np.linspace(lo, hi, n + 2)[1:-1]
-        fires = steady_rates(model, grid, dt=dt, t_sim=t_sim, t_skip=100.0) > 0
-        if fires.any():
-            k = int(np.argmax(fires))
-            hi, lo = float(grid[k]), float(grid[k - 1]) if k > 0 else lo
-        else:
-            lo = float(grid[-1])
-    return 0.5 * (lo + hi), hi - lo
+def steady_rates_many(groups, *, dt, t_sim, t_skip, seed=0):
+    """Steady-state firing rates of several groups of unconnected neurons, simulated side by side
+    in one network for ``t_sim`` ms (one population per group, in the order given).
+
+    ``groups`` is a sequence of ``(model, currents)`` or ``(model, currents, noise_std,
+    repeats)``: ``repeats`` neurons per current (pA), each with its own white noise current of
+    ``noise_std`` pA per step. Returns one array per group, the rate (Hz) for each current after
+    ``t_skip`` ms: without noise the inverse mean inter-spike interval (exact for a periodic
+    neuron) or 0; with noise the spike count over the window, averaged over the ``repeats``
+    neurons.
+
+    Only the groups with noise get a noise current, so the random numbers a noisy group draws do
+    not depend on the groups beside it. A network without noise gets a zero noise current (it
+    adds exactly 0 pA) on its first group, so that it has the structure of the noisy one and
+    numba compiles one loop for both.
+    """
+    groups = [(g[0], g[1], g[2] if len(g) > 2 else 0.0, g[3] if len(g) > 3 else 1)
+              for g in groups]
+    net = ns.Network()
+    pops, mons = [], []
+    for k, (model, currents, noise_std, repeats) in enumerate(groups):
+        currents = np.repeat(np.asarray(currents, dtype=float), repeats)
+        pop = net.population(currents.size, model, name=f"group {k}")
+        net.inject(pop, ns.DCCurrent(currents))
+        if noise_std != 0:
+            net.inject(pop, ns.NoisyCurrent(std=noise_std))
+        pops.append(pop)
+        mons.append(net.record_spikes(pop))
+    if all(g[2] == 0 for g in groups):
+        net.inject(pops[0], ns.NoisyCurrent(std=0.0))
+    sim = ns.Simulator(net, dt=dt, seed=seed)
+    sim.run(t_sim)
+    out = []
+    for (_, currents, noise_std, repeats), mon in zip(groups, mons):
+        trains = sim.data[mon].trains()
+        rates = np.zeros(len(trains))
+        for i, train in enumerate(trains):
+            late = train[train >= t_skip]
+            if noise_std == 0 and late.size >= 2:
+                rates[i] = 1000.0 / np.mean(np.diff(late))
+            else:
+                rates[i] = 1000.0 * late.size / (t_sim - t_skip)
+        out.append(rates.reshape(np.size(currents), repeats).mean(axis=1))
+    return out
 
 
 def steady_rates(model, currents, *, dt, t_sim, t_skip, noise_std=0.0, repeats=1, seed=0):
-    """Steady-state firing rate (Hz) for each current (pA), after ``t_skip`` ms.
+    """Steady-state firing rate (Hz) of ``model`` for each current (pA), after ``t_skip`` ms:
+    :func:`steady_rates_many` with one group."""
+    return steady_rates_many([(model, currents, noise_std, repeats)], dt=dt, t_sim=t_sim,
+                             t_skip=t_skip, seed=seed)[0]
 
-    Without noise the rate is the inverse mean inter-spike interval after ``t_skip`` (exact for
-    a periodic neuron) or 0; with noise it is the spike count over the window, averaged over
-    ``repeats`` independently noisy neurons per current.
-    """
-    n_currents = np.size(currents)
-    currents = np.repeat(np.asarray(currents, dtype=float), repeats)
-    net = ns.Network()
-    pop = net.population(currents.size, model, name="cells")
-    net.inject(pop, ns.DCCurrent(currents))
-    # Injected also when noise_std is 0, where it adds exactly 0 pA: the deterministic and the
-    # noisy networks then have one structure, and numba compiles one loop for both.
-    net.inject(pop, ns.NoisyCurrent(std=noise_std))
-    mon = net.record_spikes(pop)
-    sim = ns.Simulator(net, dt=dt, seed=seed)
-    sim.run(t_sim)
-    rec = sim.data[mon]
-    rates = np.zeros(currents.size)
-    for i, train in enumerate(rec.trains()):
-        late = train[train >= t_skip]
-        if noise_std == 0 and late.size >= 2:
-            rates[i] = 1000.0 / np.mean(np.diff(late))
+
+def refine_rheobases(sweeps, *, dt, t_sim, rounds=2, n=16):
+    """The rheobase (pA) of each model between the last silent and the first firing current
+    of its sweep, narrowed ``rounds`` times by ``n`` currents across the bracket, and the
+    width of the final bracket (pA): ``{name: (rheobase, width)}`` for
+    ``sweeps = {name: (model, currents, rates)}``. ``(nan, nan)`` if nothing fired,
+    ``(currents[0], 0)`` if the first current fired. Each round simulates every model that is
+    still narrowing in one network (:func:`steady_rates_many`)."""
+    out, brackets = {}, {}
+    for name, (_, currents, rates) in sweeps.items():
+        firing = np.flatnonzero(np.asarray(rates) > 0)
+        if not firing.size:
+            out[name] = (float("nan"), float("nan"))
+        elif firing[0] == 0:
+            out[name] = (float(currents[0]), 0.0)
         else:
-            rates[i] = 1000.0 * late.size / (t_sim - t_skip)
-    return rates.reshape(n_currents, repeats).mean(axis=1)
+            brackets[name] = (float(currents[firing[0] - 1]), float(currents[firing[0]]))
+    for _ in range(rounds if brackets else 0):
+        grids = {name: np.linspace(lo, hi, n + 2)[1:-1] for name, (lo, hi) in brackets.items()}
+        rates = steady_rates_many([(sweeps[name][0], grid) for name, grid in grids.items()],
+                                  dt=dt, t_sim=t_sim, t_skip=100.0)
+        for (name, grid), r in zip(grids.items(), rates):
+            lo, hi = brackets[name]
+            fires = r > 0
+            if fires.any():
+                k = int(np.argmax(fires))
+                hi, lo = float(grid[k]), float(grid[k - 1]) if k > 0 else lo
+            else:
+                lo = float(grid[-1])
+            brackets[name] = (lo, hi)
+    out.update({name: (0.5 * (lo + hi), hi - lo) for name, (lo, hi) in brackets.items()})
+    return {name: out[name] for name in sweeps}
 
 
 def _soft_lif_rate(i_pa, gamma, i_rh=LIF_RHEOBASE, tau_m=LIF_PARAMS["tau_m"],
@@ -158,9 +200,42 @@ def compute(quick: bool = False) -> dict:
     dt = 0.1
     out = {"quick": quick, "dt": dt, "lif_params": dict(LIF_PARAMS), "lif_rheobase": LIF_RHEOBASE}
 
-    # LIF, deterministic: against its closed form
+    # The LIF without noise (against its closed form) and with noisy input, AdEx and
+    # Izhikevich, each over its own current range, side by side in one simulation at dt; the
+    # Hodgkin-Huxley neuron needs a finer step. The rheobase of each model is then narrowed
+    # down by two rounds of 16 currents across its last silent and first firing current.
     i_lif = np.linspace(0.0, 4.0 * LIF_RHEOBASE, n) + 0.37   # off the exact rheobase
-    r_sim = steady_rates(ns.LIF(**LIF_PARAMS), i_lif, dt=dt, t_sim=t_sim, t_skip=t_skip)
+    noise_std = 1000.0  # per step of 0.1 ms: membrane fluctuations of about 4 mV (std)
+    models = {
+        "LIF": (ns.LIF(**LIF_PARAMS), i_lif, dt),
+        "AdEx": (ns.AdEx(), np.linspace(0.0, 1500.0, n), dt),
+        "Izhikevich": (ns.Izhikevich(), np.linspace(0.0, 30.0, n), dt),
+        "Hodgkin-Huxley": (ns.HodgkinHuxley(), np.linspace(0.0, 2500.0, n), 0.01),
+    }
+    t_m = 600.0 if quick else 1100.0                  # the HH sweep and the refinements
+    coarse = [name for name, m in models.items() if m[2] == dt]
+    r_sim, r_noisy, *r_coarse = steady_rates_many(
+        [models["LIF"][:2], (ns.LIF(**LIF_PARAMS), i_lif, noise_std, 10)]
+        + [models[name][:2] for name in coarse[1:]], dt=dt, t_sim=t_sim, t_skip=t_skip, seed=1)
+    rates = dict(zip(coarse, [r_sim, *r_coarse]))
+    rates["Hodgkin-Huxley"] = steady_rates(models["Hodgkin-Huxley"][0],
+                                           models["Hodgkin-Huxley"][1], dt=0.01, t_sim=t_m,
+                                           t_skip=100.0)
+    rheobases = {}
+    for model_dt in (dt, 0.01):
+        rheobases.update(refine_rheobases({name: (m[0], m[1], rates[name])
+                                           for name, m in models.items() if m[2] == model_dt},
+                                          dt=model_dt, t_sim=t_m))
+    out["models"] = {}
+    for name, (_, currents, _) in models.items():
+        firing = np.flatnonzero(rates[name] > 0)
+        out["models"][name] = {
+            "currents": currents,
+            "rates": rates[name],
+            "rheobase": rheobases[name][0],
+            "rheobase_resolution": rheobases[name][1],
+            "onset_rate": float(rates[name][firing[0]]) if firing.size else 0.0,
+        }
     out["lif"] = {
         "currents": i_lif,
         "rates": r_sim,
@@ -168,12 +243,8 @@ def compute(quick: bool = False) -> dict:
         "analytic_on_grid": ns.analysis.lif_rate_on_grid(i_lif, **LIF_PARAMS, dt=dt),
     }
 
-    # LIF with noisy input, and the rate models fitted to it
-    noise_std = 1000.0  # per step of 0.1 ms: membrane fluctuations of about 4 mV (std)
-    r_noisy = steady_rates(ns.LIF(**LIF_PARAMS), i_lif, dt=dt, t_sim=t_sim, t_skip=t_skip,
-                           noise_std=noise_std, repeats=10, seed=1)
-    # Noise lets the neuron fire below the rheobase: the fit moves the effective rheobase
-    # (i_rh) and smooths the corner (gamma); tau_m and t_ref stay the neuron's own.
+    # Noise lets the LIF fire below the rheobase: the rate models' fit moves the effective
+    # rheobase (i_rh) and smooths the corner (gamma); tau_m and t_ref stay the neuron's own.
     (gamma, i_rh), _ = curve_fit(_soft_lif_rate, i_lif, r_noisy, p0=[0.1, LIF_RHEOBASE],
                                  bounds=([1e-3, 1.0], [5.0, 10.0 * LIF_RHEOBASE]))
     (gain, i0), _ = curve_fit(_relu_rate, i_lif, r_noisy, p0=[0.1, LIF_RHEOBASE])
@@ -191,29 +262,6 @@ def compute(quick: bool = False) -> dict:
                                                                - r_noisy) ** 2)))
     out["lif_noisy"]["relu_rms"] = float(np.sqrt(np.mean((out["lif_noisy"]["relu_fit"]
                                                           - r_noisy) ** 2)))
-
-    # The other models, each over its own current range
-    others = {
-        "AdEx": (ns.AdEx(), np.linspace(0.0, 1500.0, n), dt),
-        "Izhikevich": (ns.Izhikevich(), np.linspace(0.0, 30.0, n), dt),
-        "Hodgkin-Huxley": (ns.HodgkinHuxley(), np.linspace(0.0, 2500.0, n), 0.01),
-    }
-    out["models"] = {}
-    for name, (model, currents, model_dt) in others.items():
-        t_m = 600.0 if quick else 1100.0
-        rates = steady_rates(model, currents, dt=model_dt, t_sim=t_m, t_skip=100.0)
-        firing = np.flatnonzero(rates > 0)
-        rheobase, resolution = _refine_rheobase(model, currents, rates, dt=model_dt, t_sim=t_m)
-        out["models"][name] = {
-            "currents": currents,
-            "rates": rates,
-            "rheobase": rheobase,
-            "rheobase_resolution": resolution,
-            "onset_rate": float(rates[firing[0]]) if firing.size else 0.0,
-        }
-    out["models"]["LIF"] = {"currents": i_lif, "rates": r_sim,
-                            "rheobase": float(i_lif[np.flatnonzero(r_sim > 0)[0]]),
-                            "onset_rate": float(r_sim[np.flatnonzero(r_sim > 0)[0]])}
 
     # The same MLP with each activation, the fitted soft LIF among them
     epochs = 5 if quick else 20
@@ -300,7 +348,7 @@ def describe(data: dict) -> dict:
     lif, noisy = data["lif"], data["lif_noisy"]
     grid_err = float(np.max(np.abs(lif["rates"] - lif["analytic_on_grid"])))
     cont_err = float(np.max(np.abs(lif["rates"] - lif["analytic"])))
-    hh = data["models"]["Hodgkin-Huxley"]
+    hh, lif_rh = data["models"]["Hodgkin-Huxley"], data["models"]["LIF"]
     acc = data["digits_accuracy"]
     return {
         "shows": ("Top: the article's activation functions, and the LIF's f-I curve simulated "
@@ -310,7 +358,10 @@ def describe(data: dict) -> dict:
                   "activation, including the rate model fitted to the spiking LIF."),
         "measured": (f"LIF simulated rates match the closed form on the time grid to "
                      f"{grid_err:.1e} Hz (and the continuous-time form to {cont_err:.1f} Hz, the "
-                     f"cost of stamping spikes on a {data['dt']} ms grid). Under noise the soft LIF "
+                     f"cost of stamping spikes on a {data['dt']} ms grid); its rheobase, narrowed "
+                     f"down by simulation, is {lif_rh['rheobase']:.2f} ± "
+                     f"{lif_rh['rheobase_resolution'] / 2:.2f} pA (closed form "
+                     f"{data['lif_rheobase']:.2f} pA). Under noise the soft LIF "
                      f"fits with gamma = {noisy['soft_lif_gamma']:.3f} and rms error "
                      f"{noisy['soft_lif_rms']:.1f} Hz against {noisy['relu_rms']:.1f} Hz for a "
                      f"ReLU. Hodgkin-Huxley starts firing at {hh['onset_rate']:.0f} Hz "

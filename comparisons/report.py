@@ -29,6 +29,16 @@ COMPARISONS = {
 }
 
 
+#: How a run in two processes (``jobs=2``, the default of ``python -m comparisons --quick``)
+#: splits the comparisons: each tuple runs in one worker process, in report order. gradients
+#: reuses the seeded runs that xor and conversion made in the same process
+#: (:func:`comparisons.xor.spiking_xor`, :func:`comparisons.conversion.trained_mlp`), so those
+#: three share a worker; the other four take about as long (README.md, "The comparison
+#: report").
+WORKERS = (("xor", "conversion", "gradients"),
+           ("neuron", "propagation", "update_rules", "engines"))
+
+
 class ComparisonError(ValueError):
     """A user mistake in what to run or where to write (reported without a traceback)."""
 
@@ -211,11 +221,12 @@ def earlier_outcome(name: str, out: str):
 
 
 def write_index(out: str, outcomes: list[Outcome], quick: bool, env: dict | None = None,
-                seconds: float | None = None) -> str:
+                seconds: float | None = None, processes: int = 1) -> str:
     """Write ``out/index.html`` with one section per outcome, in the order given.
 
     ``quick`` describes this run, ``env`` (:func:`environment`) what ran it and ``seconds``
-    how long it took; sections from earlier runs (``Outcome.earlier``) say when they were
+    how long it took (``processes``: how many ran the comparisons at once); sections from
+    earlier runs (``Outcome.earlier``) say when they were
     written, whether they were quick, and what produced them where that differs. Each figure
     links to itself at full size (the page shows it scaled to its width).
     """
@@ -223,6 +234,10 @@ def write_index(out: str, outcomes: list[Outcome], quick: bool, env: dict | None
     ran_now = [o for o in outcomes if not o.earlier]
     took = ("" if seconds is None else
             f" This run took {seconds:.1f} s ({', '.join(o.name for o in ran_now)}).")
+    if processes > 1 and seconds is not None:
+        took += (f" Its comparisons ran {processes} at a time, in {processes} processes: the "
+                 "time each section gives is its own wall time, with another comparison "
+                 "running beside it.")
     kinds = {o.quick for o in outcomes if o.status == "ok"} or {quick}
     kind = "Quick" if kinds == {True} else "Full" if kinds == {False} else "Partly quick"
     parts = [
@@ -277,39 +292,138 @@ def write_index(out: str, outcomes: list[Outcome], quick: bool, env: dict | None
     return path
 
 
-def run_report(names=None, out="report", quick=False, log=print) -> list[Outcome]:
+def _run_safely(name: str, out: str, quick: bool, env: dict) -> Outcome:
+    """:func:`run_one`, with a bug in the comparison turned into a "failed" outcome (its
+    traceback on stderr) so that it does not lose the others."""
+    try:
+        return run_one(name, out, quick, env)
+    except Exception as exc:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        return Outcome(name, "failed", message=f"{type(exc).__name__}: {exc}")
+
+
+def _worker(names, out, quick, env, conn) -> None:
+    """Body of one worker process of :func:`_run_parallel`: runs ``names`` in order and sends
+    each start and outcome through ``conn`` (a pipe: each message is written before the next
+    comparison starts, so a worker that dies later has still reported it)."""
+    # Two workers share two cores: a BLAS product on two threads would only wait for the
+    # other worker's core (the results do not depend on the thread count).
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+    try:
+        for name in names:
+            conn.send(("start", name))
+            conn.send(("done", _run_safely(name, out, quick, env)))
+    except KeyboardInterrupt:  # Ctrl-C reaches every process; the parent reports it
+        sys.exit(130)
+    finally:
+        conn.close()
+
+
+def can_run_parallel() -> bool:
+    """Whether worker processes can be forked here (POSIX). Forked workers start at once and
+    inherit the parent's state; a platform without fork runs the comparisons one at a time."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_parallel(selected, out, quick, env, on_start, on_done) -> dict:
+    """Run ``selected`` in the worker processes of :data:`WORKERS` at once; ``on_start(name)``
+    and ``on_done(outcome)`` are called here, in the parent, as the workers report. A worker
+    that ends without reporting all its comparisons (killed, or crashed in native code) leaves
+    them "failed"; the others finish."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("fork")
+    plan = [[n for n in group if n in selected] for group in WORKERS]
+    plan[-1] += [n for n in selected if not any(n in group for group in WORKERS)]  # unplanned
+    workers = {}                               # read end of its pipe -> (process, names)
+    results = {}
+    try:
+        for group in filter(None, plan):
+            reader, writer = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker, args=(group, out, quick, env, writer),
+                               daemon=True)
+            proc.start()
+            writer.close()                     # the worker holds the write end now
+            workers[reader] = (proc, group)
+        while workers:
+            for reader in wait(list(workers)):
+                try:
+                    kind, payload = reader.recv()
+                except EOFError:               # the worker ended: everything it sent is read
+                    proc, group = workers.pop(reader)
+                    proc.join()
+                    for name in group:
+                        if name not in results:
+                            results[name] = Outcome(
+                                name, "failed", message=f"its worker process ended (exit "
+                                                        f"code {proc.exitcode}) before it finished")
+                            on_done(results[name])
+                    continue
+                if kind == "start":
+                    on_start(payload)
+                else:
+                    results[payload.name] = payload
+                    on_done(payload)
+    finally:
+        for proc, _ in workers.values():
+            proc.terminate()
+            proc.join()
+    return results
+
+
+def run_report(names=None, out="report", quick=False, log=print, jobs=1) -> list[Outcome]:
     """Run the named comparisons (all by default) into ``out``; returns their outcomes.
 
     The index links every section ``out`` holds, not only those run now: a comparison not run
     this time whose files an earlier run left in ``out`` stays in the page, marked with when
     it was computed (``python -m comparisons conversion`` updates one section of a report).
-    The outcomes returned are only those run now.
+    The outcomes returned are only those run now, in report order.
+
+    ``jobs=2`` runs the comparisons in two worker processes at once (split as
+    :data:`WORKERS` says; where processes cannot be forked, or only one comparison is asked
+    for, they run one at a time). The files are the same; the progress lines come as the
+    comparisons start and end, so those of the two workers interleave.
     """
+    if jobs not in (1, 2):
+        raise ComparisonError(f"jobs must be 1 or 2, got {jobs!r}")
     t_start = time.perf_counter()
     selected = resolve(names)
     out = prepare_folder(out)
     env = environment()
-    outcomes = []
-    for i, name in enumerate(selected, 1):
+    position = {name: i for i, name in enumerate(selected, 1)}
+    n = len(selected)
+
+    def on_start(name):
         before = earlier_outcome(name, out)
         hint = (f" (took {before.seconds:.0f} s last time)"
                 if before is not None and before.status == "ok" and before.quick == quick else "")
-        log(f"[{i}/{len(selected)} {name}] running{' (quick)' if quick else ''}{hint} ...")
-        try:
-            o = run_one(name, out, quick, env)
-        except Exception as exc:  # a bug in one comparison must not lose the others
-            o = Outcome(name, "failed", message=f"{type(exc).__name__}: {exc}")
-            import traceback
+        log(f"[{position[name]}/{n} {name}] running{' (quick)' if quick else ''}{hint} ...")
 
-            traceback.print_exc(file=sys.stderr)
-        outcomes.append(o)
+    def on_done(o):
         elapsed = time.perf_counter() - t_start
         if o.status == "ok":
-            log(f"[{i}/{len(selected)} {name}] done in {o.seconds:.1f} s -> {name}.png, "
-                f"{name}.json ({elapsed:.0f} s so far)")
+            log(f"[{position[o.name]}/{n} {o.name}] done in {o.seconds:.1f} s -> {o.name}.png, "
+                f"{o.name}.json ({elapsed:.0f} s so far)")
         else:
-            log(f"[{i}/{len(selected)} {name}] {o.status}: {o.message}")
-    ran = {o.name: o for o in outcomes}
+            log(f"[{position[o.name]}/{n} {o.name}] {o.status}: {o.message}")
+
+    parallel = jobs > 1 and n > 1 and can_run_parallel()
+    if parallel:
+        ran = _run_parallel(selected, out, quick, env, on_start, on_done)
+    else:
+        ran = {}
+        for name in selected:
+            on_start(name)
+            ran[name] = _run_safely(name, out, quick, env)
+            on_done(ran[name])
+    outcomes = [ran[name] for name in selected]
     sections, kept = [], []
     for name in COMPARISONS:  # report order
         if name in ran:
@@ -319,7 +433,8 @@ def run_report(names=None, out="report", quick=False, log=print) -> list[Outcome
             if o is not None:
                 sections.append(o)
                 kept.append(name)
-    index = write_index(out, sections, quick, env, time.perf_counter() - t_start)
+    index = write_index(out, sections, quick, env, time.perf_counter() - t_start,
+                        processes=2 if parallel else 1)
     log(f"report: {index}" + (f" (also linking earlier results: {', '.join(kept)})"
                                if kept else ""))
     return outcomes

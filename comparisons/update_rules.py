@@ -90,25 +90,40 @@ LR = 0.05
 # --- part 1: the STDP window ----------------------------------------------------------------
 
 
-def stdp_window_simulated(rule=RULE, delta_t=None, *, delay=DELAY, w0=G_MAX / 2, t_post=200.0):
-    """Simulate one isolated pair per synapse; returns ``(delta_t, delta_w)`` (ms, nS)."""
-    if delta_t is None:
-        delta_t = np.round(np.arange(-80.0, 80.01, 1.0), 10)
+def _default_delta_t():
+    return np.round(np.arange(-80.0, 80.01, 1.0), 10)
+
+
+def _add_window(net, rule, delta_t, *, delay, w0, t_post):
+    """Add part 1's synapses to ``net``: one scripted presynaptic spike each, onto a relay that
+    a teacher makes fire at ``t_post``. Returns what :func:`_window_result` reads."""
     pre = [[round(t_post - d - delay, 10)] for d in delta_t]
-    net = ns.Network()
-    src = net.population(len(pre), ns.SpikeTimes(pre), name="pre")
-    teacher = net.population(1, ns.SpikeTimes([[round(t_post - DT, 10)]]), name="teacher")
-    cell = net.population(1, ns.LIF(**RELAY), name="cell")
+    src = net.population(len(pre), ns.SpikeTimes(pre), name="window pre")
+    teacher = net.population(1, ns.SpikeTimes([[round(t_post - DT, 10)]]),
+                             name="window teacher")
+    cell = net.population(1, ns.LIF(**RELAY), name="window cell")
     net.connect(teacher, cell, ns.OneToOne(), synapse=ns.Delta(), weight=100.0, delay=0.0)
     proj = net.connect(src, cell, ns.AllToAll(), synapse=ns.Delta(), weight=w0, delay=delay,
                        plasticity=rule)
-    spikes = net.record_spikes(cell)
-    sim = ns.Simulator(net, dt=DT, seed=0)
-    sim.run(t_post + 100.0)
+    return proj, net.record_spikes(cell), np.asarray(delta_t, float), w0, t_post
+
+
+def _window_result(sim, part):
+    proj, spikes, delta_t, w0, t_post = part
     post = sim.data[spikes].times
     if post.size != 1 or abs(post[0] - t_post) > 1e-9:
         raise RuntimeError(f"the relay should fire once at {t_post} ms, fired at {post}")
-    return np.asarray(delta_t, float), sim.weights(proj).weight - w0
+    return delta_t, sim.weights(proj).weight - w0
+
+
+def stdp_window_simulated(rule=RULE, delta_t=None, *, delay=DELAY, w0=G_MAX / 2, t_post=200.0):
+    """Simulate one isolated pair per synapse; returns ``(delta_t, delta_w)`` (ms, nS)."""
+    delta_t = _default_delta_t() if delta_t is None else delta_t
+    net = ns.Network()
+    part = _add_window(net, rule, delta_t, delay=delay, w0=w0, t_post=t_post)
+    sim = ns.Simulator(net, dt=DT, seed=0)
+    sim.run(t_post + 100.0)
+    return _window_result(sim, part)
 
 
 def fit_exponentials(delta_t, delta_w):
@@ -209,27 +224,51 @@ def input_trains(duration, *, seed=1, n_corr=N_CORR, n_ind=N_IND, rate=RATE, c=C
     return trains
 
 
-def stdp_correlated(trains, duration, *, n_samples=50, seed=1):
-    """Additive STDP from all inputs onto one conductance-based LIF neuron; weights sampled
-    ``n_samples`` times. Returns the weight record, final weights and output spike times."""
-    net = ns.Network()
+def _add_correlated(net, trains, duration, n_samples):
+    """Add part 2's network to ``net``: all inputs onto one conductance-based LIF neuron, their
+    weights recorded ``n_samples`` times. Returns what :func:`_correlated_result` reads."""
     inputs = net.population(len(trains), ns.SpikeTimes([np.round(s * DT, 10) for s in trains]),
                             name="inputs")
     cell = net.population(1, ns.LIF(**CELL), name="cell")
     proj = net.connect(inputs, cell, ns.AllToAll(),
                        synapse=ns.ExpConductance(tau=TAU_SYN, e_rev=0.0),
                        weight=G_MAX / 2, delay=DT, plasticity=RULE)
-    out = net.record_spikes(cell)
-    wmon = net.record_weights(proj, every=duration / n_samples)
-    sim = ns.Simulator(net, dt=DT, seed=seed)
-    sim.run(duration)
+    return (proj, net.record_spikes(cell), net.record_weights(proj, every=duration / n_samples),
+            len(trains))
+
+
+def _correlated_result(sim, part):
+    proj, out, wmon, n_inputs = part
     table = sim.weights(proj)
-    if not np.array_equal(table.pre, np.arange(len(trains))):
+    if not np.array_equal(table.pre, np.arange(n_inputs)):
         raise RuntimeError("unexpected synapse order")
     rec = sim.data[wmon]
     return {"times": np.concatenate([[0.0], rec.times]),
-            "weights": np.vstack([np.full(len(trains), G_MAX / 2), rec.values]),
+            "weights": np.vstack([np.full(n_inputs, G_MAX / 2), rec.values]),
             "final": table.weight.copy(), "out_spikes": sim.data[out].times.copy()}
+
+
+def stdp_correlated(trains, duration, *, n_samples=50, seed=1):
+    """Additive STDP from all inputs onto one conductance-based LIF neuron; weights sampled
+    ``n_samples`` times. Returns the weight record, final weights and output spike times."""
+    net = ns.Network()
+    part = _add_correlated(net, trains, duration, n_samples)
+    sim = ns.Simulator(net, dt=DT, seed=seed)
+    sim.run(duration)
+    return _correlated_result(sim, part)
+
+
+def both_parts(trains, duration, *, n_samples=50, seed=1):
+    """:func:`stdp_window_simulated` (with its defaults) and :func:`stdp_correlated` in one
+    simulation of ``duration`` (at least the window's 300 ms): the two networks share nothing,
+    so each gives what it gives alone, and numba compiles one step loop for both instead of
+    two. Returns ``((delta_t, delta_w), correlated)``."""
+    net = ns.Network()
+    window = _add_window(net, RULE, _default_delta_t(), delay=DELAY, w0=G_MAX / 2, t_post=200.0)
+    correlated = _add_correlated(net, trains, duration, n_samples)
+    sim = ns.Simulator(net, dt=DT, seed=seed)
+    sim.run(max(duration, 300.0))
+    return _window_result(sim, window), _correlated_result(sim, correlated)
 
 
 def binned(trains, duration, bin_ms=BIN):
@@ -276,13 +315,12 @@ def compute(quick: bool = False) -> dict:
     """Run both parts (quick: 20 s of input and 100 epochs; full: 60 s and 300 epochs)."""
     duration = 20000.0 if quick else 60000.0
     epochs = 100 if quick else 300
-    dts, dws = stdp_window_simulated()
+    trains = input_trains(duration)
+    (dts, dws), st = both_parts(trains, duration)
     analytic = RULE.window(dts)
     fit = fit_exponentials(dts, dws)
     bp = backprop_synapse()
 
-    trains = input_trains(duration)
-    st = stdp_correlated(trains, duration)
     counts = binned(trains, duration)
     gd = gradient_correlated(counts, epochs=epochs)
 

@@ -144,3 +144,22 @@ def test_data_sets():
     up = X[y == 0]
     np.testing.assert_allclose(np.hypot(up[:, 0], up[:, 1]), 1.0)  # the upper moon is a unit arc
     np.testing.assert_array_equal(one_hot([2, 0]), [[0, 0, 1], [1, 0, 0]])
+
+
+def test_digits_are_scikit_learns_read_without_importing_it():
+    import os
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    X, y = digits()
+    ref = load_digits()
+    np.testing.assert_array_equal(X, ref.data)
+    np.testing.assert_array_equal(y, ref.target)
+    # importing scikit-learn takes about 1 s, ten times the reading: digits() does not
+    code = "import sys; from artificial import digits; digits(); print('sklearn' in sys.modules)"
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       cwd=root, env={**os.environ, "PYTHONPATH": root})
+    assert r.stdout.strip() == "False"

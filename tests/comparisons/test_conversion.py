@@ -114,3 +114,22 @@ def test_report_functions(full, tmp_path):
     fig.savefig(tmp_path / "conversion.png")
     plt.close(fig)
     assert (tmp_path / "conversion.png").stat().st_size > 10_000
+
+
+def test_the_trained_mlp_is_reused_as_a_copy(monkeypatch):
+    """The quick report's gradients comparison reuses the MLP its conversion comparison
+    trained (5 epochs here, to be quick)."""
+    monkeypatch.setattr(conversion, "_TRAINED", {})
+    model, X_tr, X_te, y_tr, y_te, train_s = conversion.trained_mlp(0, epochs=5)
+    assert train_s > 0
+    weights = [w.copy() for w in model.get_weights()]
+    model.layers[0].kernel[:] = 0.0                # the caller's copy, not the stored model
+    X_te[:] = 0.0
+    again = conversion.trained_mlp(0, epochs=5)
+    assert again[-1] == train_s and len(conversion._TRAINED) == 1
+    for a, b in zip(again[0].get_weights(), weights):
+        np.testing.assert_array_equal(a, b)
+    assert np.any(again[2] != 0)
+    fresh = conversion.train_mlp(0, epochs=5)       # what training again would give
+    for a, b in zip(fresh[0].get_weights(), weights):
+        np.testing.assert_array_equal(a, b)

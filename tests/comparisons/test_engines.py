@@ -10,7 +10,7 @@ from comparisons import engines
 
 @pytest.fixture(scope="module")
 def data():
-    return engines.compute(quick=True)
+    return engines.compute(quick=True, time_imports=True)
 
 
 def test_neurosim_and_brian2_agree_exactly(data):
@@ -79,3 +79,18 @@ def test_a_missing_engine_is_listed_and_the_others_still_run(monkeypatch):
     assert "Not run: nest (No module named 'nest'" in engines.describe(data)["measured"]
     fig = engines.plot(data)
     assert "nest not run" in fig._suptitle.get_text()
+
+
+def test_a_quick_run_says_it_did_not_time_the_imports(monkeypatch):
+    monkeypatch.setattr(engines, "ENGINES", ("neurosim",))
+    data = engines.compute(quick=True)
+    assert data["imports_timed"] is False
+    v = engines.numbers(data)["neurosim"]
+    assert v["import_s"] is None and v["build_s"] > 0 and v["run_s"] > 0
+    text = engines.describe(data)
+    assert "not timed in this quick run" in text["shows"]
+    assert "neurosim: rate" in text["measured"] and "import" not in text["measured"]
+    fig = engines.plot(data)
+    assert "imports not timed" in fig._suptitle.get_text()
+    assert any("import not timed" in ax.get_title() for ax in fig.axes)
+    assert not engines.compute(quick=False, time_imports=False)["imports_timed"]

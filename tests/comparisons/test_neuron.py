@@ -59,3 +59,29 @@ def test_every_activation_trains_the_digits_mlp(data):
     acc = data["digits_accuracy"]
     assert set(acc) == {"relu", "sigmoid", "tanh", "softplus", "soft_lif"}
     assert all(v > 0.9 for v in acc.values())
+
+
+def test_models_side_by_side_fire_as_they_do_alone():
+    """The sweeps share simulations (one loop for LIF, AdEx and Izhikevich): neurons that nothing
+    connects fire as they would alone, and a noisy group draws the same noise beside others."""
+    import neurosim as ns
+
+    kw = dict(dt=0.1, t_sim=300.0, t_skip=50.0)
+    lif, adex = ns.LIF(**neuron.LIF_PARAMS), ns.AdEx()
+    i_lif, i_adex = np.array([150.0, 300.0, 600.0]), np.array([400.0, 800.0, 1500.0])
+    together = neuron.steady_rates_many([(lif, i_lif), (adex, i_adex),
+                                         (lif, i_lif, 1000.0, 3)], seed=2, **kw)
+    alone = [neuron.steady_rates(lif, i_lif, **kw), neuron.steady_rates(adex, i_adex, **kw),
+             neuron.steady_rates(lif, i_lif, noise_std=1000.0, repeats=3, seed=2, **kw)]
+    for a, b in zip(together, alone):
+        np.testing.assert_array_equal(a, b)
+    assert together[0][0] == 0 and together[0][-1] > 0 and together[1][-1] > 0
+
+
+def test_rheobases_are_narrowed_to_the_closed_form(data):
+    lif = data["models"]["LIF"]
+    assert 0 < lif["rheobase_resolution"] < 1.0
+    assert abs(lif["rheobase"] - neuron.LIF_RHEOBASE) <= lif["rheobase_resolution"]
+    for name, m in data["models"].items():
+        firing = m["currents"][m["rates"] > 0]
+        assert m["currents"][m["rates"] == 0].max() < m["rheobase"] <= firing.min(), name

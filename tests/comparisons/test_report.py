@@ -245,3 +245,109 @@ def test_progress_reaches_a_pipe_while_the_comparison_runs(tmp_path):
         proc.wait()
     assert first == "[1/1 xor] running ...\n"
     assert still_running   # the full xor comparison takes tens of seconds
+
+
+class PidComparison(FakeComparison):
+    """A fake whose numbers say which process computed it; ``action`` makes it fail."""
+
+    def __init__(self, name, action=None):
+        super().__init__(name, run=1)
+        self.action = action
+
+    def compute(self, quick):
+        if self.action == "raise":
+            raise ValueError(f"a bug in {self.name}")
+        if self.action == "exit":
+            os._exit(3)          # the process ends at once, as when killed
+        return {"run": 1, "pid": os.getpid(), "quick": quick}
+
+    def numbers(self, data):
+        return {"run": data["run"], "pid": data["pid"]}
+
+
+def pid_comparisons(monkeypatch, actions=None):
+    actions = actions or {}
+    fakes = {path: PidComparison(name, actions.get(name)) for name, path in
+             report.COMPARISONS.items()}
+    monkeypatch.setattr(report, "import_module", fakes.__getitem__)
+
+
+def test_two_processes_write_the_report_one_would(tmp_path, monkeypatch):
+    pid_comparisons(monkeypatch)
+    lines = []
+    one = report.run_report(None, out=tmp_path / "one", quick=True, log=lambda *_: None)
+    two = report.run_report(None, out=tmp_path / "two", quick=True, log=lines.append, jobs=2)
+    assert [o.name for o in two] == list(report.COMPARISONS)     # report order, all ok
+    assert [o.status for o in two] == ["ok"] * len(report.COMPARISONS)
+    pids = {o.name: o.numbers["pid"] for o in two}
+    # each group of report.WORKERS ran in one process of its own, not in this one
+    assert {o.numbers["pid"] for o in one} == {os.getpid()}
+    groups = [{pids[n] for n in group} for group in report.WORKERS]
+    assert all(len(g) == 1 for g in groups) and len(set.union(*groups)) == 2
+    assert os.getpid() not in pids.values()
+    for name in report.COMPARISONS:
+        a = json.loads((tmp_path / "one" / f"{name}.json").read_text())
+        b = json.loads((tmp_path / "two" / f"{name}.json").read_text())
+        for key in ("status", "quick", "title", "claim", "text"):
+            assert a[key] == b[key], (name, key)
+        assert (tmp_path / "two" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        # one start and one end line per comparison, numbered in report order
+        i = list(report.COMPARISONS).index(name) + 1
+        tag = f"[{i}/{len(report.COMPARISONS)} {name}]"
+        started = [k for k, line in enumerate(lines) if line == f"{tag} running (quick) ..."]
+        ended = [k for k, line in enumerate(lines) if line.startswith(f"{tag} done in ")]
+        assert len(started) == len(ended) == 1 and started[0] < ended[0], (name, lines)
+    page = (tmp_path / "two" / "index.html").read_text()
+    assert list(sections(page)) == list(report.COMPARISONS)
+    assert "ran 2 at a time, in 2 processes" in page
+    assert "at a time" not in (tmp_path / "one" / "index.html").read_text()
+
+
+def test_the_workers_share_out_every_comparison_once(tmp_path, monkeypatch):
+    planned = [n for group in report.WORKERS for n in group]
+    assert sorted(planned) == sorted(report.COMPARISONS)
+    # a comparison added without a place in WORKERS still runs (in the last worker)
+    monkeypatch.setattr(report, "WORKERS", (("xor", "conversion", "gradients"), ("neuron",)))
+    pid_comparisons(monkeypatch)
+    outcomes = report.run_report(["neuron", "engines", "xor"], out=tmp_path, quick=True,
+                                 log=lambda *_: None, jobs=2)
+    assert [(o.name, o.status) for o in outcomes] == [("neuron", "ok"), ("xor", "ok"),
+                                                      ("engines", "ok")]
+    assert outcomes[0].numbers["pid"] == outcomes[2].numbers["pid"] != outcomes[1].numbers["pid"]
+
+
+def test_a_failing_or_dying_worker_loses_only_its_own_comparisons(tmp_path, monkeypatch):
+    # xor raises (its worker goes on); conversion ends its worker's process, so gradients,
+    # after it in that worker, never runs; the other worker's four still finish
+    pid_comparisons(monkeypatch, {"xor": "raise", "conversion": "exit"})
+    lines = []
+    outcomes = {o.name: o for o in report.run_report(None, out=tmp_path / "r", quick=True,
+                                                     log=lines.append, jobs=2)}
+    assert outcomes["xor"].status == "failed"
+    assert outcomes["xor"].message == "ValueError: a bug in xor"
+    for name in ("conversion", "gradients"):
+        assert outcomes[name].status == "failed"
+        assert "worker process ended (exit code 3)" in outcomes[name].message
+    assert all(outcomes[n].status == "ok" for n in report.WORKERS[1])
+    assert any(line.endswith("gradients] failed: its worker process ended (exit code 3) before "
+                             "it finished") for line in lines)
+    found = sections((tmp_path / "r" / "index.html").read_text())
+    assert list(found) == list(report.COMPARISONS)
+    for name, body in found.items():
+        assert ("<p class='skip'>failed: " in body) is (name in report.WORKERS[0]), name
+
+
+def test_quick_runs_in_two_processes_by_default(monkeypatch, tmp_path):
+    import comparisons.__main__ as cli
+
+    asked = []
+    monkeypatch.setattr(cli, "run_report", lambda *a, **kw: asked.append(kw["jobs"]) or [])
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    for argv, jobs in ((["--quick"], 2), ([], 1), (["--quick", "--jobs", "1"], 1),
+                       (["--jobs", "2"], 2)):
+        asked.clear()
+        assert cli.main([*argv, "--out", str(tmp_path)]) == 0
+        assert asked == [jobs], argv
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 1)
+    asked.clear()
+    assert cli.main(["--quick", "--out", str(tmp_path)]) == 0 and asked == [1]

@@ -124,3 +124,17 @@ def test_plot_has_labelled_axes(data):
             assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     finally:
         plt.close(fig)
+
+
+def test_both_parts_in_one_simulation_give_what_each_gives_alone():
+    """compute() runs the window and the correlated inputs side by side (one compiled loop)."""
+    trains = ur.input_trains(2000.0)
+    (dts, dws), st = ur.both_parts(trains, 2000.0)
+    alone_dts, alone_dws = ur.stdp_window_simulated()
+    alone = ur.stdp_correlated(trains, 2000.0)
+    np.testing.assert_array_equal(dts, alone_dts)
+    np.testing.assert_array_equal(dws, alone_dws)
+    assert set(st) == set(alone)
+    for key in st:
+        np.testing.assert_array_equal(st[key], alone[key])
+    assert st["out_spikes"].size > 0 and np.any(st["final"] != ur.G_MAX / 2)
