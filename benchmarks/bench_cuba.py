@@ -9,6 +9,10 @@ Workloads (issue 3, "Speed and memory"):
   scaling  CUBA with N = 1000 .. 256000 and fixed in-degree 80 (64 exc + 16 inh), 100 ms.
   coba     COBA (Brette et al. 2007 benchmark 1): exponential conductances, E 0 / -80 mV,
            tau 5 / 10 ms, weights 6 / 67 nS (0.6 / 6.7 in units of g_L = 10 nS), N = 4000, p = 0.02.
+  threads  the scaling network at N = 4000, 64000, 256000 (--sizes) on 1 and 2 threads
+           (--threads): neurosim's threads (Simulator(threads=n)), Brian2 C++ standalone
+           with OpenMP (openmp_threads = n; 1 thread: without OpenMP) and NEST
+           (local_num_threads = n). Not part of a default run (--only threads).
 
 Every library runs in its own subprocess (one per measurement), so the whole-process time
 (start Python, import, build, run, collect the spikes) counts imports honestly. Inside it:
@@ -23,11 +27,13 @@ Every library runs in its own subprocess (one per measurement), so the whole-pro
   peak     peak RSS of the subprocess at that point (resource.getrusage)
 
 One thread everywhere (NUMBA_NUM_THREADS, OMP_NUM_THREADS, NEST local_num_threads = 1, Brian2
-standalone without OpenMP). Times are the minimum over repeats. Nothing is asserted; exits 0.
+standalone without OpenMP) but in the threads workload. Times are the minimum over repeats.
+Nothing is asserted; exits 0.
 
     python benchmarks/bench_cuba.py                 # full run (about 15-20 minutes on 2 cores)
     python benchmarks/bench_cuba.py --quick         # about 2 minutes
     python benchmarks/bench_cuba.py --only cuba --only coba
+    python benchmarks/bench_cuba.py --only threads  # threads, about 15 minutes
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ DT = 0.1  # ms
 LIBS = ("ours", "brian2_cython", "brian2_standalone", "nest")
 LIB_NAMES = {"ours": "neurosim (numba)", "brian2_cython": "Brian2 cython",
              "brian2_standalone": "Brian2 C++ standalone", "nest": "NEST"}
-WORKLOADS = ("cuba", "delays", "scaling", "coba")
+WORKLOADS = ("cuba", "delays", "scaling", "coba", "threads")
 IMPORT_NAME = {"ours": "neurosim", "brian2_cython": "brian2", "brian2_standalone": "brian2",
                "nest": "nest"}
 
@@ -131,7 +137,7 @@ def network_description(ns, workload, n, min_delay=DT, seed=0):
 
 def _ours_build(ns, cfg):
     net, mons = network_description(ns, cfg["workload"], cfg["n"], seed=cfg["seed"])
-    return ns.Simulator(net, dt=DT, seed=cfg["seed"]), mons
+    return ns.Simulator(net, dt=DT, seed=cfg["seed"], threads=cfg.get("threads", 1)), mons
 
 
 def _ours_once(cfg, t_import0):
@@ -282,7 +288,8 @@ def _b2_standalone_once(cfg, t_import0):
     _b2_prefs(b2, cfg)
     directory = cfg["standalone_dir"]
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    threads = cfg.get("threads", 1)
+    b2.prefs.devices.cpp_standalone.openmp_threads = 0 if threads == 1 else threads
     b2.seed(cfg["seed"])  # after set_device, or the binary draws from an unseeded generator
     rss0 = _rss_now_mb()
     t0 = time.perf_counter()
@@ -315,8 +322,8 @@ def _nest_build(nest, cfg):
         nest.verbosity = nest.VerbosityLevel.ERROR
     else:
         nest.set_verbosity("M_ERROR")
-    nest.SetKernelStatus({"resolution": DT, "local_num_threads": 1, "rng_seed": cfg["seed"] + 1,
-                          "print_time": False})
+    nest.SetKernelStatus({"resolution": DT, "local_num_threads": cfg.get("threads", 1),
+                          "rng_seed": cfg["seed"] + 1, "print_time": False})
     if cfg["workload"] == "coba":
         c = COBA
         params = dict(C_m=c["c_m"], g_L=c["g_l"], E_L=c["e_l"], V_th=c["v_th"],
@@ -411,19 +418,20 @@ def _have(module):
 NEUROSIM_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _env():
+def _env(threads=1):
     env = dict(os.environ)
     env["PYTHONPATH"] = NEUROSIM_ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                "MKL_NUM_THREADS"):
+    for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
+    for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS"):
+        env[var] = str(threads)
     env["PYTHONWARNINGS"] = "ignore"
     return env
 
 
 def run_worker(cfg, timeout):
     """Run one measurement in a fresh Python; returns (result dict or None, error text)."""
-    env = _env()
+    env = _env(cfg.get("threads", 1))
     if cfg["lib"] == "ours":
         env["NUMBA_CACHE_DIR"] = cfg["numba_dir"]
     return run_script_worker(os.path.abspath(__file__), cfg, timeout, env)
@@ -480,13 +488,13 @@ class Bench:
         self.ours_cold = None
         self.b2_warm = set()
 
-    def cfg(self, lib, workload, n, T, loop_reps, cache_dir=None):
+    def cfg(self, lib, workload, n, T, loop_reps, cache_dir=None, threads=1):
         sd = tempfile.mkdtemp(prefix="b2sa_", dir=self.root)
         return dict(lib=lib, workload=workload, n=n, T=T, seed=self.args.seed,
                     loop_reps=loop_reps, numba_dir=self.numba_dir,
-                    cache_dir=cache_dir or self.cython_dir, standalone_dir=sd)
+                    cache_dir=cache_dir or self.cython_dir, standalone_dir=sd, threads=threads)
 
-    def measure(self, lib, workload, n, T, repeats, loop_reps, timeout):
+    def measure(self, lib, workload, n, T, repeats, loop_reps, timeout, threads=1):
         """Whole-process repeats of one library; returns dict with min times and notes."""
         if not self.available[lib]:
             return {"error": "not installed"}
@@ -511,7 +519,8 @@ class Bench:
         if lib == "brian2_standalone":
             repeats = min(repeats, 2)
         for _ in range(repeats):
-            r, err = run_worker(self.cfg(lib, workload, n, T, loop_reps), timeout)
+            r, err = run_worker(self.cfg(lib, workload, n, T, loop_reps, threads=threads),
+                                timeout)
             if r is None:
                 if not out["runs"]:
                     return {"error": err}
@@ -670,6 +679,47 @@ def scaling_table(bench, sizes, T, libs, timeout, loop_reps):
     return res
 
 
+def threads_table(bench, sizes, thread_counts, T, libs, timeout, loop_reps):
+    """The scaling network on 1, 2, ... threads for every library, in one run."""
+    libs = [lib for lib in libs if lib != "brian2_cython"]  # runtime Brian2 has no threads
+    print(f"\n## [5] threads: CUBA, fixed in-degree 80, {T:g} ms, dt = {DT} ms; threads "
+          f"{', '.join(map(str, thread_counts))}; neurosim Simulator(threads=n), Brian2 C++ "
+          f"standalone openmp_threads = n, NEST local_num_threads = n\n", flush=True)
+    res = {}
+    for n in sizes:
+        for th in thread_counts:
+            for lib in libs:
+                t0 = time.time()
+                reps = loop_reps if n <= 64000 else 0
+                res[n, th, lib] = bench.measure(lib, "scaling", n, T, 1, reps, timeout,
+                                                threads=th)
+                print(f"  ({LIB_NAMES[lib]}, N = {n}, {th} thread(s): {time.time() - t0:.0f} s)",
+                      flush=True)
+    print()
+    headers = ["N", "threads", "library", "loop", "ns / neuron-step", "speed-up vs 1 thread",
+               "build", "rate exc / inh (Hz)", "ours faster: loop"]
+    rows = []
+    for n in sizes:
+        for th in thread_counts:
+            for lib in libs:
+                o = res[n, th, lib]
+                if "error" in o:
+                    rows.append([n, th, LIB_NAMES[lib], o["error"]] + [""] * 5)
+                    continue
+                b = o["best"]
+                steps = round(b["t_sim"] / DT)
+                one = res.get((n, thread_counts[0], lib), {}).get("best")
+                ours = res.get((n, th, "ours"), {}).get("best")
+                rows.append([n, th, LIB_NAMES[lib], _fmt_t(b["loop"]),
+                             f"{b['loop'] / (n * steps) * 1e9:.2f}",
+                             f"{one['loop'] / b['loop']:.2f}x" if one else "-",
+                             _fmt_t(b["t_build"]), f"{b['rates'][0]:.2f} / {b['rates'][1]:.2f}",
+                             f"{b['loop'] / ours['loop']:.2f}x" if ours and lib != "ours"
+                             else "-"])
+    table(headers, rows)
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller run, about 2 minutes")
@@ -682,6 +732,7 @@ def main():
                     help="whole-process repeats per library (default 3, quick 1)")
     ap.add_argument("--sizes", default=None, help="scaling sizes, comma-separated")
     ap.add_argument("--scaling-ms", type=float, default=100.0)
+    ap.add_argument("--threads", default="1,2", help="thread counts of the threads workload")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds per process")
     ap.add_argument("--mem-limit-gb", type=float, default=8.0)
     ap.add_argument("--cold-brian2", action=argparse.BooleanOptionalAction, default=None,
@@ -705,7 +756,7 @@ def main():
     repeats = args.repeats or (1 if args.quick else 3)
     loop_reps = 0 if args.quick else 2
     libs = [lib for lib in args.libs.split(",") if lib]
-    workloads = args.only or list(WORKLOADS)
+    workloads = args.only or [w for w in WORKLOADS if w != "threads"]
     if args.sizes:
         sizes = [int(s) for s in args.sizes.split(",")]
     else:
@@ -716,7 +767,7 @@ def main():
     print("# neurosim CUBA/COBA benchmark\n")
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; dt = {DT} ms; "
-          f"one thread everywhere; times are minima over repeats; "
+          f"one thread everywhere but in the threads workload; times are minima over repeats; "
           f"'ours faster' = their time / our time")
     vers = []
     for mod in ("numba", "brian2", "nest", "numpy"):
@@ -751,6 +802,10 @@ def main():
             network_table(bench, "coba", 4000, 1000.0, cl, repeats, loop_reps, args.timeout,
                           "[4] COBA, N = 4000, p = 0.02, 1 s, minimal delay; NEST: "
                           "iaf_cond_exp (RKF45)")
+        if "threads" in workloads:
+            threads_table(bench, [int(s) for s in args.sizes.split(",")] if args.sizes
+                          else [4000, 64000, 256000], [int(t) for t in args.threads.split(",")],
+                          args.scaling_ms, libs, args.timeout, loop_reps)
     finally:
         shutil.rmtree(bench.root, ignore_errors=True)
     print(f"\ntotal {time.time() - T_START:.0f} s; load average now "

@@ -54,6 +54,7 @@ from .network import SpikeMonitor, StateMonitor
 from .neurons import N_CHANNEL_COEFS, N_STATE_ROWS, NeuronModel
 from .plasticity import RewardSTDP, as_statements
 from .plasticity.rule import build_rule_tables
+from .threads import thread_tables
 from .units import to_steps
 
 __all__ = ["build", "Build", "Neurons", "Channels", "Synapses", "Recording",
@@ -232,10 +233,12 @@ def _held_blocks(post, counts):
         yield r0, r1, post[ends[r0] - counts[r0]:ends[r1 - 1]]
 
 
-def build(network, dt, rng, keep_tables=False):
+def build(network, dt, rng, keep_tables=False, threads=1):
     """Build ``network`` for the engine at time step ``dt`` (ms), drawing from ``rng``.
 
     ``keep_tables``: keep each projection's (pre, post, weight, delay) for another engine.
+    ``threads``: build the tables of that many threads (:mod:`neurosim.threads`) and the
+    threaded loop when more than one.
     Raises ``ValueError``/``TypeError`` for an invalid description and ``MemoryError`` when
     the synapse tables would not fit (checked before any synapse is drawn).
     """
@@ -574,9 +577,12 @@ def build(network, dt, rng, keep_tables=False):
     b.synapses = Synapses(indptr=indptr, target=target, weight=weight, delay=delay,
                           tx_indptr=tx_indptr)
     # The compiled loop for what this network uses (neurosim.loop).
+    b.threads = None
+    if threads > 1:
+        b.threads = thread_tables(threads, pop_start, ch_start, ch_pop, indptr, target)
     b.loop_module = compiled_module(kernels, rule_kernels, sorted(b.lazy_rules.values()),
-                                    b.input_blocks)
-    b.loop = b.loop_module.run_steps
+                                    b.input_blocks, threaded=b.threads is not None)
+    b.loop = None if b.threads is not None else b.loop_module.run_steps
     b.rule_names = [name for name, _ in rule_kernels]
     b.fired = np.zeros(n_total + st_burst, dtype=np.int64)
     b.rec_mask = rec_mask

@@ -196,7 +196,7 @@ def read_checkpoint(path, network):
     return manifest, arrays
 
 
-def resume(path, network, simulator_class, *, progress=False):
+def resume(path, network, simulator_class, *, progress=False, threads=1):
     """Rebuild the simulator saved in ``path`` for ``network`` and restore its state.
 
     Parameters
@@ -211,6 +211,8 @@ def resume(path, network, simulator_class, *, progress=False):
         does not import the simulator: it is built with the checkpoint's ``dt`` and the
         generator state it had at construction).
     progress : bool
+    threads : int
+        Threads of the resumed simulator (any number: the results do not depend on it).
         Progress bar of later runs.
 
     Returns
@@ -227,7 +229,7 @@ def resume(path, network, simulator_class, *, progress=False):
     """
     manifest, arrays = read_checkpoint(path, network)
     sim = simulator_class(network, dt=manifest["dt"], seed=_generator(manifest["rng_initial"]),
-                          progress=progress)
+                          progress=progress, threads=threads)
     sim.seed = manifest["seed"]
     sim._rng_initial = manifest["rng_initial"]
     path_s = os.fspath(path)

@@ -128,3 +128,18 @@ def push_spikes(step, fired, n_fired, indptr, target, weight, delay, ring):
         g = fired[f]
         for s in range(indptr[g], indptr[g + 1]):
             ring[(step + delay[s] + 1) % n_rows, target[s]] += weight[s]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def push_spikes_part(step, fired, n_fired, part_indptr, part_pos, target, weight, delay, ring):
+    """:func:`push_spikes` for the synapses of one thread only (onto its neurons): row ``g``
+    of the thread's table lists, in table order, the positions ``part_pos[part_indptr[g]:
+    part_indptr[g + 1]]`` of ``g``'s synapses onto them. Every target is one thread's, and
+    each thread adds in the order one thread would, so the sums do not depend on the number
+    of threads (:mod:`neurosim.threads`)."""
+    n_rows = ring.shape[0]
+    for f in range(n_fired):
+        g = fired[f]
+        for i in range(part_indptr[g], part_indptr[g + 1]):
+            s = part_pos[i]
+            ring[(step + delay[s] + 1) % n_rows, target[s]] += weight[s]

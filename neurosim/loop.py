@@ -81,7 +81,8 @@ import math
 import numba
 import numpy as np
 
-from neurosim.delays import push_spikes
+from neurosim.delays import push_spikes, push_spikes_part
+from neurosim.threads import SYNC_DONE, SYNC_FIRED, SYNC_STOP, atomic_load, atomic_store, barrier
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -114,7 +115,7 @@ def input_source(block):
     return f"{_NJIT}\ndef _in_{block.name}(" + text[len(head):]
 
 
-def loop_source(kernels, rules=(), lazy=(), inputs=()):
+def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
     """The source of the module holding ``run_steps`` for one network structure.
 
     Parameters
@@ -134,6 +135,9 @@ def loop_source(kernels, rules=(), lazy=(), inputs=()):
         The input blocks the network uses (:mod:`neurosim.inputs`), the ``i``-th called with
         the ``i``-th tables of ``inp``, with the population kind code of a ``"population"``
         block (-1 for the others).
+    threaded : bool
+        Write ``run_part(t, ...)``, the part of thread ``t`` of the threads described by
+        ``thr`` (:mod:`neurosim.threads`), instead of ``run_steps``.
     """
     out = [_HEADER]
     for _, _, src in kernels:
@@ -142,11 +146,109 @@ def loop_source(kernels, rules=(), lazy=(), inputs=()):
         out.append("\n" + src)
     for block, _ in inputs:
         out.append("\n\n" + input_source(block))
+    deliver = "".join(f"        _in_{block.name}(k, inp[{i}], i_inj, i_det, ring_row, rng)\n"
+                      for i, (block, _) in enumerate(inputs) if block.phase == "deliver")
+    emit = "".join(f"        n_fired = _in_{block.name}(k, inp[{i}], fired, n_fired, rng)\n"
+                   for i, (block, _) in enumerate(inputs) if block.phase == "emit")
+    emit += "".join(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n"
+                    for i in lazy)
+    plasticity = ("        # 5. plasticity\n" if rules else "") + "".join(
+        f"        {name}(k, fired, n_fired, weight, target, ring, ul[{i}])\n"
+        for i, (name, _) in enumerate(rules))
+    read_lines = "".join(f"                {'if' if n == 0 else 'elif'} wr_rule[q] == {i}:\n"
+                         f"                    w_q = {rules[i][0]}_weight_at(k + 1, wr_p[q], "
+                         f"weight, ul[{i}])\n" for n, i in enumerate(lazy))
+    weight_read = "weight[wr_pos[q]]"
+    if lazy:
+        read_lines += f"                else:\n                    w_q = {weight_read}\n"
+    else:
+        read_lines = f"                w_q = {weight_read}\n"
+    record = _RECORD.replace("{read_lines}", read_lines)
     w = out.append
-    w('''
+    w(f"\n\n{_NJIT}\n")
+    if not threaded:
+        w("def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):\n" + _UNPACK)
+        w('''\
+    for k in range(step0, step0 + n_steps):
+        if spk_count[0] + spk_room > spk_step.shape[0]:
+            return k - step0
+        # 1. deliver: ring row k % L is read (and cleared) by each population's kernel;
+        # the inputs add their currents and arrivals of this step
+        ring_row = ring[k % n_rows]
+''')
+        w(deliver)
+        _integrate(w, kernels, inputs)
+        w(emit)
+        w("        # 4. push spikes into the delay buffers\n"
+          "        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
+        w(plasticity)
+        w(record)
+        w("    return n_steps\n")
+        return "".join(out)
+    w("def run_part(t, step0, n_steps, nrn, chn, syn, inp, ul, rng, rec, thr):\n" + _UNPACK)
+    w('''\
+    # thread t of n_thr (neurosim.threads): its segments and the synapses onto its neurons;
+    # thread 0 alone runs the inputs, the sources, the plasticity and the recording
+    n_thr = thr.seg_start.shape[0]
+    sync, seg_start, seg_end, seg_count = thr.sync, thr.seg_start, thr.seg_end, thr.seg_count
+    k = step0
+    while True:
+        if t == 0:
+            if k == step0 + n_steps or spk_count[0] + spk_room > spk_step.shape[0]:
+                atomic_store(sync, SYNC_DONE, k - step0)
+                atomic_store(sync, SYNC_STOP, 1)
+            else:
+                # 1. deliver: ring row k % L is read (and cleared) by the kernels; the
+                # inputs add their currents and arrivals of this step
+                ring_row = ring[k % n_rows]
+''')
+    w(_indent(deliver, 8))
+    w('''\
+        barrier(sync, n_thr)
+        if atomic_load(sync, SYNC_STOP) == 1:
+            break
+        ring_row = ring[k % n_rows]
+        # 2.-3. integrate, threshold, reset, refractoriness: this thread's segments
+        for p in range(n_pops):
+            kind = pop_kind[p]
+            start = seg_start[t, p]
+            end = seg_end[t, p]
+            seg_count[t, p] = 0
+            if kind < 20 or start >= end:  # sources run below, on thread 0
+                continue
+            chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
+            cs = thr.ch_start[t * n_pops + p]
+            n_end = start
+''')
+    args = ("start, end, pop_par[p], state, refrac, i_inj, chans, cs, ch_coef, ch_erev, "
+            "x1, x2, ring_row, fired, start")
+    for n, (code, fn, _) in enumerate(kernels):
+        w(f"            {'if' if n == 0 else 'elif'} kind == {code}:\n"
+          f"                n_end = {fn}({args})\n")
+    w("            seg_count[t, p] = n_end - start\n")
+    w("        barrier(sync, n_thr)\n        if t == 0:\n")
+    serial = _sources_and_spike_list(inputs) + emit
+    w(_indent(serial, 4))
+    w('''\
+            atomic_store(sync, SYNC_FIRED, n_fired)
+        barrier(sync, n_thr)
+        n_fired = atomic_load(sync, SYNC_FIRED)
+        # 4. push: the synapses onto this thread's neurons
+        push_spikes_part(k, fired, n_fired, thr.indptr[t], thr.pos, target, weight, delay,
+                         ring)
+        barrier(sync, n_thr)
+        if t == 0:
+''')
+    w(_indent(plasticity + record, 4) + "            pass\n")
+    w("        k += 1\n    return atomic_load(sync, SYNC_DONE)\n")
+    return "".join(out)
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):
+
+def _indent(text, n):
+    return textwrap.indent(text, " " * n)
+
+
+_UNPACK = '''\
     # the named groups of neurosim.build, unpacked by name
     pop_start, pop_kind, pop_par = nrn.pop_start, nrn.pop_kind, nrn.pop_par
     pop_ch_ptr, pop_ch, state, refrac = nrn.pop_ch_ptr, nrn.pop_ch, nrn.state, nrn.refrac
@@ -163,56 +265,9 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):
     wr_stride, wr_base, wr_out, wr_rule = rec.wr_stride, rec.wr_base, rec.wr_out, rec.wr_rule
     n_rows = ring.shape[0]
     n_pops = pop_kind.shape[0]
-    for k in range(step0, step0 + n_steps):
-        if spk_count[0] + spk_room > spk_step.shape[0]:
-            return k - step0
-        # 1. deliver: ring row k % L is read (and cleared) by each population's kernel;
-        # the inputs add their currents and arrivals of this step
-        ring_row = ring[k % n_rows]
-''')
-    for i, (block, _) in enumerate(inputs):
-        if block.phase == "deliver":
-            w(f"        _in_{block.name}(k, inp[{i}], i_inj, i_det, ring_row, rng)\n")
-    w('''\
-        # 2.-3. integrate, threshold, reset, refractoriness; sources emit
-        n_fired = k - k  # an int64 zero (a literal 0 would compile every kernel twice)
-        for p in range(n_pops):
-            kind = pop_kind[p]
-            start = pop_start[p]
-            end = pop_start[p + 1]
-            chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
-            if kind < 0:
-                continue
-''')
-    args = ("start, end, pop_par[p], state, refrac, i_inj, chans, ch_start, ch_coef, ch_erev, "
-            "x1, x2, ring_row, fired, n_fired")
-    for code, fn, _ in kernels:
-        w(f"            elif kind == {code}:\n                n_fired = {fn}({args})\n")
-    for i, (block, code) in enumerate(inputs):
-        if block.phase == "population":
-            w(f"            elif kind == {code}:\n"
-              f"                n_fired = _in_{block.name}(k, inp[{i}], start, end, fired, "
-              f"n_fired, rng)\n")
-    for i, (block, _) in enumerate(inputs):
-        if block.phase == "emit":
-            w(f"        n_fired = _in_{block.name}(k, inp[{i}], fired, n_fired, rng)\n")
-    w("        # 4. push spikes into the delay buffers\n")
-    for i in lazy:
-        w(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n")
-    w("        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
-    if rules:
-        w("        # 5. plasticity\n")
-    for i, (name, _) in enumerate(rules):
-        w(f"        {name}(k, fired, n_fired, weight, target, ring, ul[{i}])\n")
-    weight_read = "weight[wr_pos[q]]"
-    read_lines = "".join(f"                {'if' if n == 0 else 'elif'} wr_rule[q] == {i}:\n"
-                         f"                    w_q = {rules[i][0]}_weight_at(k + 1, wr_p[q], "
-                         f"weight, ul[{i}])\n" for n, i in enumerate(lazy))
-    if lazy:
-        read_lines += f"                else:\n                    w_q = {weight_read}\n"
-    else:
-        read_lines = f"                w_q = {weight_read}\n"
-    w(f'''\
+'''
+
+_RECORD = '''\
         # 6. record
         c0 = spk_count[0]
         for f in range(n_fired):
@@ -233,22 +288,83 @@ def run_steps(step0, n_steps, nrn, chn, syn, inp, ul, rng, rec):
                 j = (k + 1) // m - 1 - wr_base[q]
 {read_lines}\
                 wr_out[wr_off[q] + j * wr_stride[q]] = w_q
-    return n_steps
+'''
+
+
+def _integrate(w, kernels, inputs):
+    """Phases 2-3 on one thread: every population in order, each kernel appending its spikes."""
+    w('''\
+        # 2.-3. integrate, threshold, reset, refractoriness; sources emit
+        n_fired = k - k  # an int64 zero (a literal 0 would compile every kernel twice)
+        for p in range(n_pops):
+            kind = pop_kind[p]
+            start = pop_start[p]
+            end = pop_start[p + 1]
+            chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
+            if kind < 0:
+                continue
+''')
+    args = ("start, end, pop_par[p], state, refrac, i_inj, chans, ch_start, ch_coef, ch_erev, "
+            "x1, x2, ring_row, fired, n_fired")
+    for code, fn, _ in kernels:
+        w(f"            elif kind == {code}:\n                n_fired = {fn}({args})\n")
+    for i, (block, code) in enumerate(inputs):
+        if block.phase == "population":
+            w(f"            elif kind == {code}:\n"
+              f"                n_fired = _in_{block.name}(k, inp[{i}], start, end, fired, "
+              f"n_fired, rng)\n")
+
+
+def _sources_and_spike_list(inputs):
+    """Threaded phase 3 on thread 0: the spike sources in population order (they draw from
+    the one generator in the order one thread draws), each writing its spikes from its first
+    neuron on, then the segments moved together into the spike list one thread makes
+    (population order, then thread order: neuron order; every move goes left)."""
+    out = ['''\
+        src_count = thr.src_count
+        for p in range(n_pops):
+            kind = pop_kind[p]
+            start = pop_start[p]
+            end = pop_start[p + 1]
+            src_count[p] = 0
+            if kind < 0 or kind >= 20:
+                continue
+''']
+    sources = [(i, block, code) for i, (block, code) in enumerate(inputs)
+               if block.phase == "population"]
+    for n, (i, block, code) in enumerate(sources):
+        out.append(f"            {'if' if n == 0 else 'elif'} kind == {code}:\n"
+                   f"                src_count[p] = _in_{block.name}(k, inp[{i}], start, end, "
+                   f"fired, start, rng) - start\n")
+    out.append('''\
+        n_fired = k - k
+        for p in range(n_pops):
+            if pop_kind[p] >= 0 and pop_kind[p] < 20:
+                a = pop_start[p]
+                for i in range(src_count[p]):
+                    fired[n_fired + i] = fired[a + i]
+                n_fired += src_count[p]
+                continue
+            for u in range(n_thr):
+                a = seg_start[u, p]
+                for i in range(seg_count[u, p]):
+                    fired[n_fired + i] = fired[a + i]
+                n_fired += seg_count[u, p]
 ''')
     return "".join(out)
 
 
-def compiled_loop(kernels=(), rules=(), lazy=(), inputs=()):
+def compiled_loop(kernels=(), rules=(), lazy=(), inputs=(), threaded=False):
     """The ``run_steps`` function for a network structure (see :func:`loop_source`): from
     this process's table, from the cache folder (numba's cached machine code included), or
     written and compiled on first use. The module's other functions (the rules' generated
     ``<name>_weights_at``, ``<name>_catch_up_all``) are attributes of its ``module``."""
-    return compiled_module(kernels, rules, lazy, inputs).run_steps
+    return compiled_module(kernels, rules, lazy, inputs, threaded).run_steps
 
 
-def compiled_module(kernels=(), rules=(), lazy=(), inputs=()):
+def compiled_module(kernels=(), rules=(), lazy=(), inputs=(), threaded=False):
     """The generated module of :func:`compiled_loop`."""
-    source = loop_source(list(kernels), list(rules), tuple(lazy), list(inputs))
+    source = loop_source(list(kernels), list(rules), tuple(lazy), list(inputs), threaded)
     key = hashlib.sha256((source + _kernel_modules_digest()).encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]

@@ -57,6 +57,8 @@ from __future__ import annotations
 
 import math
 import os
+import threading
+import warnings
 from typing import Any, overload
 
 import numpy as np
@@ -99,6 +101,36 @@ class _Data:
     def __getitem__(self, monitor: SpikeMonitor | StateMonitor | WeightMonitor,
                     ) -> SpikeRecord | StateRecord | WeightRecord:
         return self._sim._record(monitor)
+
+
+def _run_threads(b, args):
+    """Run the compiled loop's ``run_part`` on the build's threads (:mod:`neurosim.threads`):
+    threads 1.. on their own Python threads (the compiled code runs without the GIL), thread
+    0 on this one; returns the steps done."""
+    b.threads.sync[:] = 0
+    n = b.threads.seg_start.shape[0]
+    part = b.loop_module.run_part
+    others = [threading.Thread(target=part, args=(t, *args, b.threads), daemon=True)
+              for t in range(1, n)]
+    for th in others:
+        th.start()
+    done = part(0, *args, b.threads)
+    for th in others:
+        th.join()
+    return done
+
+
+def _check_threads(threads):
+    """``threads`` as an int >= 1; more than the machine's cores is allowed, with a warning."""
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+        raise TypeError(f"Simulator.threads must be an integer >= 1, got {threads!r}")
+    if threads < 1:
+        raise ValueError(f"Simulator.threads must be >= 1, got {int(threads)}")
+    cores = os.cpu_count() or 1
+    if threads > cores:
+        warnings.warn(f"Simulator.threads = {int(threads)} is more than this machine's {cores} "
+                      f"cores: the results are the same, the run is slower", stacklevel=3)
+    return int(threads)
 
 
 class Simulator:
@@ -144,6 +176,15 @@ class Simulator:
         :func:`neurosim.io.load_spike_stream` reassembles the records (in any process), and
         ``sim.data[spike_monitor]`` reads them back too -- bitwise equal to a run not
         streamed. Engine ``"neurosim"`` only; such a simulator cannot be checkpointed.
+    threads : int
+        Threads the engine runs each step on (default 1), >= 1. The results are the same,
+        bit for bit, for any number (:mod:`neurosim.threads`: each thread integrates a range
+        of neurons and adds the synapses onto them, every sum in one thread's order); what
+        changes is the speed. More threads than the machine's cores is allowed (with a
+        warning) but slower. One by default, as NEST's ``local_num_threads``: a sweep of many
+        simulations (:func:`neurosim.sweep`) gains more from one process per core, and small
+        networks gain nothing (``benchmarks/bench_threads.py``). Engine ``"nest"`` receives
+        it as its ``threads`` option; engine ``"brian2"`` runs on one thread.
 
     Raises
     ------
@@ -164,7 +205,8 @@ class Simulator:
     def __init__(self, network: Network, dt: float = 0.1, seed: int | None = None, *,
                  engine: str = "neurosim", engine_options: dict[str, Any] | None = None,
                  progress: bool = False,
-                 stream_spikes_to: str | os.PathLike[str] | None = None) -> None:
+                 stream_spikes_to: str | os.PathLike[str] | None = None,
+                 threads: int = 1) -> None:
         if not isinstance(network, Network):
             raise TypeError(f"Simulator: network must be a neurosim.Network, got {network!r}")
         if engine != "neurosim" and engine not in _engines.ENGINES:
@@ -177,6 +219,17 @@ class Simulator:
             raise ValueError(f"Simulator: only engine 'neurosim' streams spikes "
                              f"(stream_spikes_to), got engine {engine!r}")
         self.dt = _checks.positive("Simulator", "dt", dt, "ms")
+        self.threads = _check_threads(threads)
+        if self.threads > 1 and engine == "brian2":
+            raise ValueError(f"Simulator: threads applies to engines 'neurosim' and 'nest', "
+                             f"got threads={self.threads} with engine 'brian2' (its runtime "
+                             f"mode runs on one thread)")
+        if self.threads > 1 and engine == "nest":
+            given = (engine_options or {}).get("threads", self.threads)
+            if given != self.threads:
+                raise ValueError(f"Simulator: threads={self.threads} but engine_options "
+                                 f"threads={given!r}; give one of them")
+            engine_options = {**(engine_options or {}), "threads": self.threads}
         self.seed = seed
         self.progress = bool(progress)
         self.network = network
@@ -187,7 +240,8 @@ class Simulator:
         self.step = 0
         self.data = _Data(self)
         self._backend: Any = None
-        self._b = build(network, self.dt, self.rng, keep_tables=engine != "neurosim")
+        self._b = build(network, self.dt, self.rng, keep_tables=engine != "neurosim",
+                        threads=self.threads if engine == "neurosim" else 1)
         self._spk_chunks: list[tuple[np.ndarray, np.ndarray]] = []
         self._state_chunks: dict[StateMonitor, list[tuple[np.ndarray, np.ndarray]]] = {
             m: [] for m in self._b.state_monitors}
@@ -355,7 +409,7 @@ class Simulator:
 
     @classmethod
     def resume(cls, path: str | os.PathLike[str], network: Network, *,
-               progress: bool = False) -> Simulator:
+               progress: bool = False, threads: int = 1) -> Simulator:
         """A simulator continued from a checkpoint written by :meth:`checkpoint`.
 
         Parameters
@@ -365,6 +419,8 @@ class Simulator:
             The description the checkpointed simulator was built from (rebuilt by the same
             script in a new process); ``dt`` and the seed come from the checkpoint.
         progress : bool
+        threads : int
+            As in the constructor; need not be the checkpointed simulator's count.
 
         Returns
         -------
@@ -378,7 +434,7 @@ class Simulator:
             If the checkpoint has another format version or was made for a different network
             (the message names the first differing parameter).
         """
-        return _checkpoint.resume(path, network, cls, progress=progress)
+        return _checkpoint.resume(path, network, cls, progress=progress, threads=threads)
 
     def _run(self, n_steps):
         step0 = self.step
@@ -479,10 +535,10 @@ class Simulator:
             spk_idx = np.empty(cap, dtype=np.int64)
             count = np.zeros(1, dtype=np.int64)
             b = self._b
-            got = b.loop(self.step, n_steps - done, b.neurons, b.channels, b.synapses,
-                         b.inp, b.ul, self.rng,
-                         Recording(b.fired, b.rec_mask, spk_step, spk_idx, count, b.spk_room,
-                                   *probe, probe_out, *wprobe))
+            args = (self.step, n_steps - done, b.neurons, b.channels, b.synapses, b.inp, b.ul,
+                    self.rng, Recording(b.fired, b.rec_mask, spk_step, spk_idx, count,
+                                        b.spk_room, *probe, probe_out, *wprobe))
+            got = b.loop(*args) if b.threads is None else _run_threads(b, args)
             self.step += got
             done += got
             n = int(count[0])
