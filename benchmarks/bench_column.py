@@ -149,7 +149,7 @@ def worker_ours(scale, t_sim, seed):
     before = _status_kb("VmRSS")
     reset = _reset_peak()
     r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-    sim = ns.Simulator(net, dt=DT, seed=seed)
+    sim = ns.Simulator(net, dt=DT, seed=seed, threads=ARGS.threads)
     build = time.perf_counter() - t0
     build_user, build_sys = _cpu_since(r0)
     peak = _status_kb("VmHWM") if reset else resource.getrusage(
@@ -177,7 +177,8 @@ def worker_nest(scale, t_sim, seed):
     sizes, projs, w0 = column(scale)
     nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
-    nest.SetKernelStatus({"resolution": DT, "local_num_threads": 1, "rng_seed": seed + 1,
+    nest.SetKernelStatus({"resolution": DT, "local_num_threads": ARGS.threads,
+                          "rng_seed": seed + 1,
                           "print_time": False})
     before = _status_kb("VmRSS")
     reset = _reset_peak()
@@ -229,11 +230,12 @@ def worker_nest(scale, t_sim, seed):
 
 # ================================================================================ parent side
 def measure(engine, scale, t_sim, seed):
-    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1",
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(ARGS.threads),
+               OMP_NUM_THREADS=str(ARGS.threads),
                OPENBLAS_NUM_THREADS="1",
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", engine, "--scale", str(scale),
-           "--t-sim", str(t_sim), "--seed", str(seed)]
+           "--t-sim", str(t_sim), "--seed", str(seed), "--threads", str(ARGS.threads)]
     load = open("/proc/loadavg").read().split()[:3]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -247,7 +249,7 @@ def measure(engine, scale, t_sim, seed):
 
 
 def report(engine, scale, res):
-    name = {"ours": "neurosim", "nest": "NEST 1 thread"}[engine]
+    name = {"ours": "neurosim", "nest": "NEST"}[engine]
     head = f"{name:14s} scale {scale:g}"
     if "error" in res:
         print(f"{head}: failed: {res['error']} (load {' '.join(res['load'])})")
@@ -280,6 +282,8 @@ def main():
                          "run --scale on one thread")
     ap.add_argument("--t-sim", type=float, default=100.0, help="simulated ms for the run time")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads of each engine (neurosim threads=, NEST local_num_threads)")
     ap.add_argument("--only", choices=("ours", "nest"), action="append")
     ap.add_argument("--worker", choices=("ours", "nest"), help=argparse.SUPPRESS)
     ARGS = ap.parse_args()
@@ -291,7 +295,8 @@ def main():
     sizes, projs, _ = column(ARGS.scale)
     n_syn = sum(n for _, _, n, _, _ in projs)
     print(f"Potjans & Diesmann (2014) column at scale {ARGS.scale:g}: {sum(sizes):,} neurons, "
-          f"{len(projs)} projections, {n_syn:,} synapses; dt {DT} ms; one thread each")
+          f"{len(projs)} projections, {n_syn:,} synapses; dt {DT} ms; {ARGS.threads} "
+          f"thread(s) each")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"load {open('/proc/loadavg').read().strip()}")
     results = {}
@@ -301,10 +306,11 @@ def main():
     if "nest" not in only:
         return
     s = ARGS.scale
-    if n_syn > NEST_MAX_PER_THREAD:
+    if n_syn > NEST_MAX_PER_THREAD * ARGS.threads:
         s = ARGS.nest_scale
-        print(f"NEST at scale {ARGS.scale:g}: not run: {n_syn:,} connections on one thread "
-              f"exceed NEST's {NEST_MAX_PER_THREAD:,} per thread and synapse model (27-bit "
+        print(f"NEST at scale {ARGS.scale:g}: not run: {n_syn:,} connections on "
+              f"{ARGS.threads} thread(s) exceed NEST's {NEST_MAX_PER_THREAD:,} per thread and "
+              f"synapse model (27-bit "
               f"local connection ids); both side by side at scale {s:g}:")
         if "ours" in only:
             results[s] = measure("ours", s, ARGS.t_sim, ARGS.seed)
