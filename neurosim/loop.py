@@ -28,6 +28,8 @@ import textwrap
 
 from nsdurable import atomic_write
 
+from .equation_model import KIND_EQUATIONS
+
 __all__ = ["compiled_loop", "cache_dir", "loop_source"]
 
 _LOADED = {}
@@ -214,7 +216,7 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
             start = seg_start[t, p]
             end = seg_end[t, p]
             seg_count[t, p] = 0
-            if kind < 20 or start >= end:  # sources run below, on thread 0
+            if kind < {KERNELS} or start >= end:  # sources run below, on thread 0
                 continue
             chans = pop_ch[pop_ch_ptr[p]:pop_ch_ptr[p + 1]]
             cs = thr.ch_start[t * n_pops + p]
@@ -241,7 +243,8 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
 ''')
     w(_indent(plasticity + record, 4) + "            pass\n")
     w("        k += 1\n    return atomic_load(sync, SYNC_DONE)\n")
-    return "".join(out)
+    # kinds below the first kernel code are spike sources (neurosim.build.KIND_SOURCES)
+    return "".join(out).replace("{KERNELS}", str(KIND_EQUATIONS))
 
 
 def _indent(text, n):
@@ -327,7 +330,7 @@ def _sources_and_spike_list(inputs):
             start = pop_start[p]
             end = pop_start[p + 1]
             src_count[p] = 0
-            if kind < 0 or kind >= 20:
+            if kind < 0 or kind >= {KERNELS}:
                 continue
 ''']
     sources = [(i, block, code) for i, (block, code) in enumerate(inputs)
@@ -339,7 +342,7 @@ def _sources_and_spike_list(inputs):
     out.append('''\
         n_fired = k - k
         for p in range(n_pops):
-            if pop_kind[p] >= 0 and pop_kind[p] < 20:
+            if pop_kind[p] >= 0 and pop_kind[p] < {KERNELS}:
                 a = pop_start[p]
                 for i in range(src_count[p]):
                     fired[n_fired + i] = fired[a + i]

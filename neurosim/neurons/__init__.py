@@ -21,8 +21,6 @@ from .base import (
     KIND_HH,
     KIND_IZHIKEVICH,
     KIND_LIF,
-    KIND_POISSON,
-    KIND_SPIKE_TIMES,
     MODEL_KINDS,
     MODELS,
     N_CHANNEL_COEFS,
@@ -41,5 +39,5 @@ from .lif import LIF, LIF_EQUATIONS
 __all__ = ["Model", "NeuronModel", "LIF", "AdEx", "Izhikevich", "HodgkinHuxley",
            "MODELS", "MODEL_KINDS", "ModelExample", "register_model", "LIF_EQUATIONS",
            "ADEX_EQUATIONS", "IZHIKEVICH_EQUATIONS", "HH_EQUATIONS", "HH_SCHEMES", "SCHEMES",
-           "KIND_LIF", "KIND_ADEX", "KIND_IZHIKEVICH", "KIND_HH", "KIND_POISSON",
-           "KIND_SPIKE_TIMES", "N_STATE_ROWS", "N_CHANNEL_COEFS", "channel_coefficients"]
+           "KIND_LIF", "KIND_ADEX", "KIND_IZHIKEVICH", "KIND_HH", "N_STATE_ROWS",
+           "N_CHANNEL_COEFS", "channel_coefficients"]

@@ -14,13 +14,12 @@ from .. import _checks
 from ..synapses import KIND_ALPHA, KIND_DELTA, N_CHANNEL_COEFS, kinetics_coefficients
 
 # Model codes (neuron models are integrated by generated kernels numbered from
-# neurosim.equation_model.KIND_EQUATIONS; the sources' codes are the loop's).
+# neurosim.equation_model.KIND_EQUATIONS; spike sources run by an input block get theirs
+# from neurosim.build.KIND_SOURCES).
 KIND_LIF = 0
 KIND_ADEX = 1
 KIND_IZHIKEVICH = 2
 KIND_HH = 3
-KIND_POISSON = 10
-KIND_SPIKE_TIMES = 11
 
 #: Rows of the simulator's state array at least (more when a model has more state variables
 #: and per-neuron parameters); the membrane potential is always row 0.
