@@ -621,9 +621,3 @@ def _transmits(rule):
     statements = as_statements(rule)
     return statements is not None and statements.transmit is not None
 
-
-def cat(parts, dtype):
-    """Concatenate a list of arrays (possibly empty) into one array of ``dtype``."""
-    if not parts:
-        return np.zeros(0, dtype=dtype)
-    return np.concatenate(parts).astype(dtype, copy=False)

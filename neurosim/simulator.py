@@ -70,8 +70,9 @@ from . import _checks
 from . import checkpoint as _checkpoint
 from . import engines as _engines
 from . import io as _io
-from .build import Build, Recording, _RowBlocks, build, cat, spike_probability
+from .build import Build, Recording, _RowBlocks, build, spike_probability
 from .inputs import PoissonSource
+from .inputs.base import cat
 from .network import Network, Population, Projection, SpikeMonitor, StateMonitor, WeightMonitor
 from .neurons import NeuronModel
 from .plasticity import RewardSTDP, as_statements
