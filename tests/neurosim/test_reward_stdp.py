@@ -107,17 +107,24 @@ def test_reward_rejects_what_it_cannot_do():
         ns.Simulator(net2, dt=DT).reward(1.0)
 
 
+def _poisson_network(rule):
+    """40 Poisson sources onto 5 LIF cells through ``rule``: (network, projection, cells)."""
+    net = ns.Network()
+    src = net.population(40, ns.PoissonSource(rate=30.0), name="src")
+    cells = net.population(5, ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-65.0, v_th=-55.0,
+                                     v_reset=-65.0, t_ref=2.0), name="cells")
+    proj = net.connect(src, cells, ns.FixedProbability(0.6), synapse=ns.ExpCurrent(5.0),
+                       weight=ns.Uniform(100.0, 300.0), delay=ns.Uniform(0.5, 2.0),
+                       plasticity=rule)
+    return net, proj, cells
+
+
 def test_split_runs_and_monitors_do_not_change_the_result():
     """Weights are integrated lazily; neither how runs are split nor recording the weights
     changes them (bitwise), and transmitted weights are brought up to date at each spike."""
     def build(record):
-        net = ns.Network()
-        src = net.population(40, ns.PoissonSource(rate=30.0), name="src")
-        cells = net.population(5, ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-65.0, v_th=-55.0,
-                                          v_reset=-65.0, t_ref=2.0), name="cells")
-        proj = net.connect(src, cells, ns.FixedProbability(0.6), synapse=ns.ExpCurrent(5.0),
-                           weight=ns.Uniform(100.0, 300.0), delay=ns.Uniform(0.5, 2.0),
-                           plasticity=ns.RewardSTDP(a_plus=20.0, a_minus=25.0, w_max=400.0))
+        net, proj, cells = _poisson_network(ns.RewardSTDP(a_plus=20.0, a_minus=25.0,
+                                                          w_max=400.0))
         if record:
             net.record_weights(proj, every=0.3)
         return net, proj, net.record_spikes(cells)
@@ -162,13 +169,7 @@ def test_the_same_rule_written_by_hand_with_set_rule_variable():
     out = []
     for rule in (hand, ns.RewardSTDP(a_plus=20.0, a_minus=25.0, tau_c=tau_c, tau_d=tau_d,
                                       w_max=400.0)):
-        net = ns.Network()
-        src = net.population(40, ns.PoissonSource(rate=30.0), name="src")
-        cells = net.population(5, ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-65.0, v_th=-55.0,
-                                         v_reset=-65.0, t_ref=2.0), name="cells")
-        proj = net.connect(src, cells, ns.FixedProbability(0.6), synapse=ns.ExpCurrent(5.0),
-                           weight=ns.Uniform(100.0, 300.0), delay=ns.Uniform(0.5, 2.0),
-                           plasticity=rule)
+        net, proj, _ = _poisson_network(rule)
         sim = ns.Simulator(net, dt=DT, seed=6)
         sim.run(100.0)
         if rule is hand:
