@@ -17,7 +17,14 @@ runs (the first compiles), for C++ standalone Brian2's own measured run time. Br
 connectivity differs from neurosim's; the statistics are the same.
 Prints numbers, asserts nothing.
 
+``--threads 1 --threads 2`` times every variant on each thread count
+(``Simulator(threads=n)``: the rules run on every thread, each synapse on its target's) and
+prints the speed-up over one thread; ``--neurons N`` scales the network (80 % excitatory, the
+connection probability 0.02 x 4000 / N: the same 80 inputs per neuron on average, the same
+weights), as the threads need work per step to gain.
+
 Run: python benchmarks/bench_stdp.py [--repeats 3] [--duration 1000] [--brian2 cython ...]
+     python benchmarks/bench_stdp.py --neurons 64000 --threads 1 --threads 2 --duration 200
 """
 
 import argparse
@@ -35,26 +42,27 @@ STATEMENTS = dict(
 VARIANTS = {None: "static", "builtin": "STDP on E->E", "statements": "same, as statements"}
 
 
-def cuba(plastic):
+def cuba(plastic, n=4000):
     net = ns.Network()
     lif = ns.LIF(tau_m=20.0, c_m=250.0, e_leak=-49.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0)
-    exc = net.population(3200, lif, name="exc", v=ns.Uniform(-60.0, -50.0))
-    inh = net.population(800, lif, name="inh", v=ns.Uniform(-60.0, -50.0))
+    exc = net.population(n * 4 // 5, lif, name="exc", v=ns.Uniform(-60.0, -50.0))
+    inh = net.population(n - n * 4 // 5, lif, name="inh", v=ns.Uniform(-60.0, -50.0))
     rule = {None: None,
             "builtin": ns.STDP(a_plus=0.1, a_minus=0.105, tau_plus=20.0, tau_minus=20.0,
                                w_min=0.0, w_max=40.5),
             "statements": ns.Plasticity.from_equations(**STATEMENTS)}[plastic]
     for pre, tau, w in ((exc, 5.0, 20.25), (inh, 10.0, -112.5)):
         for post in (exc, inh):
-            net.connect(pre, post, ns.FixedProbability(0.02), synapse=ns.ExpCurrent(tau=tau),
+            net.connect(pre, post, ns.FixedProbability(0.02 * 4000 / n),
+                        synapse=ns.ExpCurrent(tau=tau),
                         weight=w, delay=0.1,
                         plasticity=rule if (pre is exc and post is exc) else None)
     return net, net.record_spikes(exc)
 
 
-def time_once(plastic, duration):
-    net, mon = cuba(plastic)
-    sim = ns.Simulator(net, dt=0.1, seed=1)
+def time_once(plastic, duration, n=4000, threads=1):
+    net, mon = cuba(plastic, n)
+    sim = ns.Simulator(net, dt=0.1, seed=1, threads=threads)
     sim.run(0.1)
     t0 = time.perf_counter()
     sim.run(duration - 0.1)
@@ -123,16 +131,31 @@ def main():
     parser.add_argument("--brian2", action="append", default=[],
                         choices=["numpy", "cython", "cpp_standalone"],
                         help="also time Brian2 with this code-generation target")
+    parser.add_argument("--neurons", type=int, default=4000)
+    parser.add_argument("--threads", type=int, action="append", default=None,
+                        help="time on this many threads (repeatable; default 1)")
     args = parser.parse_args()
-    results = {}
-    for plastic, label in VARIANTS.items():
-        runs = [time_once(plastic, args.duration) for _ in range(args.repeats)]
-        results[plastic] = statistics.median(r[0] for r in runs)
-        print(f"{label:>19}: loop {results[plastic]:.3f} s "
-              f"(median of {args.repeats}), exc rate {runs[0][1]:.2f} Hz")
-    print(f"cost ratio STDP / static: {results['builtin'] / results[None]:.2f}; as statements "
-          f"/ static: {results['statements'] / results[None]:.2f}; as statements / built-in: "
-          f"{results['statements'] / results['builtin']:.2f}")
+    counts = args.threads or [1]
+    print(f"CUBA, N = {args.neurons}, {args.duration:g} ms, dt = 0.1 ms; threads {counts}")
+    by_count = {}
+    for threads in counts:
+        results = by_count[threads] = {}
+        for plastic, label in VARIANTS.items():
+            runs = [time_once(plastic, args.duration, args.neurons, threads)
+                    for _ in range(args.repeats)]
+            results[plastic] = statistics.median(r[0] for r in runs)
+            print(f"{threads} thread(s) {label:>19}: loop {results[plastic]:.3f} s "
+                  f"(median of {args.repeats}), exc rate {runs[0][1]:.2f} Hz")
+        print(f"{threads} thread(s) cost ratio STDP / static: "
+              f"{results['builtin'] / results[None]:.2f}; as statements / static: "
+              f"{results['statements'] / results[None]:.2f}; as statements / built-in: "
+              f"{results['statements'] / results['builtin']:.2f}")
+    for threads in counts:
+        if threads != counts[0]:
+            print(f"{threads} threads against {counts[0]}: " + ", ".join(
+                f"{label} {by_count[counts[0]][v] / by_count[threads][v]:.2f}x"
+                for v, label in VARIANTS.items()))
+    results = by_count[counts[0]]
     for target in args.brian2:
         try:
             elapsed, rate = brian2_time(target, args.duration)

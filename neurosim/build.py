@@ -53,7 +53,7 @@ from .loop import compiled_module
 from .network import SpikeMonitor, StateMonitor
 from .neurons import N_CHANNEL_COEFS, N_STATE_ROWS, NeuronModel
 from .plasticity import RewardSTDP, as_statements
-from .plasticity.rule import build_rule_tables
+from .plasticity.rule import RULE_FIELDS, build_rule_tables
 from .threads import thread_tables
 from .units import to_steps
 
@@ -578,10 +578,23 @@ def build(network, dt, rng, keep_tables=False, threads=1):
                           tx_indptr=tx_indptr)
     # The compiled loop for what this network uses (neurosim.loop).
     b.threads = None
+    serial_rules = False
     if threads > 1:
-        b.threads = thread_tables(threads, pop_start, ch_start, ch_pop, indptr, target)
+        # A rule's presynaptic groups are updated once per arrival by one thread while every
+        # thread reads them; a neuron that can fire twice in one step (a burst of SpikeTimes)
+        # needs its second arrival to see the first's update: such networks run their rules
+        # whole on thread 0 (neurosim.loop, serial_rules).
+        bursting = {id(pop) for name in used if INPUTS[name].room(b.inputs[name]) > 0
+                    for pop in items[name]}
+        serial_rules = any(id(proj.pre) in bursting for proj in b.user_rules)
+        f = RULE_FIELDS.index
+        b.threads = thread_tables(
+            threads, pop_start, ch_start, ch_pop, indptr, target,
+            rules=[] if serial_rules else
+            [(u[f("ppre_ptr")], u[f("p_q")], u[f("post_range")][0]) for u in b.ul])
     b.loop_module = compiled_module(kernels, rule_kernels, sorted(b.lazy_rules.values()),
-                                    b.input_blocks, threaded=b.threads is not None)
+                                    b.input_blocks, threaded=b.threads is not None,
+                                    serial_rules=serial_rules)
     b.loop = None if b.threads is not None else b.loop_module.run_steps
     b.rule_names = [name for name, _ in rule_kernels]
     b.fired = np.zeros(n_total + st_burst, dtype=np.int64)

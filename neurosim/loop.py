@@ -117,7 +117,7 @@ def input_source(block):
     return f"{_NJIT}\ndef _in_{block.name}(" + text[len(head):]
 
 
-def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
+def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False, serial_rules=False):
     """The source of the module holding ``run_steps`` for one network structure.
 
     Parameters
@@ -140,6 +140,11 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
     threaded : bool
         Write ``run_part(t, ...)``, the part of thread ``t`` of the threads described by
         ``thr`` (:mod:`neurosim.threads`), instead of ``run_steps``.
+    serial_rules : bool
+        In the threaded loop, run the rules whole on thread 0 after the push (for a network
+        where a neuron with plastic synapses can fire twice in one step: the groups' updates
+        of the second arrival must follow the first's synapses) instead of in parts on every
+        thread (each synapse by its target's thread).
     """
     out = [_HEADER]
     for _, _, src in kernels:
@@ -152,8 +157,8 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
                       for i, (block, _) in enumerate(inputs) if block.phase == "deliver")
     emit = "".join(f"        n_fired = _in_{block.name}(k, inp[{i}], fired, n_fired, rng)\n"
                    for i, (block, _) in enumerate(inputs) if block.phase == "emit")
-    emit += "".join(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n"
-                    for i in lazy)
+    lazy_fired = "".join(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n"
+                         for i in lazy)
     plasticity = ("        # 5. plasticity\n" if rules else "") + "".join(
         f"        {name}(k, fired, n_fired, weight, target, ring, ul[{i}])\n"
         for i, (name, _) in enumerate(rules))
@@ -180,7 +185,7 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
 ''')
         w(deliver)
         _integrate(w, kernels, inputs)
-        w(emit)
+        w(emit + lazy_fired)
         w("        # 4. push spikes into the delay buffers\n"
           "        push_spikes(k, fired, n_fired, indptr, target, weight, delay, ring)\n")
         w(plasticity)
@@ -230,21 +235,50 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False):
     w("            seg_count[t, p] = n_end - start\n")
     w("        barrier(sync, n_thr)\n        if t == 0:\n")
     serial = _sources_and_spike_list(inputs) + emit
+    if serial_rules or not rules:
+        serial += lazy_fired
+    else:  # the histories of which neurons fired, read by every thread's arrivals
+        serial += "".join(f"        {name}_hist(k, fired, n_fired, ul[{i}])\n"
+                          for i, (name, src) in enumerate(rules) if f"def {name}_hist(" in src)
     w(_indent(serial, 4))
     w('''\
             atomic_store(sync, SYNC_FIRED, n_fired)
         barrier(sync, n_thr)
         n_fired = atomic_load(sync, SYNC_FIRED)
+''')
+    if not serial_rules:
+        w("".join(f"        {rules[i][0]}_fired_part(k, fired, n_fired, weight, ul[{i}], "
+                  f"thr.rules[{i}][0][t], thr.rules[{i}][1])\n" for i in lazy))
+    w('''\
         # 4. push: the synapses onto this thread's neurons
         push_spikes_part(k, fired, n_fired, thr.indptr[t], thr.pos, target, weight, delay,
                          ring)
-        barrier(sync, n_thr)
-        if t == 0:
 ''')
-    w(_indent(plasticity + record, 4) + "            pass\n")
+    if not serial_rules and rules:
+        w(_threaded_rules(rules))
+    w("        barrier(sync, n_thr)\n        if t == 0:\n")
+    w(_indent((plasticity if serial_rules else "") + record, 4) + "            pass\n")
     w("        k += 1\n    return atomic_load(sync, SYNC_DONE)\n")
     # kinds below the first kernel code are spike sources (neurosim.build.KIND_SOURCES)
     return "".join(out).replace("{KERNELS}", str(KIND_EQUATIONS))
+
+
+def _threaded_rules(rules):
+    """Phase 5 on every thread, each on the synapses onto its neurons (:mod:`neurosim.threads`):
+    the arrivals of every rule, then (after a barrier: the arrivals read them) the presynaptic
+    groups' updates, shared out by arrival, then (after another: the postsynaptic statements
+    read the groups) the postsynaptic spikes of the thread's neurons."""
+    def parts(kind, args):
+        return "".join(f"        {name}_{kind}({args.format(i=i)})\n"
+                       for i, (name, src) in enumerate(rules) if f"def {name}_{kind}(" in src)
+    out = "        # 5. plasticity: this thread's synapses\n"
+    out += parts("arrive", "k, weight, target, ring, ul[{i}], thr.rules[{i}][0][t], "
+                           "thr.rules[{i}][1]")
+    groups = parts("group", "k, t, n_thr, ul[{i}]")
+    if groups:
+        out += "        barrier(sync, n_thr)\n" + groups + "        barrier(sync, n_thr)\n"
+    return out + parts("post", "k, thr.bounds[t], thr.bounds[t + 1], fired, n_fired, weight, "
+                               "ul[{i}]")
 
 
 def _indent(text, n):
@@ -357,17 +391,20 @@ def _sources_and_spike_list(inputs):
     return "".join(out)
 
 
-def compiled_loop(kernels=(), rules=(), lazy=(), inputs=(), threaded=False):
+def compiled_loop(kernels=(), rules=(), lazy=(), inputs=(), threaded=False,
+                  serial_rules=False):
     """The ``run_steps`` function for a network structure (see :func:`loop_source`): from
     this process's table, from the cache folder (numba's cached machine code included), or
     written and compiled on first use. The module's other functions (the rules' generated
     ``<name>_weights_at``, ``<name>_catch_up_all``) are attributes of its ``module``."""
-    return compiled_module(kernels, rules, lazy, inputs, threaded).run_steps
+    return compiled_module(kernels, rules, lazy, inputs, threaded, serial_rules).run_steps
 
 
-def compiled_module(kernels=(), rules=(), lazy=(), inputs=(), threaded=False):
+def compiled_module(kernels=(), rules=(), lazy=(), inputs=(), threaded=False,
+                    serial_rules=False):
     """The generated module of :func:`compiled_loop`."""
-    source = loop_source(list(kernels), list(rules), tuple(lazy), list(inputs), threaded)
+    source = loop_source(list(kernels), list(rules), tuple(lazy), list(inputs), threaded,
+                         serial_rules)
     key = hashlib.sha256((source + _kernel_modules_digest()).encode()).hexdigest()[:20]
     if key in _LOADED:
         return _LOADED[key]

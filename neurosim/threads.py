@@ -17,7 +17,12 @@ spinning barrier on atomic counters) four times per step:
   :class:`Threads` ``indptr``/``pos``, keeps the positions of its synapses row by row). Each
   receptor slot is written by one thread, and its inputs are added in the order one thread
   adds them (spike list order, then table order), so every sum is the same bit for bit.
-- Thread 0 alone: plasticity, recording, and the inputs of the next step (phase 1).
+- **Plasticity** (phase 5): each synapse of a rule belongs to its target's thread too
+  (``Threads.rules``); thread ``t`` runs the arrivals at its synapses, then, after a barrier,
+  its share of the presynaptic groups' updates, then, after another, the postsynaptic spikes
+  of its neurons (:func:`neurosim.plasticity.rule.rule_source`; a network where a plastic
+  projection's source can fire twice in one step runs the rules on thread 0).
+- Thread 0 alone: recording, and the inputs of the next step (phase 1).
 
 So the result of a simulation is the same for any number of threads (tested), and a checkpoint
 written with one count resumes with another. Threads of our own rather than numba's
@@ -59,6 +64,9 @@ class Threads(NamedTuple):
     indptr: np.ndarray     #: per thread: row pointers into ``pos`` (int64, T x (N + 1))
     pos: np.ndarray        #: positions of each thread's synapses, by thread, row, table order
     sync: np.ndarray       #: the barrier and the values thread 0 hands the others (int64)
+    #: per plasticity rule (as ``ul``): ``(ptr, p)``, each thread's synapses of the rule by
+    #: presynaptic neuron (``p[ptr[t, g]:ptr[t, g + 1]]``, indices in the rule's tables)
+    rules: tuple = ()
 
 
 def partition(n_total, n_threads):
@@ -66,7 +74,7 @@ def partition(n_total, n_threads):
     return np.array([(n_total * t) // n_threads for t in range(n_threads + 1)], dtype=np.int64)
 
 
-def thread_tables(n_threads, pop_start, ch_start, ch_pop, indptr, target):
+def thread_tables(n_threads, pop_start, ch_start, ch_pop, indptr, target, rules=()):
     """The :class:`Threads` of a built network for ``n_threads`` threads.
 
     Parameters
@@ -79,6 +87,10 @@ def thread_tables(n_threads, pop_start, ch_start, ch_pop, indptr, target):
         Population of each channel.
     indptr, target
         The pushed part of the synapse table (CSR by presynaptic neuron; targets are slots).
+    rules : sequence of (ppre_ptr, p_q, post_start)
+        Per plasticity rule: its synapses by presynaptic neuron (CSR pointers), the
+        postsynaptic neuron of each (within its population) and that population's first
+        neuron.
     """
     n_total = int(pop_start[-1])
     n_pops = pop_start.size - 1
@@ -100,10 +112,18 @@ def thread_tables(n_threads, pop_start, ch_start, ch_pop, indptr, target):
     n_push = int(indptr[-1])
     pos = np.empty(n_push, dtype=np.int32 if n_push < 2**31 else np.int64)
     part_indptr = _split(indptr, target, slot_thread, n_threads, pos)
+    rule_parts = []
+    for ppre_ptr, p_q, post_start in rules:
+        q_thread = (np.searchsorted(bounds, post_start + np.arange(int(p_q.max()) + 1 if p_q.size
+                                                                   else 0), side="right")
+                    - 1).astype(np.int32)
+        n_p = int(ppre_ptr[-1])
+        p = np.empty(n_p, dtype=np.int32 if n_p < 2**31 else np.int64)
+        rule_parts.append((_split(ppre_ptr, p_q, q_thread, n_threads, p), p))
     return Threads(bounds, seg_start.astype(np.int64), seg_end.astype(np.int64),
                    np.zeros((n_threads, n_pops), dtype=np.int64),
                    np.zeros(n_pops, dtype=np.int64), seg_ch, part_indptr, pos,
-                   np.zeros(32, dtype=np.int64))
+                   np.zeros(32, dtype=np.int64), tuple(rule_parts))
 
 
 @numba.njit(cache=True, nogil=True)

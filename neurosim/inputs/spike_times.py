@@ -112,4 +112,8 @@ class SpikeTimesBlock(InputBlock):
         return SpikeList(step[order], cat(idx, np.int64)[order], np.zeros(1, dtype=np.int64))
 
     def room(self, tables):
-        return int(np.bincount(tables.step).max()) if tables.step.size else 0
+        if not tables.step.size:
+            return 0
+        pairs, counts = np.unique(np.stack([tables.step, tables.idx], axis=1), axis=0,
+                                  return_counts=True)  # a neuron's spikes in one step
+        return int(np.bincount(pairs[:, 0], weights=counts - 1).max())

@@ -169,3 +169,92 @@ def test_threads_on_other_engines():
         ns.Simulator(net, dt=DT, threads=2, engine="brian2")
     with pytest.raises(ValueError, match="threads=2 but engine_options threads=3"):
         ns.Simulator(net, dt=DT, threads=2, engine="nest", engine_options={"threads": 3})
+
+
+# -- plasticity on every thread --------------------------------------------------------------
+
+#: A rule the built-ins lack: a presynaptic resource that recovers towards 1 (a group variable
+#: with a rest value), a per-synapse trace and the postsynaptic trace, all read by the weight.
+RESOURCE = dict(
+    equations="""
+    dr/dt = (1 - r) / tau_r : 1
+    de/dt = -e / tau_e : 1
+    dpost/dt = -post / tau_post : 1
+    """,
+    on_pre="w = clip(w - 0.5 * post * r, 0, 80); e += r; r -= 0.3 * r",
+    on_post="w = clip(w + 0.4 * e, 0, 80); post += 1",
+    parameters=dict(tau_r=50.0, tau_e=15.0, tau_post=20.0), initial=dict(r=1.0),
+    name="resource")
+
+
+def _plastic_network(burst):
+    """Every kind of rule on a recurrent network: STDP (from a SpikeTimes population, which
+    fires twice in one step when ``burst``), reward-modulated STDP (weights integrated lazily
+    between events), Tsodyks-Markram (a rule that decides what an arrival transmits) and a
+    user's rule with group, synapse and postsynaptic variables."""
+    net = ns.Network()
+    src = net.population(60, ns.PoissonSource(rate=30.0), name="src")
+    times = [[2.0, 2.0, 9.0], [4.0], [6.0, 6.0, 6.0]] if burst else [[2.0, 9.0], [4.0], [6.0]]
+    st = net.population(3, ns.SpikeTimes(times), name="st")
+    e = net.population(211, ns.LIF(), name="e", v=ns.Uniform(-65.0, -50.0))
+    i = net.population(59, ns.LIF(), name="i", v=ns.Uniform(-65.0, -50.0))
+    net.connect(src, e, ns.FixedProbability(0.25), weight=60.0, delay=1.0)
+    net.connect(src, i, ns.FixedProbability(0.25), weight=60.0, delay=1.0)
+    stdp = net.connect(st, e, ns.AllToAll(), weight=100.0, delay=ns.Uniform(0.1, 2.0),
+                       plasticity=ns.STDP(w_max=300.0))
+    reward = net.connect(e, e, ns.FixedInDegree(15), weight=20.0, delay=ns.Uniform(0.5, 3.0),
+                         plasticity=ns.RewardSTDP(w_max=60.0, tau_c=200.0, tau_d=100.0))
+    stp = net.connect(e, i, ns.FixedProbability(0.1), weight=90.0, delay=0.7,
+                      plasticity=ns.TsodyksMarkram())
+    user = net.connect(i, e, ns.FixedProbability(0.1), weight=40.0, delay=ns.Uniform(0.2, 1.5),
+                       plasticity=ns.Plasticity.from_equations(**RESOURCE))
+    net.inject(e, ns.NoisyCurrent(mean=300.0, std=200.0))
+    monitors = [net.record_spikes(p) for p in (src, st, e, i)]
+    monitors.append(net.record_weights(reward, synapses=[0, 7, 40]))
+    monitors.append(net.record_weights(user, synapses=[0, 3]))
+    return net, monitors, (stdp, reward, stp, user)
+
+
+def _plastic_run(burst, threads):
+    net, monitors, projections = _plastic_network(burst)
+    with pytest.warns() if threads > (__import__("os").cpu_count() or 1) else _nothing():
+        sim = ns.Simulator(net, dt=DT, seed=5, threads=threads)
+    sim.run(20.0)
+    sim.reward(50.0)  # between runs, as a script rewards
+    sim.run(30.0)
+    return sim, _digest(sim, monitors, projections)
+
+
+@pytest.mark.parametrize("burst", [False, True])
+def test_plastic_networks_are_bitwise_the_same_for_any_number_of_threads(burst):
+    sim1, (n_spikes, digest) = _plastic_run(burst, 1)
+    assert n_spikes > 500  # (about 90 of them from the Poisson sources)
+    # the weights moved: every rule acted
+    for proj in sim1.built.user_rules:
+        w = sim1.weights(proj).weight
+        assert np.ptp(w) > 0 or proj.plasticity.__class__.__name__ == "TsodyksMarkram", proj
+    for threads in (2, 3):
+        sim, got = _plastic_run(burst, threads)
+        # without bursts the rules run on every thread (their tables are built); with a burst
+        # from a plastic projection's source, whole on thread 0
+        assert len(sim.built.threads.rules) == (0 if burst else 4)
+        assert got == (n_spikes, digest)
+
+
+def test_rule_thread_tables_partition_each_rules_synapses_by_target():
+    from neurosim.plasticity.rule import RULE_FIELDS
+    net, _, _ = _plastic_network(False)
+    sim = ns.Simulator(net, dt=DT, seed=5, threads=3)
+    thr = sim.built.threads
+    f = RULE_FIELDS.index
+    for u, (ptr, p) in zip(sim.built.ul, thr.rules):
+        ppre_ptr, p_q, post_range = u[f("ppre_ptr")], u[f("p_q")], u[f("post_range")]
+        assert np.array_equal(np.sort(p), np.arange(p_q.size))  # each synapse exactly once
+        for t in range(3):
+            lo, hi = thr.bounds[t], thr.bounds[t + 1]
+            for g in range(sim.built.n_total):
+                mine = p[ptr[t, g]:ptr[t, g + 1]]
+                assert ((mine >= ppre_ptr[g]) & (mine < ppre_ptr[g + 1])).all()  # g's synapses
+                assert (np.diff(mine) > 0).all()  # in the rule's order
+                post = post_range[0] + p_q[mine]
+                assert ((post >= lo) & (post < hi)).all()  # onto this thread's neurons
