@@ -20,6 +20,9 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from .units import to_steps, to_steps_array
 
@@ -119,27 +122,74 @@ def ring_buffer(n_slots, max_delay_steps):
     return np.zeros((int(max_delay_steps) + 2, int(n_slots)))
 
 
+@intrinsic
+def prefetch(typingctx, arr, idx):
+    """Ask the processor to bring the cache line of ``arr[idx]`` in (LLVM's ``prefetch``: a
+    hint, never a fault, whatever the address)."""
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, sig.args[0], ary, [args[1]])
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                          ir.Constant(i32, 1)])  # read, keep in all cache levels, data
+        return context.get_dummy_value()
+    return types.void(arr, idx), codegen
+
+
+#: How many spikes ahead the push asks for a row's pointers, and for its first synapses: a
+#: spike's row is a chain of dependent loads (pointers, then the synapses), each a cache miss
+#: in a large network, which the processor cannot overlap across spikes by itself.
+_AHEAD_PTR, _AHEAD_ROW = 8, 3
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def push_spikes(step, fired, n_fired, indptr, target, weight, delay, ring):
     """Add the synapses of the ``n_fired`` neurons in ``fired`` into the ring buffer for
     their arrival at ``step + delay``: the row read in step ``step + delay + 1``."""
     n_rows = ring.shape[0]
+    base = (step + 1) % n_rows  # row (base + d) % n_rows, d < n_rows: one compare, no division
+    for f in range(min(_AHEAD_PTR, n_fired)):
+        prefetch(indptr, fired[f])
     for f in range(n_fired):
+        if f + _AHEAD_PTR < n_fired:
+            prefetch(indptr, fired[f + _AHEAD_PTR])
+        if f + _AHEAD_ROW < n_fired:
+            first = indptr[fired[f + _AHEAD_ROW]]
+            prefetch(target, first)
+            prefetch(weight, first)
+            prefetch(delay, first)
         g = fired[f]
         for s in range(indptr[g], indptr[g + 1]):
-            ring[(step + delay[s] + 1) % n_rows, target[s]] += weight[s]
+            row = base + delay[s]
+            ring[row - n_rows if row >= n_rows else row, target[s]] += weight[s]
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def push_spikes_part(step, fired, n_fired, part_indptr, part_pos, target, weight, delay, ring):
+def push_spikes_part(step, fired, n_fired, run_ptr, runs, target, weight, delay, ring):
     """:func:`push_spikes` for the synapses of one thread only (onto its neurons): row ``g``
-    of the thread's table lists, in table order, the positions ``part_pos[part_indptr[g]:
-    part_indptr[g + 1]]`` of ``g``'s synapses onto them. Every target is one thread's, and
-    each thread adds in the order one thread would, so the sums do not depend on the number
-    of threads (:mod:`neurosim.threads`)."""
+    holds them in the runs ``runs[run_ptr[g]:run_ptr[g + 1]]`` of consecutive table positions
+    ``[start, end)``, in table order. Every target is one thread's, and each thread adds in
+    the order one thread would, so the sums do not depend on the number of threads
+    (:mod:`neurosim.threads`)."""
     n_rows = ring.shape[0]
+    base = (step + 1) % n_rows
+    for f in range(min(_AHEAD_PTR, n_fired)):
+        prefetch(run_ptr, fired[f])
     for f in range(n_fired):
+        if f + _AHEAD_PTR < n_fired:
+            prefetch(run_ptr, fired[f + _AHEAD_PTR])
+        if f + _AHEAD_ROW < n_fired:
+            g = fired[f + _AHEAD_ROW]
+            if run_ptr[g] < run_ptr[g + 1]:
+                first = runs[run_ptr[g], 0]
+                prefetch(target, first)
+                prefetch(weight, first)
+                prefetch(delay, first)
         g = fired[f]
-        for i in range(part_indptr[g], part_indptr[g + 1]):
-            s = part_pos[i]
-            ring[(step + delay[s] + 1) % n_rows, target[s]] += weight[s]
+        for r in range(run_ptr[g], run_ptr[g + 1]):
+            for s in range(runs[r, 0], runs[r, 1]):
+                row = base + delay[s]
+                ring[row - n_rows if row >= n_rows else row, target[s]] += weight[s]

@@ -35,7 +35,7 @@ __all__ = ["compiled_loop", "cache_dir", "loop_source"]
 _LOADED = {}
 _DIGEST = []
 #: Modules whose numba kernels the generated loop calls; their text is part of the cache key.
-_KERNEL_MODULES = ("delays.py",)
+_KERNEL_MODULES = ("delays.py", "threads.py")
 
 
 def cache_dir():
@@ -251,7 +251,7 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False, serial_ru
                   f"thr.rules[{i}][0][t], thr.rules[{i}][1])\n" for i in lazy))
     w('''\
         # 4. push: the synapses onto this thread's neurons
-        push_spikes_part(k, fired, n_fired, thr.indptr[t], thr.pos, target, weight, delay,
+        push_spikes_part(k, fired, n_fired, thr.run_ptr[t], thr.runs, target, weight, delay,
                          ring)
 ''')
     if not serial_rules and rules:

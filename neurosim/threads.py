@@ -14,7 +14,10 @@ spinning barrier on atomic counters) four times per step:
   population, thread by thread: the spike list is then in neuron order, as one thread makes it.
 - **Push** (phase 4): every synapse belongs to the thread of its target neuron. Thread ``t``
   walks the whole spike list and adds only its own synapses, in table order (its table,
-  :class:`Threads` ``indptr``/``pos``, keeps the positions of its synapses row by row). Each
+  :class:`Threads` ``run_ptr``/``runs``, cuts each row into runs of consecutive synapses onto
+  its neurons: a row's targets are sorted within each projection's block, so a thread reads
+  about its share of the row's bytes, where a list of positions made each thread read most
+  of every row's cache lines and the push hardly gained from threads). Each
   receptor slot is written by one thread, and its inputs are added in the order one thread
   adds them (spike list order, then table order), so every sum is the same bit for bit.
 - **Plasticity** (phase 5): each synapse of a rule belongs to its target's thread too
@@ -28,8 +31,10 @@ So the result of a simulation is the same for any number of threads (tested), an
 written with one count resumes with another. Threads of our own rather than numba's
 ``parallel=True``: a parallel region costs about 10 us on this machine's threading layers
 (two per step would eat the gain below 100k neurons), where the barrier costs under 1 us;
-and numba's OpenMP layer in the same process as NEST's OpenMP crashes NEST. The cost: four
-bytes per synapse for the threads' tables (eight beyond 2**31 synapses); the gain needs work per
+and numba's OpenMP layer in the same process as NEST's OpenMP crashes NEST. The cost: 16
+bytes per run (about one per thread, row and projection: well under a byte per synapse for
+sorted rows; a ``FromList`` in random order can have a run every other synapse) and 8 per
+thread and neuron, four per plastic synapse; the gain needs work per
 step well above the barriers' few microseconds (``benchmarks/bench_cuba.py --only threads``).
 A barrier spins, then yields the core (``sched_yield``) so that more threads than cores still
 progress (slowly).
@@ -61,8 +66,8 @@ class Threads(NamedTuple):
     seg_count: np.ndarray  #: spikes of each segment in this step (scratch, int64, T x P)
     src_count: np.ndarray  #: spikes of each source population in this step (scratch, P)
     ch_start: np.ndarray   #: per (thread, population): channel starts shifted to the segment
-    indptr: np.ndarray     #: per thread: row pointers into ``pos`` (int64, T x (N + 1))
-    pos: np.ndarray        #: positions of each thread's synapses, by thread, row, table order
+    run_ptr: np.ndarray    #: per thread: each row's runs, ``runs[run_ptr[t, g]:run_ptr[t, g + 1]]``
+    runs: np.ndarray       #: ``[start, end)`` table positions of runs of one thread's synapses
     sync: np.ndarray       #: the barrier and the values thread 0 hands the others (int64)
     #: per plasticity rule (as ``ul``): ``(ptr, p)``, each thread's synapses of the rule by
     #: presynaptic neuron (``p[ptr[t, g]:ptr[t, g + 1]]``, indices in the rule's tables)
@@ -109,9 +114,7 @@ def thread_tables(n_threads, pop_start, ch_start, ch_pop, indptr, target, rules=
         neurons = np.arange(pop_start[p], pop_start[p + 1])
         slot_thread[ch_start[c]:ch_start[c] + neurons.size] = \
             np.searchsorted(bounds, neurons, side="right") - 1
-    n_push = int(indptr[-1])
-    pos = np.empty(n_push, dtype=np.int32 if n_push < 2**31 else np.int64)
-    part_indptr = _split(indptr, target, slot_thread, n_threads, pos)
+    run_ptr, runs = _runs(indptr, target, slot_thread, n_threads)
     rule_parts = []
     for ppre_ptr, p_q, post_start in rules:
         q_thread = (np.searchsorted(bounds, post_start + np.arange(int(p_q.max()) + 1 if p_q.size
@@ -122,8 +125,42 @@ def thread_tables(n_threads, pop_start, ch_start, ch_pop, indptr, target, rules=
         rule_parts.append((_split(ppre_ptr, p_q, q_thread, n_threads, p), p))
     return Threads(bounds, seg_start.astype(np.int64), seg_end.astype(np.int64),
                    np.zeros((n_threads, n_pops), dtype=np.int64),
-                   np.zeros(n_pops, dtype=np.int64), seg_ch, part_indptr, pos,
+                   np.zeros(n_pops, dtype=np.int64), seg_ch, run_ptr, runs,
                    np.zeros(32, dtype=np.int64), tuple(rule_parts))
+
+
+@numba.njit(cache=True, nogil=True)
+def _runs(indptr, target, slot_thread, n_threads):
+    # Each row cut into runs of consecutive synapses onto one thread's neurons (a row's targets
+    # come sorted within each projection's block, so a thread has about one run per block):
+    # counted, then written; run_ptr holds every thread's runs one after the other.
+    n = indptr.shape[0] - 1
+    run_ptr = np.zeros((n_threads, n + 1), dtype=np.int64)
+    for g in range(n):
+        prev = -1
+        for s in range(indptr[g], indptr[g + 1]):
+            t = slot_thread[target[s]]
+            if t != prev:
+                run_ptr[t, g + 1] += 1
+                prev = t
+    total = 0
+    for t in range(n_threads):
+        run_ptr[t, 0] = total
+        for g in range(n):
+            run_ptr[t, g + 1] += run_ptr[t, g]
+        total = run_ptr[t, n]
+    runs = np.empty((total, 2), dtype=np.int64)
+    nxt = run_ptr[:, :n].copy()
+    for g in range(n):
+        prev = -1
+        for s in range(indptr[g], indptr[g + 1]):
+            t = slot_thread[target[s]]
+            if t != prev:
+                runs[nxt[t, g], 0] = s
+                nxt[t, g] += 1
+                prev = t
+            runs[nxt[t, g] - 1, 1] = s + 1
+    return run_ptr, runs
 
 
 @numba.njit(cache=True, nogil=True)

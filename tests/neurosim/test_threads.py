@@ -113,25 +113,26 @@ def test_thread_tables_partition_the_synapses_by_target():
     np.testing.assert_array_equal(thr.bounds, partition(b.n_total, 3))
     assert thr.bounds.tolist() == [0, 158, 316, 474]
     n_push = int(b.synapses.indptr[-1])
-    assert np.array_equal(np.sort(thr.pos), np.arange(n_push))  # each synapse exactly once
     # the neuron of each slot: channel c's slot i is neuron pop_start[pop of c] + i
     ch_pop = np.repeat(np.arange(len(b.pops)), np.diff(b.neurons.pop_ch_ptr))[
         np.argsort(b.neurons.pop_ch, kind="stable")]
     neuron_of_slot = np.concatenate([b.pop_start[p] + np.arange(b.pops[p].n)
                                      for p in ch_pop])
-    row_of = np.repeat(np.arange(b.n_total), np.diff(b.synapses.indptr))
+    owner = np.searchsorted(thr.bounds, neuron_of_slot[b.synapses.target[:n_push]],
+                            side="right") - 1
+    seen = np.zeros(n_push, dtype=np.int64)
     for t in range(3):
-        lo, hi = thr.bounds[t], thr.bounds[t + 1]
-        part = thr.pos[thr.indptr[t, 0]:thr.indptr[t, -1]]
-        owners = neuron_of_slot[b.synapses.target[part]]
-        assert ((owners >= lo) & (owners < hi)).all()
-        rows = row_of[part]
-        assert (np.diff(rows) >= 0).all()  # row by row ...
-        same_row = np.diff(rows) == 0
-        assert (np.diff(part)[same_row] > 0).all()  # ... and in table order within a row
-        for g in (0, 100, 473):
-            mine = thr.pos[thr.indptr[t, g]:thr.indptr[t, g + 1]]
-            assert (row_of[mine] == g).all()
+        for g in range(b.n_total):
+            runs = thr.runs[thr.run_ptr[t, g]:thr.run_ptr[t, g + 1]]
+            mine = np.concatenate([np.arange(lo, hi) for lo, hi in runs] or [[]]).astype(int)
+            # row g's synapses onto thread t's neurons, all of them, in table order
+            row = np.arange(b.synapses.indptr[g], b.synapses.indptr[g + 1])
+            np.testing.assert_array_equal(mine, row[owner[row] == t])
+            assert (runs[:, 1] > runs[:, 0]).all()  # no empty run
+            seen[mine] += 1
+    assert (seen == 1).all()  # each synapse exactly once
+    # rows come sorted by target within a projection's block: about one run per block
+    assert thr.runs.shape[0] < 3 * len(b.proj_channel) * b.n_total
     # segments: each population's neurons once, split at the thread bounds
     for p in range(len(b.pops)):
         covered = np.concatenate([np.arange(thr.seg_start[t, p], thr.seg_end[t, p])
