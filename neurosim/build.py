@@ -473,7 +473,7 @@ def build(network, dt, rng, keep_tables=False, threads=1):
 
     # Inputs: each registered block builds its tables from the items that use it (an empty
     # list when the network has none); the loop runs the blocks with items.
-    ctx = BuildContext(dt, n_total, pop_start, pop_index, ch_start, item_channel)
+    ctx = BuildContext(dt, n_total, pop_start, pop_index, ch_start, item_channel, key)
     b.inputs = {name: block.build(items.get(name, []), ctx) for name, block in INPUTS.items()}
     used = [name for name, block in sorted(INPUTS.items(), key=lambda nb: nb[1].order)
             if name in items]

@@ -35,7 +35,7 @@ __all__ = ["compiled_loop", "cache_dir", "loop_source"]
 _LOADED = {}
 _DIGEST = []
 #: Modules whose numba kernels the generated loop calls; their text is part of the cache key.
-_KERNEL_MODULES = ("delays.py", "threads.py")
+_KERNEL_MODULES = ("delays.py", "threads.py", "random123.py")
 
 
 def cache_dir():
@@ -83,6 +83,7 @@ import math
 import numba
 import numpy as np
 
+from neurosim import random123
 from neurosim.delays import push_spikes, push_spikes_part
 from neurosim.threads import SYNC_DONE, SYNC_FIRED, SYNC_STOP, atomic_load, atomic_store, barrier
 
@@ -154,7 +155,13 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False, serial_ru
     for block, _ in inputs:
         out.append("\n\n" + input_source(block))
     deliver = "".join(f"        _in_{block.name}(k, inp[{i}], i_inj, i_det, ring_row, rng)\n"
-                      for i, (block, _) in enumerate(inputs) if block.phase == "deliver")
+                      for i, (block, _) in enumerate(inputs)
+                      if block.phase == "deliver" and not block.per_thread)
+    # blocks that deliver to a range of neurons, with draws that do not depend on it: after
+    # the others, on every thread for its range in the threaded loop
+    shared_out = "".join(f"        _in_{block.name}(k, inp[{i}], {{lo}}, {{hi}}, i_inj, i_det, "
+                         f"ring_row, rng)\n" for i, (block, _) in enumerate(inputs)
+                         if block.phase == "deliver" and block.per_thread)
     emit = "".join(f"        n_fired = _in_{block.name}(k, inp[{i}], fired, n_fired, rng)\n"
                    for i, (block, _) in enumerate(inputs) if block.phase == "emit")
     lazy_fired = "".join(f"        {rules[i][0]}_fired(k, fired, n_fired, weight, ul[{i}])\n"
@@ -183,7 +190,7 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False, serial_ru
         # the inputs add their currents and arrivals of this step
         ring_row = ring[k % n_rows]
 ''')
-        w(deliver)
+        w(deliver + shared_out.format(lo="0", hi="pop_start[n_pops]"))
         _integrate(w, kernels, inputs)
         w(emit + lazy_fired)
         w("        # 4. push spikes into the delay buffers\n"
@@ -215,7 +222,7 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False, serial_ru
         if atomic_load(sync, SYNC_STOP) == 1:
             break
         ring_row = ring[k % n_rows]
-        # 2.-3. integrate, threshold, reset, refractoriness: this thread's segments
+{SHARED_OUT}        # 2.-3. integrate, threshold, reset, refractoriness: this thread's segments
         for p in range(n_pops):
             kind = pop_kind[p]
             start = seg_start[t, p]
@@ -227,6 +234,8 @@ def loop_source(kernels, rules=(), lazy=(), inputs=(), threaded=False, serial_ru
             cs = thr.ch_start[t * n_pops + p]
             n_end = start
 ''')
+    out[-1] = out[-1].replace("{SHARED_OUT}", shared_out.format(lo="thr.bounds[t]",
+                                                                hi="thr.bounds[t + 1]"))
     args = ("start, end, pop_par[p], state, refrac, i_inj, chans, cs, ch_coef, ch_erev, "
             "x1, x2, ring_row, fired, start")
     for n, (code, fn, _) in enumerate(kernels):

@@ -18,17 +18,22 @@ and an :class:`InputBlock` that says how the engine runs it:
                           ``step(k, tab, i_inj, i_det, ring_row, rng)``; adds to the injected
                           current (``i_det`` holds the deterministic part, ``i_inj`` what the
                           neurons see this step) or to the arriving input ``ring_row`` (one
-                          value per receptor slot)
+                          value per receptor slot). With ``per_thread = True``:
+                          ``step(k, tab, lo, hi, i_inj, i_det, ring_row, rng)`` delivers to
+                          the neurons in ``[lo, hi)`` only, with draws that do not depend on
+                          the range (counter-based, :mod:`neurosim.random123`): the threaded
+                          loop runs it on every thread for the thread's neurons, after the
+                          other deliver blocks (:mod:`neurosim.threads`)
   ``"population"``        step 3, as the kernel of a spike-source population, in population
                           order: ``step(k, tab, start, end, fired, n_fired, rng) -> n_fired``
   ``"emit"``              step 3, after every population:
                           ``step(k, tab, fired, n_fired, rng) -> n_fired``
   ======================= ===================================================================
 
-  ``step`` is a plain Python function of the block's module that uses only ``math`` and
-  ``numpy`` (``np``); :mod:`neurosim.loop` copies its source into the generated loop, compiled
-  with numba, so the compiled loop of a network contains only the blocks it uses and the
-  cache key covers their text;
+  ``step`` is a plain Python function of the block's module that uses only ``math``,
+  ``numpy`` (``np``) and :mod:`neurosim.random123` (``random123``); :mod:`neurosim.loop`
+  copies its source into the generated loop, compiled with numba, so the compiled loop of a
+  network contains only the blocks it uses and the cache key covers their text;
 - ``order``: the position among the blocks of one phase (deliver: the current events set
   ``i_det`` before the noise adds to ``i_inj``);
 - ``mutable``: the fields that change while a simulation runs (checkpoints copy them back);
@@ -69,6 +74,8 @@ class InputBlock:
     Tables: type = NamedTuple
     mutable: tuple = ()
     channels = False
+    #: A ``"deliver"`` block whose step takes the range of neurons to deliver to (see above).
+    per_thread = False
     #: The plain Python function copied into the compiled loop.
     step = None
 
@@ -118,14 +125,17 @@ def register_input(block_cls):
 class BuildContext(NamedTuple):
     """What a block's ``build`` may read: the step ``dt`` (ms), the number of neurons, the
     first neuron of each population (``pop_start``, indexed by ``pop_index[id(pop)]``),
-    each channel's first slot (``ch_start``) and the channel of each item that delivers
-    through one (``item_channel[id(item)]``)."""
+    each channel's first slot (``ch_start``), the channel of each item that delivers
+    through one (``item_channel[id(item)]``) and ``seed``, a number drawn from the
+    simulator's generator for the build, from which a block that draws with a counter-based
+    generator derives its key (``np.random.default_rng([seed, <a number of its own>])``)."""
     dt: float
     n_total: int
     pop_start: np.ndarray
     pop_index: dict
     ch_start: np.ndarray
     item_channel: dict
+    seed: int = 0
 
     def first(self, population):
         """The global index of ``population``'s neuron 0."""
