@@ -626,6 +626,13 @@ def rule_source(rule, fn):
                 f"{indent}        lo = mid + 1\n"
                 f"{indent}    else:\n{indent}        hi = mid\n")
 
+    # the group of g's synapses of delay d (if any: then p is its first synapse), read
+    group_of_arrival = (bisect("ppre_ptr", "{}", "            ")
+                        + "            p = lo\n"
+                          "            if p < end and p_delay[p] == d:\n"
+                          "                gi = p_grp[p]\n"
+                        + read_group("                "))
+
     history = ("    row = k % n_hist\n    n_h = 0\n"
                "    for f in range(n_fired):\n"
                "        g = fired[f]\n"
@@ -678,11 +685,7 @@ def rule_source(rule, fn):
         w(arrivals_of_step)
         w("        for h in range(hist_n[row]):\n"
           "            g = hist[row, h]\n")
-        w(bisect("ppre_ptr", "{}", "            "))
-        w("            p = lo\n"
-          "            if p < end and p_delay[p] == d:\n"
-          "                gi = p_grp[p]\n")
-        w(read_group("                "))
+        w(group_of_arrival)
         w("                while p < end and p_delay[p] == d:\n")
         w(arrival("                    "))
         w("                    p += 1\n")
@@ -714,11 +717,7 @@ def rule_source(rule, fn):
         w("        n_h = hist_n[row]\n"
           "        for h in range(n_h * t // n_thr, n_h * (t + 1) // n_thr):\n"
           "            g = hist[row, h]\n")
-        w(bisect("ppre_ptr", "{}", "            "))
-        w("            p = lo\n"
-          "            if p < end and p_delay[p] == d:\n"
-          "                gi = p_grp[p]\n")
-        w(read_group("                "))
+        w(group_of_arrival)
         w(update_group("                "))
     if rule._post:
         w(head(f"{fn}_post(k, lo_t, hi_t, fired, n_fired, weight, tables)",
