@@ -145,12 +145,21 @@ def prefetch(typingctx, arr, idx):
 _AHEAD_PTR, _AHEAD_ROW = 8, 3
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _push_range(lo, hi, base, target, weight, delay, ring):
+    # synapses [lo, hi) into row (base + d) % n_rows: d < n_rows, so one compare, no division
+    n_rows = ring.shape[0]
+    for s in range(lo, hi):
+        row = base + delay[s]
+        ring[row - n_rows if row >= n_rows else row, target[s]] += weight[s]
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def push_spikes(step, fired, n_fired, indptr, target, weight, delay, ring):
     """Add the synapses of the ``n_fired`` neurons in ``fired`` into the ring buffer for
     their arrival at ``step + delay``: the row read in step ``step + delay + 1``."""
     n_rows = ring.shape[0]
-    base = (step + 1) % n_rows  # row (base + d) % n_rows, d < n_rows: one compare, no division
+    base = (step + 1) % n_rows
     for f in range(min(_AHEAD_PTR, n_fired)):
         prefetch(indptr, fired[f])
     for f in range(n_fired):
@@ -162,9 +171,7 @@ def push_spikes(step, fired, n_fired, indptr, target, weight, delay, ring):
             prefetch(weight, first)
             prefetch(delay, first)
         g = fired[f]
-        for s in range(indptr[g], indptr[g + 1]):
-            row = base + delay[s]
-            ring[row - n_rows if row >= n_rows else row, target[s]] += weight[s]
+        _push_range(indptr[g], indptr[g + 1], base, target, weight, delay, ring)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -190,6 +197,4 @@ def push_spikes_part(step, fired, n_fired, run_ptr, runs, target, weight, delay,
                 prefetch(delay, first)
         g = fired[f]
         for r in range(run_ptr[g], run_ptr[g + 1]):
-            for s in range(runs[r, 0], runs[r, 1]):
-                row = base + delay[s]
-                ring[row - n_rows if row >= n_rows else row, target[s]] += weight[s]
+            _push_range(runs[r, 0], runs[r, 1], base, target, weight, delay, ring)

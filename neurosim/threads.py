@@ -25,7 +25,9 @@ spinning barrier on atomic counters) four times per step:
   its share of the presynaptic groups' updates, then, after another, the postsynaptic spikes
   of its neurons (:func:`neurosim.plasticity.rule.rule_source`; a network where a plastic
   projection's source can fire twice in one step runs the rules on thread 0).
-- Thread 0 alone: recording, and the inputs of the next step (phase 1).
+- Thread 0 alone: recording, and the inputs of the next step (phase 1) but those that draw
+  with a counter-based generator (``per_thread`` blocks, the Poisson drive: every thread runs
+  them for its own neurons after the first barrier, :mod:`neurosim.random123`).
 
 So the result of a simulation is the same for any number of threads (tested), and a checkpoint
 written with one count resumes with another. Threads of our own rather than numba's
